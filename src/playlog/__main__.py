@@ -1,0 +1,3 @@
+from playlog.cli.app import main
+
+main()

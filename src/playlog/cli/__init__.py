@@ -1,0 +1,1 @@
+"""The command line: typer is imported here and nowhere else in the package."""

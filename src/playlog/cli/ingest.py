@@ -1,0 +1,127 @@
+"""`playlog ingest PATH…`"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from playlog.cli.errors import command
+from playlog.cli.options import DataOpt, OutputFormat
+
+INGEST_HELP = """Read native JSON Lines logs (plain or .gz) into the day-partitioned store.
+
+Files and folders (recursively) are read; only what is new since the last run is
+taken, so cron can run it every minute. Rejected lines go to the quarantine.
+
+Examples:
+
+  playlog ingest /var/log/playlog/
+
+  playlog ingest access.jsonl.gz --format json
+
+  * * * * *  playlog ingest --data /var/lib/playlog /var/log/playlog/
+"""
+
+
+def register(app: typer.Typer) -> None:
+    command(app, "ingest", INGEST_HELP)(ingest_command)
+
+
+def ingest_command(
+    paths: Annotated[list[Path], typer.Argument(help="Log files or folders.", show_default=False)],
+    data: DataOpt = None,
+    fmt: Annotated[
+        Optional[OutputFormat],
+        typer.Option("--format", "-f", help="Summary as table (default) or json."),
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit with an error if any line was rejected.")
+    ] = False,
+    session_timeout: Annotated[
+        Optional[str],
+        typer.Option("--session-timeout", help="Idle time that closes a session (default 30m)."),
+    ] = None,
+    wait: Annotated[
+        Optional[float],
+        typer.Option("--wait", help="Seconds to wait for another run's lock (default: none)."),
+    ] = None,
+    progress: Annotated[
+        Optional[bool],
+        typer.Option("--progress/--no-progress", help="Progress bar (default: on a terminal)."),
+    ] = None,
+) -> None:
+    from playlog.config import load_settings
+    from playlog.errors import RejectedLinesError
+    from playlog.pipeline import ingest
+
+    settings = load_settings(data=data, session_timeout=session_timeout)
+    show_bar = progress if progress is not None else sys.stderr.isatty()
+    with _progress_bar(show_bar) as on_progress:
+        summary = ingest(paths, settings, on_progress=on_progress, wait=wait or 0.0)
+    if fmt == OutputFormat.json:
+        sys.stdout.write(json.dumps(summary.as_dict(), indent=2) + "\n")
+    else:
+        _print_summary(summary.as_dict())
+    if strict and summary.quarantined:
+        raise RejectedLinesError(
+            f"{summary.quarantined} line(s) rejected (see the quarantine in {settings.data_dir})"
+        )
+
+
+def _print_summary(summary: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title="ingest", show_header=False, box=None)
+    for key in ("files", "bytes", "records", "sessions", "events", "quarantined", "duplicates"):
+        table.add_row(key, f"{summary[key]:,}")
+    table.add_row("seconds", f"{summary['seconds']:.2f}")
+    console.print(table)
+    for reason, count in summary.get("quarantine_reasons", {}).items():
+        console.print(f"  rejected: {count:,} x {reason}", style="yellow", highlight=False)
+
+
+class _progress_bar:
+    """A rich progress bar over bytes read, drawn on stderr; a no-op when off."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._progress = None
+        self._task = None
+
+    def __enter__(self):
+        if not self.enabled:
+            return None
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TimeRemainingColumn,
+            TransferSpeedColumn,
+        )
+
+        self._progress = Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self._progress.start()
+        self._task = self._progress.add_task("ingest", total=None)
+        return self._update
+
+    def _update(self, done: int, total: int) -> None:
+        self._progress.update(self._task, completed=done, total=total)
+
+    def __exit__(self, *exc) -> None:
+        if self._progress is not None:
+            self._progress.stop()

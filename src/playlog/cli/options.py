@@ -1,0 +1,61 @@
+"""Options shared by several commands, declared once."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def resolve_format(fmt: OutputFormat | None) -> OutputFormat:
+    """Table on a terminal, JSON when piped, unless --format says otherwise."""
+    if fmt is not None:
+        return fmt
+    return OutputFormat.table if sys.stdout.isatty() else OutputFormat.json
+
+
+DataOpt = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--data",
+        help="Data directory (else $PLAYLOG_DATA, the config file, ~/.local/share/playlog).",
+        show_default=False,
+    ),
+]
+FormatOpt = Annotated[
+    Optional[OutputFormat],
+    typer.Option("--format", "-f", help="Output: table (default on a terminal), json or csv."),
+]
+DaysOpt = Annotated[
+    Optional[int],
+    typer.Option("--days", min=1, help="Window: the N x 24 h ending at --until."),
+]
+FromOpt = Annotated[
+    Optional[str],
+    typer.Option("--from", help="Window start, ISO 8601 date or time (inclusive)."),
+]
+ToOpt = Annotated[
+    Optional[str],
+    typer.Option("--to", help="Window end, ISO 8601 date or time (exclusive)."),
+]
+UntilOpt = Annotated[
+    Optional[str],
+    typer.Option("--until", "--at", help="End of the window / the instant T (default: now)."),
+]
+TzOpt = Annotated[
+    Optional[str],
+    typer.Option("--tz", help="Time zone for hours, days and weekdays (default: config, else UTC)."),
+]
+IncludeBotsOpt = Annotated[
+    bool,
+    typer.Option("--include-bots", help="Count bots too (they are left out by default)."),
+]

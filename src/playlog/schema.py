@@ -1,0 +1,133 @@
+"""The stored datasets: their layout and Arrow schemas, in one place.
+
+Every dataset lives under the data directory, Hive-partitioned by UTC day
+(``<data>/<dataset>/date=YYYY-MM-DD/part-<id>.parquet``). The ``date`` column
+comes from the directory name and is not written inside the files.
+
+- ``sessions``: one row per play session, open ones too (``ended = false``);
+  a session belongs to the UTC day it started.
+- ``events``: one row per event-page record, by the UTC day of its ``ts``.
+- ``progress``: one row per ``session_progress`` record (buffer health and
+  bytes served, for the real-time view), by the UTC day of its ``ts``.
+- ``quarantine``: rejected lines with file, line number, reason and raw text,
+  by the UTC day they were rejected.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+TS = pa.timestamp("ms", tz="UTC")
+
+SESSIONS = "sessions"
+EVENTS = "events"
+PROGRESS = "progress"
+QUARANTINE = "quarantine"
+DATASETS = (SESSIONS, EVENTS, PROGRESS, QUARANTINE)
+
+# Columns derived from the raw user agent, IP, referrer and page URL by the
+# enrichment stage; present on both sessions and events.
+ENRICHMENT_FIELDS = [
+    pa.field("device_type", pa.string()),  # mobile, tablet, desktop, bot, other
+    pa.field("os", pa.string()),
+    pa.field("browser", pa.string()),
+    pa.field("is_bot", pa.bool_()),
+    pa.field("country", pa.string()),  # ISO 3166-1 alpha-2
+    pa.field("region", pa.string()),
+    pa.field("city", pa.string()),
+    pa.field("latitude", pa.float64()),
+    pa.field("longitude", pa.float64()),
+    pa.field("source", pa.string()),  # direct, google, facebook, … or the referrer's host
+    pa.field("utm_source", pa.string()),
+    pa.field("utm_medium", pa.string()),
+    pa.field("utm_campaign", pa.string()),
+]
+
+SESSION_SCHEMA = pa.schema(
+    [
+        pa.field("session_id", pa.string(), nullable=False),
+        pa.field("user_id", pa.string()),
+        pa.field("track_id", pa.string()),
+        pa.field("client_ip", pa.string()),
+        pa.field("user_agent", pa.string()),
+        pa.field("started_at", TS),
+        pa.field("last_update", TS),
+        pa.field("duration_played_ms", pa.int64()),
+        pa.field("total_duration_ms", pa.int64()),
+        pa.field("completion_percentage", pa.float64()),
+        pa.field("quality", pa.string()),
+        pa.field("platform", pa.string()),  # web, mobile, desktop, embedded, unknown
+        pa.field("referrer", pa.string()),
+        pa.field("ended", pa.bool_()),
+        pa.field("ended_at", TS),  # ts of the end record; last_update for play/timeout
+        pa.field("skip_reason", pa.string()),  # user_skip, network_error, quality_issue, timeout, other
+        pa.field("skip_detail", pa.string()),  # the raw text when skip_reason = other
+        pa.field("listener_key", pa.string()),  # user_id, else "anon:" + salted hash
+        pa.field("anon_key", pa.string()),  # salted hash of (client_ip, user_agent)
+        pa.field("has_start", pa.bool_()),  # a session_start or play record was seen
+        pa.field("explicit_end", pa.bool_()),  # a session_end or play record was seen
+        pa.field("start_ts", TS),  # ts of the start record (null until one is seen)
+        pa.field("first_seen", TS),  # earliest ts of any record of the session
+        pa.field("end_ts", TS),  # ts of the latest session_end record
+        pa.field("given_platform", pa.string()),  # `platform` as the record gave it
+        *ENRICHMENT_FIELDS,
+    ]
+)
+
+EVENT_SCHEMA = pa.schema(
+    [
+        pa.field("event_id", pa.string(), nullable=False),
+        pa.field("event_type", pa.string(), nullable=False),
+        pa.field("user_id", pa.string()),
+        pa.field("session_id", pa.string()),
+        pa.field("referrer", pa.string()),
+        pa.field("user_agent", pa.string()),
+        pa.field("client_ip", pa.string()),
+        pa.field("page_url", pa.string()),
+        pa.field("ts", TS, nullable=False),
+        pa.field("time_on_page_ms", pa.int64()),
+        pa.field("metadata", pa.string()),  # the JSON object as text
+        pa.field("age_group", pa.string()),  # metadata.age_group
+        pa.field("gender", pa.string()),  # metadata.gender
+        pa.field("anon_key", pa.string()),
+        pa.field("record_id", pa.string()),  # content hash: the same record twice is one
+        pa.field("platform", pa.string()),
+        *ENRICHMENT_FIELDS,
+    ]
+)
+
+PROGRESS_SCHEMA = pa.schema(
+    [
+        pa.field("session_id", pa.string(), nullable=False),
+        pa.field("ts", TS, nullable=False),
+        pa.field("duration_played_ms", pa.int64()),
+        pa.field("buffer_health", pa.float64()),
+        pa.field("bytes_sent", pa.int64()),
+        pa.field("record_id", pa.string()),
+    ]
+)
+
+QUARANTINE_SCHEMA = pa.schema(
+    [
+        pa.field("source_file", pa.string()),
+        pa.field("line", pa.int64()),
+        pa.field("reason", pa.string()),
+        pa.field("raw", pa.string()),
+        pa.field("rejected_at", TS),
+    ]
+)
+
+SCHEMAS = {
+    SESSIONS: SESSION_SCHEMA,
+    EVENTS: EVENT_SCHEMA,
+    PROGRESS: PROGRESS_SCHEMA,
+    QUARANTINE: QUARANTINE_SCHEMA,
+}
+
+EVENT_TYPES = ("view", "click", "share", "favorite", "external_click", "ticket_click")
+RECORD_TYPES = ("session_start", "session_progress", "session_end", "play", "event")
+QUALITIES = ("high", "medium", "low", "mobile")
+PLATFORMS = ("web", "mobile", "desktop", "embedded", "unknown")
+DEVICE_TYPES = ("mobile", "tablet", "desktop", "bot", "other")
+SKIP_REASONS = ("user_skip", "network_error", "quality_issue", "timeout")
+ERROR_REASONS = ("network_error", "quality_issue", "timeout")

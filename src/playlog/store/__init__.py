@@ -1,0 +1,1 @@
+"""The Parquet datasets under the data directory: layout, atomic writes, ledger, lock."""

@@ -1,0 +1,68 @@
+"""Read access: a DuckDB connection with one view per stored dataset.
+
+Views read the Parquet files with Hive partitioning, so a filter on ``date``
+prunes whole days before any file is opened. A dataset with no file yet is an
+empty view of the right schema, so every query works on an empty store.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from playlog.schema import DATASETS, SCHEMAS
+from playlog.store.layout import Layout
+
+
+def connect(data_dir: Path, *, memory_limit: str = "1GB") -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with views ``sessions``, ``events``,
+    ``progress``, ``quarantine`` (each with a ``date`` DATE column) and
+    ``catalog`` (the track catalog, possibly empty)."""
+    con = duckdb.connect(config={"memory_limit": memory_limit})
+    con.execute("SET TimeZone = 'UTC'")
+    layout = Layout(Path(data_dir))
+    for name in DATASETS:
+        create_view(con, layout, name)
+    create_catalog_view(con, layout)
+    return con
+
+
+def create_view(con: duckdb.DuckDBPyConnection, layout: Layout, name: str) -> None:
+    if layout.days(name):
+        con.execute(
+            f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet(?, "
+            "hive_partitioning = true, hive_types = {'date': DATE}, union_by_name = true)",
+            [layout.glob(name)],
+        )
+        return
+    empty = SCHEMAS[name].empty_table()
+    con.register(f"_empty_{name}", empty)
+    con.execute(
+        f"CREATE OR REPLACE VIEW {name} AS "
+        f"SELECT *, NULL::DATE AS date FROM _empty_{name}"
+    )
+
+
+CATALOG_SCHEMA = pa.schema(
+    [
+        pa.field("track_id", pa.string()),
+        pa.field("title", pa.string()),
+        pa.field("artist", pa.string()),
+        pa.field("album", pa.string()),
+        pa.field("genre", pa.string()),
+        pa.field("duration_ms", pa.int64()),
+    ]
+)
+
+
+def create_catalog_view(con: duckdb.DuckDBPyConnection, layout: Layout) -> None:
+    if layout.catalog.is_file():
+        con.execute(
+            "CREATE OR REPLACE VIEW catalog AS SELECT * FROM read_parquet(?)",
+            [str(layout.catalog)],
+        )
+        return
+    con.register("_empty_catalog", CATALOG_SCHEMA.empty_table())
+    con.execute("CREATE OR REPLACE VIEW catalog AS SELECT * FROM _empty_catalog")

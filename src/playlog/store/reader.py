@@ -31,10 +31,10 @@ def connect(data_dir: Path, *, memory_limit: str = "1GB") -> duckdb.DuckDBPyConn
 
 def create_view(con: duckdb.DuckDBPyConnection, layout: Layout, name: str) -> None:
     if layout.days(name):
+        # A view cannot take parameters: the path goes in as a quoted literal.
         con.execute(
-            f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet(?, "
-            "hive_partitioning = true, hive_types = {'date': DATE}, union_by_name = true)",
-            [layout.glob(name)],
+            f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet({quote(layout.glob(name))}, "
+            "hive_partitioning = true, hive_types = {'date': DATE}, union_by_name = true)"
         )
         return
     empty = SCHEMAS[name].empty_table()
@@ -43,6 +43,11 @@ def create_view(con: duckdb.DuckDBPyConnection, layout: Layout, name: str) -> No
         f"CREATE OR REPLACE VIEW {name} AS "
         f"SELECT *, NULL::DATE AS date FROM _empty_{name}"
     )
+
+
+def quote(text: str) -> str:
+    """A SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 CATALOG_SCHEMA = pa.schema(
@@ -60,8 +65,7 @@ CATALOG_SCHEMA = pa.schema(
 def create_catalog_view(con: duckdb.DuckDBPyConnection, layout: Layout) -> None:
     if layout.catalog.is_file():
         con.execute(
-            "CREATE OR REPLACE VIEW catalog AS SELECT * FROM read_parquet(?)",
-            [str(layout.catalog)],
+            f"CREATE OR REPLACE VIEW catalog AS SELECT * FROM read_parquet({quote(str(layout.catalog))})"
         )
         return
     con.register("_empty_catalog", CATALOG_SCHEMA.empty_table())

@@ -1,0 +1,280 @@
+"""Generate a realistic native-format data set: play sessions, event-page records, a catalog.
+
+    python sample_data/generate.py                      # the shipped sample (7 days to 2026-11-20)
+    python sample_data/generate.py --records 2000000 --out /tmp/big --single-file
+
+Sessions are written as start / progress / end records (some as one-line `play`
+records), slightly shuffled so that records of a session arrive out of order, with
+a diurnal pattern, a Zipf-like track popularity, anonymous listeners, bots, and a
+few sessions left open at the end. Event-page records cover every event type, with
+referrers, `utm_source` links and demographics. A handful of invalid lines shows
+the quarantine. The output is deterministic for a given --seed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+import json
+import random
+from datetime import datetime, time, timedelta, timezone
+from pathlib import Path
+
+GENRES = ["rock", "pop", "jazz", "electronic", "hip-hop", "classical", "folk", "ambient"]
+WORDS = ["night", "river", "gold", "echo", "summer", "glass", "paper", "neon", "blue", "wild",
+         "slow", "fire", "ocean", "city", "dream", "north", "silver", "heart", "shadow", "light"]
+QUALITIES = ["high", "high", "medium", "medium", "low", "mobile"]
+SKIPS = ["user_skip"] * 12 + ["network_error", "quality_issue", "buffering stalled"]
+
+AGENTS = [
+    # browsers: desktop, phone, tablet
+    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+     "Chrome/130.0.0.0 Safari/537.36", 20),
+    ("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+     "Version/18.1 Safari/605.1.15", 8),
+    ("Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0", 4),
+    ("Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 "
+     "(KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1", 14),
+    ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+     "Chrome/130.0.6723.102 Mobile Safari/537.36", 12),
+    ("Mozilla/5.0 (iPad; CPU OS 17_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+     "Version/17.6 Mobile/15E148 Safari/604.1", 4),
+    # apps and media frameworks
+    ("okhttp/4.12.0", 10),
+    ("AppleCoreMedia/1.0.0.22A3354 (iPhone; U; CPU OS 18_0 like Mac OS X; en_us)", 8),
+    ("Dalvik/2.1.0 (Linux; U; Android 13; SM-S911B Build/TP1A.220624.014)", 4),
+    ("PocketCasts/7.75 (iOS 18.1)", 2),
+    # desktop players
+    ("VLC/3.0.21 LibVLC/3.0.21", 3),
+    ("iTunes/12.13 (Windows; Microsoft Windows 10 x64) AppleWebKit/7619.1.26", 2),
+    ("foobar2000/2.1", 1),
+    # embedded
+    ("Sonos/80.1-55014 (ZPS27)", 2),
+    ("Roku/DVP-14.0 (14.0.4.5312-46)", 1),
+    ("Mozilla/5.0 (X11; Linux armv7l) AppleWebKit/537.36 (KHTML, like Gecko) "
+     "Chrome/120.0.6099.225 Safari/537.36 CrKey/1.56.500000", 1),
+    # bots
+    ("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", 2),
+    ("curl/8.5.0", 1),
+]
+
+# Address blocks of known countries (so that GeoIP has something to say).
+IP_BLOCKS = [("8.8.", 10), ("81.2.", 6), ("2.4.", 8), ("90.12.", 6), ("84.150.", 6),
+             ("126.10.", 3), ("177.32.", 4), ("1.136.", 3), ("24.48.", 5), ("151.20.", 3)]
+
+REFERRERS = [(None, 30), ("https://www.google.com/", 20), ("https://www.facebook.com/", 10),
+             ("https://l.instagram.com/", 8), ("https://t.co/Ab12Cd", 6),
+             ("https://www.bing.com/search?q=concert", 3), ("https://news.example.org/week", 4),
+             ("https://duckduckgo.com/", 2)]
+EVENT_TYPES = [("view", 60), ("click", 14), ("share", 5), ("favorite", 6),
+               ("ticket_click", 8), ("external_click", 4)]
+
+
+def _weighted(rng: random.Random, pairs: list[tuple]) -> object:
+    values, weights = zip(*pairs)
+    return rng.choices(values, weights)[0]
+
+
+def _iso(ts: datetime) -> str:
+    return ts.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ts.microsecond // 1000:03d}Z"
+
+
+class World:
+    """The tracks, listeners, agents and addresses the records are drawn from."""
+
+    def __init__(self, rng: random.Random, tracks: int, users: int, agents: int, ips: int):
+        self.rng = rng
+        self.tracks = [self._track(i) for i in range(tracks)]
+        self.track_weights = [1.0 / (rank + 1) ** 0.9 for rank in range(tracks)]
+        self.users = [f"u{n:05d}" for n in range(users)]
+        base = [a for a, _ in AGENTS]
+        self.agents = base + [f"{_weighted(rng, AGENTS)} build/{n}" for n in range(agents - len(base))]
+        self.agent_weights = [w for _, w in AGENTS] + [1] * (len(self.agents) - len(base))
+        self.ips = [f"{_weighted(rng, IP_BLOCKS)}{rng.randrange(256)}.{rng.randrange(1, 255)}"
+                    for _ in range(ips)]
+        self.user_agent = {u: rng.choices(self.agents, self.agent_weights)[0] for u in self.users}
+        self.user_ip = {u: rng.choice(self.ips) for u in self.users}
+
+    def _track(self, i: int) -> dict:
+        rng = self.rng
+        title = " ".join(rng.sample(WORDS, 2)).title()
+        return {"track_id": f"t{i:04d}", "title": title,
+                "artist": f"{rng.choice(WORDS).title()} {rng.choice(['Band', 'Trio', 'Collective', 'Project'])}",
+                "album": f"{rng.choice(WORDS).title()} {rng.choice(WORDS).title()}",
+                "genre": rng.choice(GENRES), "duration_ms": rng.randrange(120_000, 420_000, 1000)}
+
+    def listener(self) -> tuple[str | None, str, str]:
+        rng = self.rng
+        if rng.random() < 0.25:  # anonymous listener: only address and agent
+            return None, rng.choices(self.agents, self.agent_weights)[0], rng.choice(self.ips)
+        user = rng.choice(self.users)
+        return user, self.user_agent[user], self.user_ip[user]
+
+
+def session_records(world: World, sid: str, start: datetime, open_until: datetime | None) -> list[dict]:
+    """The records of one play session; `open_until` cuts it off (still open at the end)."""
+    rng = world.rng
+    track = rng.choices(world.tracks, world.track_weights)[0]
+    user, agent, ip = world.listener()
+    total = track["duration_ms"]
+    skip = rng.random() < 0.3
+    played = rng.randrange(5_000, total) if skip else total
+    first = {"type": "session_start", "ts": _iso(start), "session_id": sid,
+             "track_id": track["track_id"], "client_ip": ip, "user_agent": agent,
+             "quality": rng.choice(QUALITIES)}
+    if user:
+        first["user_id"] = user
+    if rng.random() < 0.8:
+        first["total_duration_ms"] = total
+    if rng.random() < 0.3:
+        first["referrer"] = "https://app.example.com/playlist/" + str(rng.randrange(50))
+    if rng.random() < 0.15:  # a collector that writes whole sessions as one line
+        play = dict(first, type="play", duration_played_ms=played)
+        if skip:
+            play["skip_reason"] = rng.choice(SKIPS)
+        return [play]
+    records = [first]
+    for pos in range(30_000, played, 30_000):
+        ts = start + timedelta(milliseconds=pos + rng.randrange(0, 900))
+        if open_until and ts >= open_until:
+            return records
+        records.append({"type": "session_progress", "ts": _iso(ts), "session_id": sid,
+                        "duration_played_ms": pos, "buffer_health": round(rng.uniform(55, 100), 1),
+                        "bytes_sent": rng.randrange(300_000, 1_200_000)})
+    end_ts = start + timedelta(milliseconds=played + rng.randrange(0, 1500))
+    if open_until and end_ts >= open_until:
+        return records
+    if rng.random() < 0.03:  # the client vanished: no end record, closed by timeout
+        return records
+    end = {"type": "session_end", "ts": _iso(end_ts), "session_id": sid, "duration_played_ms": played}
+    if skip:
+        end["skip_reason"] = rng.choice(SKIPS)
+    records.append(end)
+    return records
+
+
+def event_record(world: World, ts: datetime, pages: int) -> dict:
+    rng = world.rng
+    user, agent, ip = world.listener()
+    page = f"ev{rng.randrange(pages):03d}"
+    kind = _weighted(rng, EVENT_TYPES)
+    referrer = _weighted(rng, REFERRERS)
+    url = f"https://events.example.com/e/{page}"
+    if rng.random() < 0.12:
+        url += "?utm_source=" + rng.choice(["newsletter", "facebook", "partner"]) + "&utm_medium=email"
+    rec = {"type": "event", "ts": _iso(ts), "event_id": page, "event_type": kind,
+           "session_id": f"w{rng.randrange(40_000):05d}", "user_agent": agent, "client_ip": ip,
+           "page_url": url}
+    if user:
+        rec["user_id"] = user
+    if referrer:
+        rec["referrer"] = referrer
+    if kind == "view":
+        rec["time_on_page_ms"] = rng.randrange(2_000, 240_000)
+    if rng.random() < 0.3:
+        rec["metadata"] = {"age_group": rng.choice(["18-24", "25-34", "35-44", "45-54", "55+"]),
+                           "gender": rng.choice(["female", "male", "other"])}
+    return rec
+
+
+BAD_LINES = [
+    '{"type": "session_start", "ts": "2026-11-19T10:00:00Z", "session_id": "bad-1"',
+    '{"type": "session_rewind", "ts": "2026-11-19T10:00:00Z", "session_id": "bad-2"}',
+    '{"type": "session_start", "ts": "2026-11-19T10:00:00Z", "track_id": "t0001"}',
+    '{"type": "session_progress", "ts": "2026-11-19T10:00:00Z", "session_id": "bad-4", "duration_played_ms": -500}',
+    '{"type": "session_end", "ts": "19/11/2026 10:00", "session_id": "bad-5"}',
+    '{"type": "event", "ts": "2026-11-19T10:00:00Z", "event_id": "ev001", "event_type": "hover"}',
+    'GET /stream/t0001 HTTP/1.1 200',
+    '[1, 2, 3]',
+]
+
+
+def diurnal_starts(rng: random.Random, day: datetime, count: int) -> list[datetime]:
+    hours = [0.3, 0.2, 0.15, 0.1, 0.1, 0.15, 0.3, 0.6, 0.8, 0.8, 0.8, 0.9,
+             1.0, 0.9, 0.8, 0.8, 0.9, 1.0, 1.2, 1.4, 1.5, 1.3, 0.9, 0.5]
+    picked = rng.choices(range(24), hours, k=count)
+    return sorted(day + timedelta(hours=h, seconds=rng.randrange(3600)) for h in picked)
+
+
+def generate(out: Path, *, days: int, end: datetime, sessions_per_day: int, events_per_day: int,
+             seed: int, agents: int, ips: int, single_file: bool, bad_lines: bool) -> dict:
+    rng = random.Random(seed)
+    world = World(rng, tracks=200, users=400, agents=max(agents, len(AGENTS)), ips=ips)
+    out.mkdir(parents=True, exist_ok=True)
+    first_day = datetime.combine(end.date(), time(), timezone.utc) - timedelta(days=days - 1)
+    counts = {"records": 0, "sessions": 0, "events": 0}
+    streams: dict[Path, list[str]] = {}
+    carry: list[str] = []  # records that spill into the next day's file
+    for d in range(days):
+        day = first_day + timedelta(days=d)
+        stream = out / ("stream.jsonl" if single_file or d == days - 1 else f"stream-{day:%Y-%m-%d}.jsonl.gz")
+        lines = streams.setdefault(stream, [])
+        lines.extend(carry)
+        carry = []
+        for n, start in enumerate(diurnal_starts(rng, day, sessions_per_day)):
+            if start >= end:
+                break
+            sid = f"s{d:03d}-{n:06d}-{rng.randrange(16**6):06x}"
+            records = session_records(world, sid, start, end)
+            counts["sessions"] += 1
+            for rec in records:
+                text = json.dumps(rec, separators=(",", ":"))
+                target = carry if rec["ts"][:10] > f"{day:%Y-%m-%d}" else lines
+                target.append(text)
+        events = out / ("stream.jsonl" if single_file else "events.jsonl")
+        ev_lines = streams.setdefault(events, [])
+        for ts in diurnal_starts(rng, day, events_per_day):
+            if ts >= end:
+                break
+            ev_lines.append(json.dumps(event_record(world, ts, pages=25), separators=(",", ":")))
+            counts["events"] += 1
+    streams[next(iter(streams))].extend(carry)
+    if bad_lines:
+        streams[next(iter(streams))][100:100] = BAD_LINES
+    for path, lines in streams.items():
+        _shuffle_nearby(rng, lines)
+        counts["records"] += len(lines)
+        data = ("\n".join(lines) + "\n").encode()
+        path.write_bytes(gzip.compress(data, mtime=0) if path.suffix == ".gz" else data)
+    with (out.parent if not single_file else out).joinpath("tracks.csv").open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(world.tracks[0]))
+        writer.writeheader()
+        writer.writerows(world.tracks)
+    return counts
+
+
+def _shuffle_nearby(rng: random.Random, lines: list[str], reach: int = 12) -> None:
+    """Swap each line with one a few lines away: collectors deliver out of order."""
+    for i in range(0, len(lines) - reach, 3):
+        j = i + rng.randrange(1, reach)
+        lines[i], lines[j] = lines[j], lines[i]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "logs")
+    parser.add_argument("--days", type=int, default=7)
+    parser.add_argument("--end", default="2026-11-20T23:40:00+00:00", help="end of the data (ISO 8601)")
+    parser.add_argument("--sessions-per-day", type=int, default=260)
+    parser.add_argument("--events-per-day", type=int, default=420)
+    parser.add_argument("--records", type=int, help="about this many records in all (overrides per-day counts)")
+    parser.add_argument("--agents", type=int, default=len(AGENTS), help="distinct user agents")
+    parser.add_argument("--ips", type=int, default=600, help="distinct client addresses")
+    parser.add_argument("--seed", type=int, default=20261120)
+    parser.add_argument("--single-file", action="store_true", help="everything in one stream.jsonl")
+    parser.add_argument("--no-bad-lines", action="store_true")
+    args = parser.parse_args()
+    sessions, events = args.sessions_per_day, args.events_per_day
+    if args.records:  # about 6.6 records per session; a third of the records are event-page records
+        sessions = max(1, int(args.records * 0.67 / 6.6 / args.days))
+        events = max(1, int(args.records * 0.33 / args.days))
+    end = datetime.fromisoformat(args.end).astimezone(timezone.utc)
+    counts = generate(args.out, days=args.days, end=end, sessions_per_day=sessions,
+                      events_per_day=events, seed=args.seed, agents=args.agents, ips=args.ips,
+                      single_file=args.single_file, bad_lines=not args.no_bad_lines)
+    print(json.dumps(counts))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,155 @@
+"""The native format (SPEC §1): one JSON object per line.
+
+`parse_lines` validates and types a table of ``(line_no, line)`` in one DuckDB
+query: every line is parsed once, checked against the rules below, and comes
+out either as a typed record or as a reject with its reason. Nothing is
+dropped: blank lines are skipped, everything else is a record or a reject.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+
+from playlog.schema import EVENT_TYPES, RECORD_TYPES
+
+TEXT_FIELDS = (
+    "type", "ts", "session_id", "track_id", "user_id", "client_ip", "user_agent", "quality",
+    "platform", "referrer", "skip_reason", "event_id", "event_type", "page_url",
+    "duration_played_ms", "total_duration_ms", "buffer_health", "bytes_sent", "time_on_page_ms",
+)
+NUMBER_FIELDS = ("duration_played_ms", "total_duration_ms", "bytes_sent", "time_on_page_ms")
+
+REQUIRED = {
+    "session_start": ("session_id", "track_id"),
+    "session_progress": ("session_id", "duration_played_ms"),
+    "session_end": ("session_id",),
+    "play": ("session_id", "track_id", "duration_played_ms"),
+    "event": ("event_id", "event_type"),
+}
+
+# Timestamps outside these bounds are mistakes (seconds given as milliseconds, …).
+TS_MIN, TS_MAX = "1990-01-01", "2100-01-01"
+
+
+def _structure() -> str:
+    fields = ", ".join(f'"{name}": "VARCHAR"' for name in TEXT_FIELDS)
+    return "{" + fields + ', "metadata": "JSON"}'
+
+
+def _q(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _reason_sql() -> str:
+    """One CASE: the first rule a line breaks names its reason."""
+    rules = [
+        ("NOT json_valid(line)", "'invalid JSON'"),
+        ("json_type(line) <> 'OBJECT'", "'not a JSON object'"),
+        ("r.type IS NULL", "'missing required field: type'"),
+        (
+            f"r.type NOT IN ({', '.join(map(_q, RECORD_TYPES))})",
+            "'unknown type: ' || left(r.type, 80)",
+        ),
+        ("r.ts IS NULL", "'missing required field: ts'"),
+        ("ts_parsed IS NULL", "'invalid ts: ' || left(r.ts, 80)"),
+        (
+            f"ts_parsed < TIMESTAMPTZ '{TS_MIN}' OR ts_parsed >= TIMESTAMPTZ '{TS_MAX}'",
+            "'ts out of range: ' || left(r.ts, 80)",
+        ),
+    ]
+    for kind, fields in REQUIRED.items():
+        for name in fields:
+            rules.append(
+                (f"r.type = '{kind}' AND nullif(trim(r.{name}), '') IS NULL",
+                 f"'missing required field: {name}'")
+            )
+    for name in NUMBER_FIELDS:
+        rules.append(
+            (f"r.{name} IS NOT NULL AND TRY_CAST(r.{name} AS DOUBLE) IS NULL",
+             f"'invalid {name}: ' || left(r.{name}, 40)")
+        )
+        rules.append((f"TRY_CAST(r.{name} AS DOUBLE) < 0", f"'negative {name}: ' || r.{name}"))
+    rules += [
+        (
+            "r.buffer_health IS NOT NULL AND (TRY_CAST(r.buffer_health AS DOUBLE) IS NULL "
+            "OR TRY_CAST(r.buffer_health AS DOUBLE) NOT BETWEEN 0 AND 100)",
+            "'buffer_health not within 0-100: ' || left(r.buffer_health, 40)",
+        ),
+        (
+            f"r.type = 'event' AND r.event_type NOT IN ({', '.join(map(_q, EVENT_TYPES))})",
+            "'unknown event_type: ' || left(r.event_type, 80)",
+        ),
+        (
+            "r.metadata IS NOT NULL AND json_type(r.metadata) NOT IN ('OBJECT', 'NULL')",
+            "'metadata is not an object'",
+        ),
+    ]
+    whens = "\n".join(f"        WHEN {cond} THEN {reason}" for cond, reason in rules)
+    return f"CASE\n{whens}\n    END"
+
+
+def _int(name: str) -> str:
+    return f"CAST(round(TRY_CAST(r.{name} AS DOUBLE)) AS BIGINT) AS {name}"
+
+
+def _text(name: str) -> str:
+    return f"nullif(trim(r.{name}), '') AS {name}"
+
+
+def _lower(name: str) -> str:
+    return f"lower(nullif(trim(r.{name}), '')) AS {name}"
+
+
+PARSE_SQL = f"""
+WITH src AS (
+    SELECT line_no, rtrim(line, chr(13)) AS line
+    FROM lines
+    WHERE trim(line) <> ''
+), obj AS (
+    SELECT line_no, line,
+        CASE WHEN json_valid(line) AND json_type(line) = 'OBJECT'
+             THEN json_transform(line, '{_structure()}') END AS r
+    FROM src
+), typed AS (
+    SELECT *,
+        CASE
+            WHEN regexp_full_match(r.ts, '-?[0-9]+(\\.[0-9]*)?')
+                THEN make_timestamp(CAST(TRY_CAST(r.ts AS DOUBLE) * 1000 AS BIGINT))::TIMESTAMPTZ
+            ELSE TRY_CAST(r.ts AS TIMESTAMPTZ)
+        END AS ts_parsed
+    FROM obj
+)
+SELECT
+    line_no,
+    {_reason_sql()} AS reason,
+    CASE WHEN reason IS NOT NULL THEN left(line, 65536) END AS raw,
+    r.type AS type,
+    ts_parsed AS ts,
+    {_text("session_id")}, {_text("track_id")}, {_text("user_id")}, {_text("client_ip")},
+    {_text("user_agent")}, {_lower("quality")}, {_lower("platform")},
+    {_text("referrer")}, {_text("skip_reason")}, {_text("event_id")}, {_text("event_type")},
+    {_text("page_url")},
+    {_int("duration_played_ms")}, {_int("total_duration_ms")}, {_int("bytes_sent")},
+    {_int("time_on_page_ms")},
+    TRY_CAST(r.buffer_health AS DOUBLE) AS buffer_health,
+    CASE WHEN json_type(r.metadata) = 'OBJECT' THEN CAST(r.metadata AS VARCHAR) END AS metadata,
+    CASE WHEN json_type(r.metadata) = 'OBJECT' THEN r.metadata->>'$.age_group' END AS age_group,
+    CASE WHEN json_type(r.metadata) = 'OBJECT' THEN r.metadata->>'$.gender' END AS gender,
+    CASE WHEN r.client_ip IS NOT NULL OR r.user_agent IS NOT NULL THEN
+        left(sha256($salt || '|' || coalesce(trim(r.client_ip), '') || '|'
+                    || coalesce(trim(r.user_agent), '')), 20)
+    END AS anon_key,
+    left(md5(concat_ws(chr(31), r.type, epoch_ms(ts_parsed), {", ".join("r." + f for f in TEXT_FIELDS[2:])},
+                       CAST(r.metadata AS VARCHAR))), 20) AS record_id
+FROM typed
+"""
+
+
+def parse_lines(con: duckdb.DuckDBPyConnection, lines: pa.Table, salt: str) -> pa.Table:
+    """Validate and type one table of lines; rows with a `reason` are rejects."""
+    con.register("lines", lines)
+    try:
+        return con.sql(PARSE_SQL, params={"salt": salt}).to_arrow_table()
+    finally:
+        con.unregister("lines")

@@ -1,0 +1,309 @@
+"""ingest(): log files → parse → enrich → sessionize → day-partitioned Parquet.
+
+One run, under the data directory's lock:
+
+1. finish or undo an interrupted run (`store.transaction.recover`);
+2. for each file, read only what is new since the ledger's offset, in blocks of
+   whole lines; each block is validated and typed in one DuckDB query;
+3. rejects go to the quarantine; event-page and progress records are
+   enriched, de-duplicated and streamed to the run's files of their day;
+   session records are folded into per-session states;
+4. the states are merged with the stored rows of the same sessions (and with
+   every still-open session, whose timeout depends on the new watermark), and
+   the affected session files are rewritten;
+5. everything commits at once with the new ledger.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from playlog import sessionize
+from playlog.config import Settings
+from playlog.errors import InputError, StoreError
+from playlog.parse.lines import iter_blocks, open_log, skip_to, split_lines, _read_safely
+from playlog.parse.native import parse_lines
+from playlog.schema import (
+    EVENT_SCHEMA, EVENTS, PROGRESS, PROGRESS_SCHEMA, QUARANTINE, QUARANTINE_SCHEMA,
+)
+from playlog.store.appender import DedupAppender, conform
+from playlog.store.layout import Layout
+from playlog.store.ledger import TAIL_BYTES, FileEntry, Ledger, fingerprint, tail_hash
+from playlog.store.lock import exclusive
+from playlog.store.sessions import SessionStore
+from playlog.store.transaction import Transaction, recover
+
+ProgressCallback = Callable[[int, int], None]
+
+# Names a folder's files must match to be read (explicit file arguments are always read).
+LOG_SUFFIXES = (".jsonl", ".ndjson", ".json", ".log")
+
+
+@dataclass
+class IngestSummary:
+    files: int = 0
+    bytes: int = 0
+    records: int = 0
+    sessions: int = 0
+    events: int = 0
+    progress: int = 0
+    quarantined: int = 0
+    duplicates: int = 0
+    seconds: float = 0.0
+    quarantine_reasons: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def ingest(
+    paths: Iterable[Path | str],
+    settings: Settings,
+    *,
+    on_progress: ProgressCallback | None = None,
+    wait: float = 0.0,
+    enricher: Any = None,
+    anonymize_ip: bool = False,
+) -> IngestSummary:
+    """Ingest the new content of `paths` (files or folders) into the store."""
+    started = time.perf_counter()
+    files = discover(paths)
+    layout = Layout(settings.data_dir)
+    _ensure_writable(layout)
+    with exclusive(layout.lock, wait):
+        recover(layout)
+        run = _Run(layout, settings, enricher, anonymize_ip)
+        try:
+            summary = run.execute(files, on_progress)
+        except BaseException:
+            run.tx.rollback()
+            raise
+        finally:
+            run.con.close()
+    summary.seconds = round(time.perf_counter() - started, 3)
+    return summary
+
+
+def discover(paths: Iterable[Path | str]) -> list[Path]:
+    """The files to read: explicit files, and log files found in folders (recursively)."""
+    found: list[Path] = []
+    for item in map(Path, paths):
+        if item.is_dir():
+            found.extend(
+                p for p in sorted(item.rglob("*"))
+                if p.is_file() and not p.name.startswith(".") and _looks_like_log(p.name)
+            )
+        elif item.is_file():
+            found.append(item)
+        else:
+            raise InputError(str(item), "no such file or directory")
+    for path in found:
+        if not os.access(path, os.R_OK):
+            raise InputError(str(path), "permission denied")
+    return list(dict.fromkeys(found))
+
+
+def _looks_like_log(name: str) -> bool:
+    stem = name[:-3] if name.endswith(".gz") else name
+    parts = stem.split(".")
+    while len(parts) > 1 and parts[-1].isdigit():  # rotated: app.log.1, app.log.2.gz
+        parts.pop()
+    return any(".".join(parts).endswith(suffix) for suffix in LOG_SUFFIXES)
+
+
+def _ensure_writable(layout: Layout) -> None:
+    try:
+        layout.state.mkdir(parents=True, exist_ok=True)
+        probe = layout.state / f".probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise StoreError(
+            str(layout.root), f"cannot write the data directory: {exc.strerror or exc}",
+            hint="choose another with --data DIR or PLAYLOG_DATA",
+        ) from None
+
+
+def load_salt(layout: Layout) -> str:
+    """The secret salt of anonymous keys, created once with a secure random generator."""
+    if layout.salt.is_file():
+        return layout.salt.read_text().strip()
+    salt = secrets.token_hex(32)
+    layout.salt.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(layout.salt, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(salt + "\n")
+    return salt
+
+
+class _Run:
+    def __init__(self, layout: Layout, settings: Settings, enricher: Any, anonymize_ip: bool):
+        self.layout = layout
+        self.settings = settings
+        self.enricher = enricher if enricher is not None else _default_enricher(settings)
+        self.anonymize_ip = anonymize_ip
+        self.con = duckdb.connect(config={"memory_limit": "1GB"})
+        self.con.execute("SET TimeZone = 'UTC'")
+        self.tx = Transaction(layout)
+        self.ledger = Ledger.load(layout)
+        self.salt = load_salt(layout)
+        self.events = DedupAppender(layout, EVENTS, EVENT_SCHEMA, self.tx, self.con)
+        self.progress = DedupAppender(layout, PROGRESS, PROGRESS_SCHEMA, self.tx, self.con)
+        self.states: list[pl.DataFrame] = []
+        self.session_ids: list[pl.Series] = []
+        self.rejects: list[pl.DataFrame] = []
+        self.summary = IngestSummary()
+
+    def execute(self, files: list[Path], on_progress: ProgressCallback | None) -> IngestSummary:
+        total = sum(p.stat().st_size for p in files)
+        done = 0
+        for path in files:
+            done = self._read_file(path, on_progress, done, total)
+        self.events.close()
+        self.progress.close()
+        self._finish_sessions()
+        self._write_quarantine()
+        s = self.summary
+        s.files, s.events, s.progress = len(files), self.events.written, self.progress.written
+        s.duplicates += self.events.duplicates + self.progress.duplicates
+        self.tx.commit(self.ledger.to_json())
+        return s
+
+    # -- reading -------------------------------------------------------------
+
+    def _read_file(self, path: Path, on_progress, done: int, total: int) -> int:
+        fp = fingerprint(path)
+        if fp is None:  # not even one complete line yet
+            return done + path.stat().st_size
+        entry = self.ledger.files.get(fp)
+        stream, raw, offset, line = _open_at(path, entry)
+        tail = b""
+        try:
+            for block in iter_blocks(stream, offset, line):
+                self._take_block(block, path)
+                offset, line = block.end_offset, block.first_line + block.lines - 1
+                tail = (tail + block.data[-TAIL_BYTES:])[-TAIL_BYTES:]
+                self.summary.bytes += len(block.data)
+                if on_progress:
+                    on_progress(done + raw.tell(), total)
+        finally:
+            raw.close()
+        if tail or entry is None:
+            self.ledger.record(fp, path, offset, line, tail_hash(tail) if tail else "")
+        else:  # nothing new: the entry stays, under the name seen last
+            self.ledger.record(fp, path, entry.offset, entry.lines, entry.tail)
+        if on_progress:
+            on_progress(done + path.stat().st_size, total)
+        return done + path.stat().st_size
+
+    def _take_block(self, block, path: Path) -> None:
+        table = parse_lines(self.con, split_lines(block), self.salt)
+        df = pl.from_arrow(table).with_columns(pl.col("ts").dt.cast_time_unit("ms"))
+        bad = df.filter(pl.col("reason").is_not_null())
+        good = df.filter(pl.col("reason").is_null())
+        self.summary.records += df.height
+        if bad.height:
+            self.rejects.append(
+                bad.select(
+                    source_file=pl.lit(str(path)), line=pl.col("line_no"), reason="reason", raw="raw"
+                )
+            )
+        sessions = good.filter(pl.col("type").is_in(sessionize.SESSION_TYPES))
+        if sessions.height:
+            states = sessionize.to_states(sessions)
+            self.states.append(states)
+            ends = sessions.filter(pl.col("type") != "session_progress")
+            self.session_ids.append(ends["record_id"])
+            self.ledger.advance_watermark(states["last_update"].max())
+        progress = good.filter(pl.col("type") == "session_progress")
+        if progress.height:
+            self.progress.add(progress.with_columns(_day=pl.col("ts").dt.date()), "_day")
+        events = good.filter(pl.col("type") == "event")
+        if events.height:
+            events = self._enrich(events)
+            self.events.add(events.with_columns(_day=pl.col("ts").dt.date()), "_day")
+
+    def _enrich(self, df: pl.DataFrame) -> pl.DataFrame:
+        if self.enricher is not None:
+            df = self.enricher.enrich(df)
+        if self.anonymize_ip:
+            from playlog.enrich.privacy import anonymize_ip_expr
+
+            df = df.with_columns(anonymize_ip_expr("client_ip").alias("client_ip"))
+        return df
+
+    # -- sessions and quarantine ---------------------------------------------
+
+    def _finish_sessions(self) -> None:
+        if self.session_ids:
+            ids = pl.concat(self.session_ids)
+            self.summary.duplicates += ids.len() - ids.n_unique()
+        store = SessionStore(self.layout, self.con, self.tx)
+        states = pl.concat(self.states, how="vertical_relaxed") if self.states else None
+        watermark = self.ledger.watermark or datetime(1970, 1, 1, tzinfo=timezone.utc)
+        result = store.update(
+            states,
+            watermark=watermark,
+            timeout=self.settings.session_timeout,
+            open_days=self.ledger.open_days,
+            finish=self._finish_rows,
+        )
+        self.summary.sessions = result.changed
+        self.ledger.open_days = result.open_days
+
+    def _finish_rows(self, sessions: pl.DataFrame) -> pl.DataFrame:
+        """Catalog durations, enrichment and IP anonymisation of final session rows."""
+        catalog = pl.read_parquet(self.layout.catalog) if self.layout.catalog.is_file() else None
+        sessions = sessionize.with_catalog_durations(sessions, catalog)
+        return self._enrich(sessions)
+
+    def _write_quarantine(self) -> None:
+        if not self.rejects:
+            return
+        rejects = pl.concat(self.rejects)
+        now = datetime.now(timezone.utc)
+        self.summary.quarantined = rejects.height
+        reasons = rejects.group_by(pl.col("reason").str.extract(r"^([^:]+)")).len()
+        self.summary.quarantine_reasons = dict(
+            sorted(zip(reasons["reason"].to_list(), reasons["len"].to_list()),
+                   key=lambda kv: (-kv[1], kv[0]))
+        )
+        table = conform(rejects.with_columns(rejected_at=pl.lit(now)), QUARANTINE_SCHEMA)
+        self.tx.write_table(QUARANTINE, now.date(), table)
+
+
+def _open_at(path: Path, entry: FileEntry | None):
+    """Open `path` positioned after what the ledger says was read, if that still holds.
+
+    Returns (stream, raw file, offset, lines read). A file shorter than the
+    offset, or whose bytes before it changed, is read again from the start."""
+    stream, raw = open_log(path)
+    if entry is None or entry.offset == 0:
+        return stream, raw, 0, 0
+    start = max(0, entry.offset - TAIL_BYTES)
+    reached = skip_to(stream, start, raw)
+    before = _read_safely(stream, entry.offset - start) if reached == start else b""
+    if len(before) == entry.offset - start and tail_hash(before) == entry.tail:
+        return stream, raw, entry.offset, entry.lines
+    raw.close()
+    stream, raw = open_log(path)
+    return stream, raw, 0, 0
+
+
+def _default_enricher(settings: Settings) -> Any:
+    try:
+        from playlog.enrich import Enricher
+    except ImportError:
+        return None
+    return Enricher.from_settings(settings)
+

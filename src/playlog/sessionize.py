@@ -1,0 +1,144 @@
+"""Play sessions rebuilt from start / progress / end / play records (SPEC §2).
+
+A stored session row is a pure function of the set of its records, the
+watermark (the latest session-record time ever ingested) and the idle timeout.
+Records become per-session *states* (`to_states`); states combine with
+`merge_states`, which is associative and commutative (minimum, maximum, any, and
+"the value of the earliest start record"), so any split of the records over
+files and runs, in any order, merges to the same state; `finalize` derives the
+stored row. A stored row carries its state columns, so it can be merged again
+when a late record arrives (`states_from_rows`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import polars as pl
+
+from playlog.schema import PLATFORMS, SKIP_REASONS
+
+START_TYPES = ("session_start", "play")
+END_TYPES = ("session_end", "play")
+SESSION_TYPES = ("session_start", "session_progress", "session_end", "play")
+
+# Taken from the earliest start record that has them.
+ATTRIBUTES = (
+    "track_id", "user_id", "client_ip", "user_agent", "total_duration_ms", "quality",
+    "given_platform", "referrer", "anon_key",
+)
+_TS = pl.Datetime("ms", "UTC")
+STATE_DTYPES: dict[str, pl.DataType] = {
+    "session_id": pl.String(), "has_start": pl.Boolean(), "start_ts": _TS, "first_seen": _TS,
+    "last_update": _TS, "duration_played_ms": pl.Int64(), "explicit_end": pl.Boolean(),
+    "end_ts": _TS, "skip_reason": pl.String(), "skip_detail": pl.String(),
+    "track_id": pl.String(), "user_id": pl.String(), "client_ip": pl.String(),
+    "user_agent": pl.String(), "total_duration_ms": pl.Int64(), "quality": pl.String(),
+    "given_platform": pl.String(), "referrer": pl.String(), "anon_key": pl.String(),
+}
+STATE_COLUMNS = tuple(STATE_DTYPES)
+
+
+def _normalized_skip(raw: pl.Expr) -> pl.Expr:
+    text = raw.str.strip_chars().str.to_lowercase()
+    return (
+        pl.when(text.is_null() | (text == "")).then(None)
+        .when(text.is_in(SKIP_REASONS)).then(text)
+        .otherwise(pl.lit("other"))
+    )
+
+
+def to_states(records: pl.DataFrame) -> pl.DataFrame:
+    """One merged state per session from typed session records (see parse.native)."""
+    kind = pl.col("type")
+    is_start = kind.is_in(START_TYPES)
+    is_end = kind.is_in(END_TYPES)
+    played = pl.duration(milliseconds=pl.col("duration_played_ms").fill_null(0))
+    update = pl.when(kind == "play").then(pl.col("ts") + played).otherwise(pl.col("ts"))
+    skip = _normalized_skip(pl.col("skip_reason"))
+    states = records.select(
+        "session_id",
+        has_start=is_start,
+        start_ts=pl.when(is_start).then(pl.col("ts")),
+        first_seen=pl.col("ts"),
+        last_update=update,
+        duration_played_ms=pl.col("duration_played_ms"),
+        explicit_end=is_end,
+        end_ts=pl.when(is_end).then(update),
+        skip_reason=pl.when(is_end).then(skip),
+        skip_detail=pl.when(is_end & (skip == "other")).then(pl.col("skip_reason")),
+        **{
+            name: pl.when(is_start).then(pl.col("platform" if name == "given_platform" else name))
+            for name in ATTRIBUTES
+        },
+    )
+    return merge_states(cast_states(states))
+
+
+def cast_states(states: pl.DataFrame) -> pl.DataFrame:
+    return states.select(pl.col(name).cast(dtype) for name, dtype in STATE_DTYPES.items())
+
+
+def merge_states(states: pl.DataFrame) -> pl.DataFrame:
+    """Combine the states of the same session into one (order does not matter)."""
+    latest_end = [pl.col("end_ts"), pl.col("skip_reason"), pl.col("skip_detail")]
+    return states.group_by("session_id").agg(
+        pl.col("has_start").any(),
+        pl.col("start_ts").min(),
+        pl.col("first_seen").min(),
+        pl.col("last_update").max(),
+        pl.col("duration_played_ms").max(),
+        pl.col("explicit_end").any(),
+        pl.col("end_ts").max(),
+        # the reason given by the latest end record (ties: the smallest text)
+        *[
+            pl.col(name)
+            .sort_by(latest_end, descending=[True, False, False], nulls_last=True)
+            .first()
+            for name in ("skip_reason", "skip_detail")
+        ],
+        # the earliest start record's value (ties: the smallest value)
+        *[
+            pl.col(name)
+            .sort_by([pl.col("start_ts"), pl.col(name)], nulls_last=True)
+            .drop_nulls()
+            .first()
+            for name in ATTRIBUTES
+        ],
+    )
+
+
+def states_from_rows(rows: pl.DataFrame) -> pl.DataFrame:
+    """The state columns of stored session rows."""
+    return cast_states(rows)
+
+
+def finalize(states: pl.DataFrame, watermark: datetime, timeout: timedelta) -> pl.DataFrame:
+    """Stored session rows (before enrichment) from merged states."""
+    timed_out = ~pl.col("explicit_end") & (pl.col("last_update") < pl.lit(watermark - timeout))
+    total = pl.col("total_duration_ms")
+    return states.with_columns(
+        started_at=pl.coalesce("start_ts", "first_seen"),
+        ended=pl.col("explicit_end") | timed_out,
+        ended_at=pl.when(pl.col("explicit_end")).then(pl.coalesce("end_ts", "last_update"))
+        .when(timed_out).then(pl.col("last_update")),
+        skip_reason=pl.when(pl.col("explicit_end")).then(pl.col("skip_reason"))
+        .when(timed_out).then(pl.lit("timeout")),
+        completion_percentage=pl.when(total > 0).then(
+            pl.min_horizontal(pl.lit(100.0), 100.0 * pl.col("duration_played_ms") / total)
+        ),
+        platform=pl.when(pl.col("given_platform").is_in(PLATFORMS)).then(pl.col("given_platform")),
+        listener_key=pl.coalesce(pl.col("user_id"), pl.lit("anon:") + pl.col("anon_key")),
+    )
+
+
+def with_catalog_durations(sessions: pl.DataFrame, catalog: pl.DataFrame | None) -> pl.DataFrame:
+    """`total_duration_ms` from the catalog where the start record did not give it."""
+    if catalog is None or catalog.is_empty() or "duration_ms" not in catalog.columns:
+        return sessions
+    durations = catalog.select("track_id", pl.col("duration_ms").cast(pl.Int64).alias("_cat_ms"))
+    return (
+        sessions.join(durations, on="track_id", how="left")
+        .with_columns(total_duration_ms=pl.coalesce("total_duration_ms", "_cat_ms"))
+        .drop("_cat_ms")
+    )

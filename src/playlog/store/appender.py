@@ -1,0 +1,89 @@
+"""Appending records to a day-partitioned dataset, each record once.
+
+Every record carries a ``record_id`` (a hash of its content). Before a batch is
+written, records already stored on their day, or already written by this run,
+are dropped and counted as duplicates. One Parquet file per day and run is
+streamed batch by batch, so memory does not grow with the size of the input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import duckdb
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from playlog.store.layout import Layout
+from playlog.store.transaction import COMPRESSION, Transaction
+
+
+def conform(df: pl.DataFrame, schema: pa.Schema) -> pa.Table:
+    """The frame as an Arrow table of exactly `schema` (missing columns are null)."""
+    table = df.to_arrow()
+    columns = []
+    for fld in schema:
+        if fld.name in table.column_names:
+            columns.append(table.column(fld.name).cast(fld.type, safe=False))
+        else:
+            columns.append(pa.nulls(table.num_rows, fld.type))
+    return pa.Table.from_arrays(columns, schema=schema.remove_metadata())
+
+
+@dataclass
+class DedupAppender:
+    layout: Layout
+    dataset: str
+    schema: pa.Schema
+    tx: Transaction
+    con: duckdb.DuckDBPyConnection
+    written: int = 0
+    duplicates: int = 0
+    _ids: dict[date, pl.Series] = field(default_factory=dict)
+    _writers: dict[date, pq.ParquetWriter] = field(default_factory=dict)
+
+    def add(self, df: pl.DataFrame, day_column: str) -> None:
+        """Write the records of `df` not seen before; `day_column` holds each one's day."""
+        if df.is_empty():
+            return
+        unique = df.unique("record_id", keep="first", maintain_order=True)
+        self.duplicates += df.height - unique.height
+        for (day,), part in unique.partition_by(day_column, as_dict=True).items():
+            seen = self._seen(day)
+            fresh = part.filter(~pl.col("record_id").is_in(seen.implode())) if len(seen) else part
+            self.duplicates += part.height - fresh.height
+            if fresh.is_empty():
+                continue
+            self._ids[day] = pl.concat([seen, fresh["record_id"]])
+            self._writer(day).write_table(conform(fresh, self.schema))
+            self.written += fresh.height
+
+    def days(self) -> list[date]:
+        return sorted(self._writers)
+
+    def close(self) -> None:
+        for writer in self._writers.values():
+            writer.close()
+        self._writers.clear()
+
+    def _seen(self, day: date) -> pl.Series:
+        if day not in self._ids:
+            files = [str(p) for p in self.layout.files(self.dataset, day)]
+            if files:
+                ids = self.con.sql(
+                    "SELECT record_id FROM read_parquet($files)", params={"files": files}
+                ).pl()["record_id"]
+            else:
+                ids = pl.Series("record_id", [], dtype=pl.String)
+            self._ids[day] = ids
+        return self._ids[day]
+
+    def _writer(self, day: date) -> pq.ParquetWriter:
+        if day not in self._writers:
+            path = self.tx.new_file(self.dataset, day)
+            self._writers[day] = pq.ParquetWriter(
+                path, self.schema.remove_metadata(), compression=COMPRESSION
+            )
+        return self._writers[day]

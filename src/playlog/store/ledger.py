@@ -1,0 +1,101 @@
+"""What was read from each log file, so that every run reads only what is new.
+
+A file is known by its *fingerprint*, a hash of its first line (decompressed),
+not by its name or inode: a renamed or rotated file (``app.log`` →
+``app.log.1`` → ``app.log.1.gz``) keeps its fingerprint and so its entry. An
+entry holds the byte offset reached (of the decompressed content), the number of
+lines read and a hash of the bytes just before the offset. A file shorter than
+its offset was truncated, and one whose bytes before the offset changed was
+rewritten: both are read again from the start (records already stored are
+recognised and not counted twice). A file whose first line is not complete yet
+is left for a later run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from playlog.parse.lines import read_prefix
+from playlog.store.files import read_json
+from playlog.store.layout import Layout
+
+PREFIX_BYTES = 4096
+TAIL_BYTES = 256
+VERSION = 1
+
+
+def fingerprint(path: Path) -> str | None:
+    """Hash of the first line (at most 4 KiB); None while that line is incomplete."""
+    head = read_prefix(path, PREFIX_BYTES)
+    cut = head.find(b"\n")
+    if cut < 0:
+        return None if len(head) < PREFIX_BYTES else hashlib.sha256(head).hexdigest()[:32]
+    return hashlib.sha256(head[: cut + 1]).hexdigest()[:32]
+
+
+def tail_hash(data: bytes) -> str:
+    return hashlib.sha256(data[-TAIL_BYTES:]).hexdigest()[:16]
+
+
+@dataclass
+class FileEntry:
+    path: str
+    offset: int = 0
+    lines: int = 0
+    tail: str = ""
+    size: int = 0
+    seen_at: str = ""
+
+
+@dataclass
+class Ledger:
+    files: dict[str, FileEntry] = field(default_factory=dict)
+    watermark: datetime | None = None  # latest session-record time ever ingested
+    open_days: list[str] = field(default_factory=list)  # days holding open sessions
+
+    @classmethod
+    def load(cls, layout: Layout) -> Ledger:
+        raw = read_json(layout.ledger, {})
+        files = {fp: FileEntry(**entry) for fp, entry in raw.get("files", {}).items()}
+        mark = raw.get("watermark")
+        return cls(
+            files=files,
+            watermark=datetime.fromisoformat(mark) if mark else None,
+            open_days=list(raw.get("open_days", [])),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": VERSION,
+            "files": {fp: asdict(entry) for fp, entry in sorted(self.files.items())},
+            "watermark": self.watermark.isoformat() if self.watermark else None,
+            "open_days": sorted(self.open_days),
+        }
+
+    def advance_watermark(self, latest: datetime | None) -> None:
+        if latest is not None and (self.watermark is None or latest > self.watermark):
+            self.watermark = latest
+
+    def record(self, fp: str, path: Path, offset: int, lines: int, tail: str) -> None:
+        self.files[fp] = FileEntry(
+            path=str(path),
+            offset=offset,
+            lines=lines,
+            tail=tail,
+            size=path.stat().st_size,
+            seen_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        )
+
+    def forget_older_than(self, cutoff: datetime) -> int:
+        """Drop entries not seen since `cutoff`; returns how many."""
+        stale = [
+            fp for fp, e in self.files.items()
+            if e.seen_at and datetime.fromisoformat(e.seen_at) < cutoff
+        ]
+        for fp in stale:
+            del self.files[fp]
+        return len(stale)

@@ -1,0 +1,110 @@
+"""The sessions dataset: merging new session states into the stored rows.
+
+Stored rows that a run must change are those of the sessions it has records
+for, and every still-open session (a later watermark may time it out). They
+are found by session id in the days the new records could belong to, plus the
+days the ledger lists as holding open sessions. Each file holding such a row is
+rewritten without it, and the merged rows are written to the days they start
+on (which may move a session whose start record arrived late).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import duckdb
+import polars as pl
+
+from playlog import sessionize
+from playlog.schema import SESSION_SCHEMA, SESSIONS
+from playlog.store.appender import conform
+from playlog.store.layout import Layout
+from playlog.store.transaction import Transaction
+
+# Records of one session more than this far from its stored start are not looked for.
+SEARCH_MARGIN = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class SessionUpdate:
+    changed: int  # sessions created or updated by the run's records
+    open_days: list[str]  # days that hold open sessions afterwards
+
+
+@dataclass
+class SessionStore:
+    layout: Layout
+    con: duckdb.DuckDBPyConnection
+    tx: Transaction
+
+    def update(
+        self,
+        states: pl.DataFrame | None,
+        *,
+        watermark: datetime,
+        timeout: timedelta,
+        open_days: list[str],
+        finish: Callable[[pl.DataFrame], pl.DataFrame],
+    ) -> SessionUpdate:
+        if states is None or states.is_empty():
+            return SessionUpdate(0, list(open_days))
+        states = sessionize.merge_states(states)
+        affected, hit, keep = self._stored_rows(states, open_days)
+        merged = sessionize.merge_states(
+            pl.concat([states, sessionize.states_from_rows(hit)], how="vertical_relaxed")
+        )
+        final = finish(sessionize.finalize(merged, watermark, timeout))
+        final = final.with_columns(_day=pl.col("started_at").dt.date())
+        self._write(final, keep)
+        for path in affected:
+            self.tx.remove(path)
+        still_open = final.filter(~pl.col("ended"))["_day"].unique().sort()
+        return SessionUpdate(states.height, [str(d) for d in still_open])
+
+    def _stored_rows(self, states: pl.DataFrame, open_days: list[str]):
+        """(files to rewrite, their rows to merge, their rows to keep as they are)."""
+        low = (states["first_seen"].min() - SEARCH_MARGIN).date()
+        high = (states["last_update"].max() + SEARCH_MARGIN).date()
+        days = {d for d in self.layout.days(SESSIONS) if low <= d <= high}
+        days |= {date.fromisoformat(d) for d in open_days}
+        files = [str(f) for d in sorted(days) for f in self.layout.files(SESSIONS, d)]
+        empty = pl.DataFrame(schema=sessionize.STATE_DTYPES)
+        if not files:
+            return [], empty, None
+        self.con.register("_ids", states.select("session_id").to_arrow())
+        try:
+            affected = self.con.sql(
+                "SELECT DISTINCT filename FROM read_parquet($files, filename = true, "
+                "hive_partitioning = false) WHERE NOT ended OR session_id IN "
+                "(SELECT session_id FROM _ids)",
+                params={"files": files},
+            ).pl()["filename"].to_list()
+        finally:
+            self.con.unregister("_ids")
+        if not affected:
+            return [], empty, None
+        rows = self.con.sql(
+            "SELECT * FROM read_parquet($files, filename = true, hive_partitioning = false)",
+            params={"files": sorted(affected)},
+        ).pl()
+        touched = pl.col("session_id").is_in(states["session_id"].implode()) | ~pl.col("ended")
+        keep = rows.filter(~touched).with_columns(
+            _day=pl.col("filename").str.extract(r"date=(\d{4}-\d{2}-\d{2})").str.to_date()
+        )
+        return affected, rows.filter(touched), keep.drop("filename")
+
+    def _write(self, final: pl.DataFrame, keep: pl.DataFrame | None) -> None:
+        out = conform_frame(final)
+        if keep is not None and keep.height:
+            out = pl.concat([out, conform_frame(keep)], how="vertical_relaxed")
+        for (day,), part in out.partition_by("_day", as_dict=True).items():
+            part = part.sort("started_at", "session_id")
+            self.tx.write_table(SESSIONS, day, conform(part, SESSION_SCHEMA))
+
+
+def conform_frame(df: pl.DataFrame) -> pl.DataFrame:
+    """The session columns plus `_day`, with stored dtypes, as a Polars frame."""
+    table = conform(df, SESSION_SCHEMA)
+    return pl.from_arrow(table).with_columns(df["_day"])

@@ -1,0 +1,111 @@
+"""All-or-nothing changes to the store.
+
+A run writes every new Parquet file under a hidden temporary name (``.*.tmp``,
+invisible to readers, whose glob is ``*.parquet``), then commits: it writes a
+journal listing the renames, the files to remove and the new ledger, and only
+then applies it. A run killed before the journal exists leaves only temporary
+files, removed by the next run; a run killed while applying leaves the journal,
+which the next run applies again (every step is idempotent). So the store and
+the ledger always move together: no half file, no ledger entry for unwritten
+data, no record counted twice.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from playlog.store.files import fsync_path, read_json, write_json_atomic
+from playlog.store.layout import Layout
+
+COMPRESSION = "zstd"
+
+
+@dataclass
+class Transaction:
+    layout: Layout
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    added: list[tuple[str, str]] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    _seq: int = 0
+
+    def new_file(self, dataset: str, day: date | str) -> Path:
+        """A temporary path for a new file of `dataset` on `day`, renamed at commit."""
+        folder = self.layout.day_dir(dataset, day)
+        folder.mkdir(parents=True, exist_ok=True)
+        self._seq += 1
+        name = f"part-{self.run_id}-{self._seq:04d}.parquet"
+        tmp = folder / f".{name}.tmp"
+        self.added.append((str(tmp), str(folder / name)))
+        return tmp
+
+    def write_table(self, dataset: str, day: date | str, table: pa.Table) -> None:
+        tmp = self.new_file(dataset, day)
+        pq.write_table(table, tmp, compression=COMPRESSION)
+
+    def remove(self, path: Path | str) -> None:
+        self.removed.append(str(path))
+
+    def commit(self, ledger: dict[str, Any] | None) -> None:
+        for tmp, _ in self.added:
+            if Path(tmp).exists():
+                fsync_path(Path(tmp))
+        journal = {"run": self.run_id, "add": self.added, "remove": self.removed, "ledger": ledger}
+        write_json_atomic(self.layout.journal, journal)
+        apply_journal(self.layout, journal)
+
+    def rollback(self) -> None:
+        for tmp, _ in self.added:
+            Path(tmp).unlink(missing_ok=True)
+        self.added.clear()
+        self.removed.clear()
+
+
+def apply_journal(layout: Layout, journal: dict[str, Any]) -> None:
+    for tmp, final in journal["add"]:
+        if os.path.exists(tmp):
+            os.replace(tmp, final)
+    for path in journal["remove"]:
+        Path(path).unlink(missing_ok=True)
+        _remove_if_empty(Path(path).parent)
+    if journal.get("ledger") is not None:
+        write_json_atomic(layout.ledger, journal["ledger"])
+    layout.journal.unlink(missing_ok=True)
+
+
+def recover(layout: Layout) -> bool:
+    """Finish a committed run that was interrupted; drop an uncommitted run's files.
+
+    Returns True when something was repaired. Call it holding the lock."""
+    repaired = False
+    journal = read_json(layout.journal, None)
+    if journal is not None:
+        apply_journal(layout, journal)
+        repaired = True
+    for dataset_dir in (layout.dataset(name) for name in _dataset_names()):
+        if not dataset_dir.is_dir():
+            continue
+        for tmp in dataset_dir.glob("date=*/.*.tmp"):
+            tmp.unlink(missing_ok=True)
+            repaired = True
+    return repaired
+
+
+def _dataset_names() -> tuple[str, ...]:
+    from playlog.schema import DATASETS
+
+    return DATASETS
+
+
+def _remove_if_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:
+        pass

@@ -59,6 +59,9 @@ AGENTS = [
     ("curl/8.5.0", 1),
 ]
 
+# Event pages are seen in browsers (and by bots).
+WEB_AGENTS = [a for a, _ in AGENTS if a.startswith("Mozilla/") or a.startswith("curl/")]
+
 # Address blocks of known countries (so that GeoIP has something to say).
 IP_BLOCKS = [("8.8.", 10), ("81.2.", 6), ("2.4.", 8), ("90.12.", 6), ("84.150.", 6),
              ("126.10.", 3), ("177.32.", 4), ("1.136.", 3), ("24.48.", 5), ("151.20.", 3)]
@@ -154,28 +157,32 @@ def session_records(world: World, sid: str, start: datetime, open_until: datetim
     return records
 
 
-def event_record(world: World, ts: datetime, pages: int) -> dict:
+def visit_records(world: World, ts: datetime, pages: int) -> list[dict]:
+    """A visit to an event page: a view, and sometimes clicks, shares … on the same page."""
     rng = world.rng
-    user, agent, ip = world.listener()
-    page = f"ev{rng.randrange(pages):03d}"
-    kind = _weighted(rng, EVENT_TYPES)
-    referrer = _weighted(rng, REFERRERS)
+    user, _, ip = world.listener()
+    agent = rng.choices(WEB_AGENTS, [w for a, w in AGENTS if a in WEB_AGENTS])[0]
+    page = f"ev{rng.choices(range(pages), [1 / (k + 2) for k in range(pages)])[0]:03d}"
     url = f"https://events.example.com/e/{page}"
     if rng.random() < 0.12:
         url += "?utm_source=" + rng.choice(["newsletter", "facebook", "partner"]) + "&utm_medium=email"
-    rec = {"type": "event", "ts": _iso(ts), "event_id": page, "event_type": kind,
-           "session_id": f"w{rng.randrange(40_000):05d}", "user_agent": agent, "client_ip": ip,
-           "page_url": url}
+    base = {"type": "event", "event_id": page, "session_id": f"w{rng.randrange(16**8):08x}",
+            "user_agent": agent, "client_ip": ip, "page_url": url}
     if user:
-        rec["user_id"] = user
+        base["user_id"] = user
+    referrer = _weighted(rng, REFERRERS)
     if referrer:
-        rec["referrer"] = referrer
-    if kind == "view":
-        rec["time_on_page_ms"] = rng.randrange(2_000, 240_000)
+        base["referrer"] = referrer
+    view = dict(base, ts=_iso(ts), event_type="view", time_on_page_ms=rng.randrange(2_000, 240_000))
     if rng.random() < 0.3:
-        rec["metadata"] = {"age_group": rng.choice(["18-24", "25-34", "35-44", "45-54", "55+"]),
-                           "gender": rng.choice(["female", "male", "other"])}
-    return rec
+        view["metadata"] = {"age_group": rng.choice(["18-24", "25-34", "35-44", "45-54", "55+"]),
+                            "gender": rng.choice(["female", "male", "other"])}
+    records = [view]
+    while rng.random() < 0.4 and len(records) < 4:
+        ts += timedelta(seconds=rng.randrange(3, 90))
+        kind = _weighted(rng, EVENT_TYPES[1:])
+        records.append(dict(base, ts=_iso(ts), event_type=kind))
+    return records
 
 
 BAD_LINES = [
@@ -224,11 +231,12 @@ def generate(out: Path, *, days: int, end: datetime, sessions_per_day: int, even
                 target.append(text)
         events = out / ("stream.jsonl" if single_file else "events.jsonl")
         ev_lines = streams.setdefault(events, [])
-        for ts in diurnal_starts(rng, day, events_per_day):
+        for ts in diurnal_starts(rng, day, int(events_per_day / 1.45)):
             if ts >= end:
                 break
-            ev_lines.append(json.dumps(event_record(world, ts, pages=25), separators=(",", ":")))
-            counts["events"] += 1
+            for rec in visit_records(world, ts, pages=25):
+                ev_lines.append(json.dumps(rec, separators=(",", ":")))
+                counts["events"] += 1
     streams[next(iter(streams))].extend(carry)
     if bad_lines:
         streams[next(iter(streams))][100:100] = BAD_LINES
@@ -255,7 +263,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "logs")
     parser.add_argument("--days", type=int, default=7)
-    parser.add_argument("--end", default="2026-11-20T23:40:00+00:00", help="end of the data (ISO 8601)")
+    parser.add_argument("--end", default="2026-11-20T21:30:00+00:00", help="end of the data (ISO 8601)")
     parser.add_argument("--sessions-per-day", type=int, default=260)
     parser.add_argument("--events-per-day", type=int, default=420)
     parser.add_argument("--records", type=int, help="about this many records in all (overrides per-day counts)")

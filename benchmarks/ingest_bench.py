@@ -1,0 +1,132 @@
+"""Ingest throughput and memory against a bare DuckDB copy of the same file.
+
+    python benchmarks/ingest_bench.py                     # 2 million records
+    python benchmarks/ingest_bench.py --records 500000 --scaling
+
+Generates N native records once (cached under --work), then, in the same run and
+each in a fresh process:
+
+- baseline: DuckDB ``COPY (SELECT *, date FROM read_json(…)) TO … (FORMAT parquet,
+  PARTITION_BY (date))`` — parse and write, nothing else;
+- playlog: ``playlog ingest FILE`` — parse, validate, quarantine, enrich,
+  sessionize, de-duplicate, ledger, atomic commit;
+- with --variants, playlog again without enrichment (``--no-enrich``) and without
+  GeoIP (``--no-geoip``), to show what enrichment costs;
+- with --scaling, playlog on a quarter of the file, to show that peak memory
+  does not grow with the input.
+
+Prints seconds, records/s, peak RSS and the ratio to the baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_measured(cmd: list[str]) -> tuple[float, float, str]:
+    """Like measure, but reads the child's own rusage through a small wrapper."""
+    wrapper = (
+        "import resource, subprocess, sys, time, json;"
+        "t = time.perf_counter();"
+        "p = subprocess.run(sys.argv[1:], capture_output=True, text=True);"
+        "s = time.perf_counter() - t;"
+        "r = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024;"
+        "sys.stderr.write(p.stderr);"
+        "print(json.dumps({'seconds': s, 'rss': r, 'code': p.returncode, 'out': p.stdout}))"
+    )
+    proc = subprocess.run([sys.executable, "-c", wrapper, *cmd], capture_output=True, text=True)
+    result = json.loads(proc.stdout)
+    if result["code"]:
+        sys.exit(f"failed: {' '.join(cmd)}\n{proc.stderr}")
+    return result["seconds"], result["rss"], result["out"]
+
+
+def generate(work: Path, records: int) -> Path:
+    out = work / f"data-{records}"
+    log = out / "stream.jsonl"
+    if not log.exists():
+        print(f"generating about {records:,} records in {out} …", flush=True)
+        subprocess.run(
+            [sys.executable, str(ROOT / "sample_data" / "generate.py"), "--records", str(records),
+             "--out", str(out), "--single-file", "--agents", "5000", "--ips", "200000",
+             "--days", "10", "--no-bad-lines"],
+            check=True,
+        )
+    return log
+
+
+def head(log: Path, fraction: float) -> Path:
+    part = log.with_name(f"head-{fraction}.jsonl")
+    if not part.exists():
+        size = int(log.stat().st_size * fraction)
+        with log.open("rb") as src, part.open("wb") as dst:
+            dst.write(src.read(size))
+            dst.write(src.readline())
+    return part
+
+
+BARE = """
+import duckdb, sys
+con = duckdb.connect(config={{"memory_limit": "1GB"}})
+con.execute("SET TimeZone = 'UTC'")
+con.execute(\"\"\"COPY (SELECT *, CAST(CAST(ts AS TIMESTAMPTZ) AS DATE) AS date
+    FROM read_json('{log}', format = 'newline_delimited'))
+    TO '{out}' (FORMAT parquet, PARTITION_BY (date))\"\"\")
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=2_000_000)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/playlog-bench"))
+    parser.add_argument("--variants", action="store_true", help="also without enrichment / GeoIP")
+    parser.add_argument("--scaling", action="store_true", help="also on a quarter of the file")
+    args = parser.parse_args()
+    log = generate(args.work, args.records)
+    lines = sum(1 for _ in log.open("rb"))
+    size_mb = log.stat().st_size / 1e6
+    print(f"input: {log} — {lines:,} records, {size_mb:,.0f} MB")
+
+    rows = []
+    out = args.work / "bare-out"
+    shutil.rmtree(out, ignore_errors=True)
+    secs, rss, _ = run_measured([sys.executable, "-c", BARE.format(log=log, out=out)])
+    rows.append(("duckdb COPY (baseline)", lines, secs, rss, ""))
+    base = secs
+
+    def playlog(label: str, path: Path, count: int, *extra: str) -> None:
+        data = args.work / "store"
+        shutil.rmtree(data, ignore_errors=True)
+        cmd = [sys.executable, "-m", "playlog", "ingest", str(path), "--data", str(data),
+               "--format", "json", "--no-progress", *extra]
+        secs, rss, out_text = run_measured(cmd)
+        summary = json.loads(out_text)
+        rows.append((label, count, secs, rss, f"{summary['sessions']:,} sessions"))
+
+    playlog("playlog ingest", log, lines)
+    if args.variants:
+        playlog("playlog ingest --no-geoip", log, lines, "--no-geoip")
+        playlog("playlog ingest --no-enrich", log, lines, "--no-enrich")
+    if args.scaling:
+        quarter = head(log, 0.25)
+        playlog("playlog ingest (first quarter)", quarter, sum(1 for _ in quarter.open("rb")))
+
+    print(f"\n{'run':34} {'records':>11} {'seconds':>8} {'records/s':>11} {'peak MiB':>9} "
+          f"{'x baseline':>10}")
+    for label, count, secs, rss, note in rows:
+        ratio = "" if "quarter" in label else f"{secs / base:.2f}"
+        print(f"{label:34} {count:>11,} {secs:>8.2f} {count / secs:>11,.0f} {rss:>9,.0f} "
+              f"{ratio:>10}  {note}")
+
+
+if __name__ == "__main__":
+    main()

@@ -150,7 +150,7 @@ class _Run:
     def __init__(self, layout: Layout, settings: Settings, enricher: Any, anonymize_ip: bool):
         self.layout = layout
         self.settings = settings
-        self.enricher = enricher if enricher is not None else _default_enricher(settings)
+        self.enricher = enricher
         self.anonymize_ip = anonymize_ip
         self.con = duckdb.connect(config={"memory_limit": "1GB"})
         self.con.execute("SET TimeZone = 'UTC'")
@@ -300,10 +300,11 @@ def _open_at(path: Path, entry: FileEntry | None):
     return stream, raw, 0, 0
 
 
-def _default_enricher(settings: Settings) -> Any:
-    try:
-        from playlog.enrich import Enricher
-    except ImportError:
+def make_enricher(settings: Settings, *, enabled: bool = True, geoip: bool = True) -> Any:
+    """The enrichment stage for a run (None when turned off)."""
+    if not enabled:
         return None
-    return Enricher.from_settings(settings)
+    from playlog.enrich import Enricher
+
+    return Enricher.from_settings(settings, geoip=geoip)
 

@@ -90,7 +90,7 @@ EVENT_SCHEMA = pa.schema(
         pa.field("age_group", pa.string()),  # metadata.age_group
         pa.field("gender", pa.string()),  # metadata.gender
         pa.field("anon_key", pa.string()),
-        pa.field("record_id", pa.string()),  # content hash: the same record twice is one
+        pa.field("record_id", pa.uint64()),  # hash of the line: the same line twice is one record
         pa.field("platform", pa.string()),
         *ENRICHMENT_FIELDS,
     ]
@@ -103,7 +103,7 @@ PROGRESS_SCHEMA = pa.schema(
         pa.field("duration_played_ms", pa.int64()),
         pa.field("buffer_health", pa.float64()),
         pa.field("bytes_sent", pa.int64()),
-        pa.field("record_id", pa.string()),
+        pa.field("record_id", pa.uint64()),
     ]
 )
 

@@ -51,12 +51,22 @@ def _normalized_skip(raw: pl.Expr) -> pl.Expr:
 def to_states(records: pl.DataFrame) -> pl.DataFrame:
     """One merged state per session from typed session records (see parse.native)."""
     kind = pl.col("type")
+    progress = records.filter(kind == "session_progress")
+    others = records.filter(kind != "session_progress")
+    # Progress records only move times and the played duration: plain aggregates.
+    moved = progress.group_by("session_id").agg(
+        has_start=pl.lit(False),
+        first_seen=pl.col("ts").min(),
+        last_update=pl.col("ts").max(),
+        duration_played_ms=pl.col("duration_played_ms").max(),
+        explicit_end=pl.lit(False),
+    )
     is_start = kind.is_in(START_TYPES)
     is_end = kind.is_in(END_TYPES)
     played = pl.duration(milliseconds=pl.col("duration_played_ms").fill_null(0))
     update = pl.when(kind == "play").then(pl.col("ts") + played).otherwise(pl.col("ts"))
     skip = _normalized_skip(pl.col("skip_reason"))
-    states = records.select(
+    marks = others.select(
         "session_id",
         has_start=is_start,
         start_ts=pl.when(is_start).then(pl.col("ts")),
@@ -72,17 +82,25 @@ def to_states(records: pl.DataFrame) -> pl.DataFrame:
             for name in ATTRIBUTES
         },
     )
-    return merge_states(cast_states(states))
+    return merge_states(pl.concat([cast_states(marks), cast_states(moved)], how="vertical_relaxed"))
 
 
 def cast_states(states: pl.DataFrame) -> pl.DataFrame:
-    return states.select(pl.col(name).cast(dtype) for name, dtype in STATE_DTYPES.items())
+    return states.select(
+        (pl.col(name) if name in states.columns else pl.lit(None)).cast(dtype).alias(name)
+        for name, dtype in STATE_DTYPES.items()
+    )
+
+
+# Sorting by these makes the row order a function of the rows' content, so that
+# "first" and "latest" below pick the same value whatever order the rows came in.
+_ORDER = ["start_ts", "end_ts", "skip_reason", "skip_detail", *ATTRIBUTES]
 
 
 def merge_states(states: pl.DataFrame) -> pl.DataFrame:
     """Combine the states of the same session into one (order does not matter)."""
-    latest_end = [pl.col("end_ts"), pl.col("skip_reason"), pl.col("skip_detail")]
-    return states.group_by("session_id").agg(
+    latest_end = pl.col("end_ts") == pl.col("end_ts").max()
+    return states.sort(_ORDER, nulls_last=True).group_by("session_id", maintain_order=False).agg(
         pl.col("has_start").any(),
         pl.col("start_ts").min(),
         pl.col("first_seen").min(),
@@ -90,21 +108,10 @@ def merge_states(states: pl.DataFrame) -> pl.DataFrame:
         pl.col("duration_played_ms").max(),
         pl.col("explicit_end").any(),
         pl.col("end_ts").max(),
-        # the reason given by the latest end record (ties: the smallest text)
-        *[
-            pl.col(name)
-            .sort_by(latest_end, descending=[True, False, False], nulls_last=True)
-            .first()
-            for name in ("skip_reason", "skip_detail")
-        ],
-        # the earliest start record's value (ties: the smallest value)
-        *[
-            pl.col(name)
-            .sort_by([pl.col("start_ts"), pl.col(name)], nulls_last=True)
-            .drop_nulls()
-            .first()
-            for name in ATTRIBUTES
-        ],
+        # the reason given by the latest end record
+        *[pl.col(name).filter(latest_end).first() for name in ("skip_reason", "skip_detail")],
+        # the earliest start record's value (a later start record's fills a gap)
+        *[pl.col(name).drop_nulls().first() for name in ATTRIBUTES],
     )
 
 

@@ -53,15 +53,40 @@ def ingest_command(
         Optional[bool],
         typer.Option("--progress/--no-progress", help="Progress bar (default: on a terminal)."),
     ] = None,
+    geoip_db: Annotated[
+        Optional[Path],
+        typer.Option("--geoip-db", help="MaxMind-format database (else $PLAYLOG_GEOIP_DB, …)."),
+    ] = None,
+    no_geoip: Annotated[bool, typer.Option("--no-geoip", help="Skip IP geolocation.")] = False,
+    no_enrich: Annotated[
+        bool,
+        typer.Option("--no-enrich", help="Skip all enrichment (user agents, GeoIP, sources)."),
+    ] = False,
+    anonymize_ip: Annotated[
+        bool,
+        typer.Option("--anonymize-ip", help="Store IPv4 /24 and IPv6 /48 prefixes only."),
+    ] = False,
+    catalog: Annotated[
+        Optional[Path],
+        typer.Option("--catalog", help="Import this track catalog CSV first."),
+    ] = None,
 ) -> None:
     from playlog.config import load_settings
     from playlog.errors import RejectedLinesError
-    from playlog.pipeline import ingest
+    from playlog.pipeline import ingest, make_enricher
 
-    settings = load_settings(data=data, session_timeout=session_timeout)
+    settings = load_settings(data=data, session_timeout=session_timeout, geoip_db=geoip_db)
+    if catalog is not None:
+        from playlog.catalog import import_catalog
+
+        import_catalog(catalog, settings.data_dir)
+    enricher = make_enricher(settings, enabled=not no_enrich, geoip=not no_geoip)
     show_bar = progress if progress is not None else sys.stderr.isatty()
     with _progress_bar(show_bar) as on_progress:
-        summary = ingest(paths, settings, on_progress=on_progress, wait=wait or 0.0)
+        summary = ingest(
+            paths, settings, on_progress=on_progress, wait=wait or 0.0, enricher=enricher,
+            anonymize_ip=anonymize_ip,
+        )
     if fmt == OutputFormat.json:
         sys.stdout.write(json.dumps(summary.as_dict(), indent=2) + "\n")
     else:

@@ -41,11 +41,15 @@ def _q(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def _present(name: str) -> str:
+    return f"(r.{name} IS NOT NULL AND r.{name} <> '')"
+
+
 def _reason_sql() -> str:
     """One CASE: the first rule a line breaks names its reason."""
     rules = [
-        ("NOT json_valid(line)", "'invalid JSON'"),
-        ("json_type(line) <> 'OBJECT'", "'not a JSON object'"),
+        ("r IS NULL", "'invalid JSON'"),
+        ("NOT starts_with(ltrim(line), '{')", "'not a JSON object'"),
         ("r.type IS NULL", "'missing required field: type'"),
         (
             f"r.type NOT IN ({', '.join(map(_q, RECORD_TYPES))})",
@@ -59,21 +63,24 @@ def _reason_sql() -> str:
         ),
     ]
     for kind, fields in REQUIRED.items():
-        for name in fields:
-            rules.append(
-                (f"r.type = '{kind}' AND nullif(trim(r.{name}), '') IS NULL",
-                 f"'missing required field: {name}'")
-            )
+        missing = " OR ".join(f"NOT {_present(name)}" for name in fields)
+        first_missing = " ".join(
+            f"WHEN NOT {_present(name)} THEN '{name}'" for name in fields
+        )
+        rules.append(
+            (f"r.type = '{kind}' AND ({missing})",
+             f"'missing required field: ' || CASE {first_missing} END")
+        )
     for name in NUMBER_FIELDS:
         rules.append(
-            (f"r.{name} IS NOT NULL AND TRY_CAST(r.{name} AS DOUBLE) IS NULL",
+            (f"r.{name} IS NOT NULL AND n_{name} IS NULL",
              f"'invalid {name}: ' || left(r.{name}, 40)")
         )
-        rules.append((f"TRY_CAST(r.{name} AS DOUBLE) < 0", f"'negative {name}: ' || r.{name}"))
+        rules.append((f"n_{name} < 0", f"'negative {name}: ' || r.{name}"))
     rules += [
         (
-            "r.buffer_health IS NOT NULL AND (TRY_CAST(r.buffer_health AS DOUBLE) IS NULL "
-            "OR TRY_CAST(r.buffer_health AS DOUBLE) NOT BETWEEN 0 AND 100)",
+            "r.buffer_health IS NOT NULL AND (n_buffer_health IS NULL "
+            "OR n_buffer_health NOT BETWEEN 0 AND 100)",
             "'buffer_health not within 0-100: ' || left(r.buffer_health, 40)",
         ),
         (
@@ -90,34 +97,35 @@ def _reason_sql() -> str:
 
 
 def _int(name: str) -> str:
-    return f"CAST(round(TRY_CAST(r.{name} AS DOUBLE)) AS BIGINT) AS {name}"
+    return f"CAST(round(n_{name}) AS BIGINT) AS {name}"
 
 
 def _text(name: str) -> str:
-    return f"nullif(trim(r.{name}), '') AS {name}"
+    return f"nullif(r.{name}, '') AS {name}"
 
 
 def _lower(name: str) -> str:
     return f"lower(nullif(trim(r.{name}), '')) AS {name}"
 
 
+_NUMBERS = ", ".join(
+    f"TRY_CAST(r.{name} AS DOUBLE) AS n_{name}" for name in (*NUMBER_FIELDS, "buffer_health")
+)
+
 PARSE_SQL = f"""
-WITH src AS (
-    SELECT line_no, rtrim(line, chr(13)) AS line
+WITH obj AS (
+    SELECT line_no, rtrim(line, chr(13)) AS line,
+        try(json_transform(rtrim(line, chr(13)), '{_structure()}')) AS r
     FROM lines
     WHERE trim(line) <> ''
-), obj AS (
-    SELECT line_no, line,
-        CASE WHEN json_valid(line) AND json_type(line) = 'OBJECT'
-             THEN json_transform(line, '{_structure()}') END AS r
-    FROM src
 ), typed AS (
     SELECT *,
         CASE
             WHEN regexp_full_match(r.ts, '-?[0-9]+(\\.[0-9]*)?')
                 THEN make_timestamp(CAST(TRY_CAST(r.ts AS DOUBLE) * 1000 AS BIGINT))::TIMESTAMPTZ
             ELSE TRY_CAST(r.ts AS TIMESTAMPTZ)
-        END AS ts_parsed
+        END AS ts_parsed,
+        {_NUMBERS}
     FROM obj
 )
 SELECT
@@ -132,16 +140,14 @@ SELECT
     {_text("page_url")},
     {_int("duration_played_ms")}, {_int("total_duration_ms")}, {_int("bytes_sent")},
     {_int("time_on_page_ms")},
-    TRY_CAST(r.buffer_health AS DOUBLE) AS buffer_health,
+    n_buffer_health AS buffer_health,
     CASE WHEN json_type(r.metadata) = 'OBJECT' THEN CAST(r.metadata AS VARCHAR) END AS metadata,
     CASE WHEN json_type(r.metadata) = 'OBJECT' THEN r.metadata->>'$.age_group' END AS age_group,
     CASE WHEN json_type(r.metadata) = 'OBJECT' THEN r.metadata->>'$.gender' END AS gender,
     CASE WHEN r.client_ip IS NOT NULL OR r.user_agent IS NOT NULL THEN
-        left(sha256($salt || '|' || coalesce(trim(r.client_ip), '') || '|'
-                    || coalesce(trim(r.user_agent), '')), 20)
+        left(sha256($salt || '|' || coalesce(r.client_ip, '') || '|' || coalesce(r.user_agent, '')), 20)
     END AS anon_key,
-    left(md5(concat_ws(chr(31), r.type, epoch_ms(ts_parsed), {", ".join("r." + f for f in TEXT_FIELDS[2:])},
-                       CAST(r.metadata AS VARCHAR))), 20) AS record_id
+    md5_number_lower(line) AS record_id
 FROM typed
 """
 

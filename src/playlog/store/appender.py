@@ -76,7 +76,7 @@ class DedupAppender:
                     "SELECT record_id FROM read_parquet($files)", params={"files": files}
                 ).pl()["record_id"]
             else:
-                ids = pl.Series("record_id", [], dtype=pl.String)
+                ids = pl.Series("record_id", [], dtype=pl.UInt64)
             self._ids[day] = ids
         return self._ids[day]
 

@@ -24,6 +24,7 @@ leaves region, city and coordinates null.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -48,6 +49,8 @@ STANDARD_NAMES = (
     "GeoLite2-Country.mmdb",
     "dbip-country-lite.mmdb",
 )
+_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+_IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
 EMBEDDED = "embedded (maxminddb-geolite2 package)"
 
 # (country, region, city, latitude, longitude)
@@ -147,8 +150,11 @@ class GeoLookup:
     def lookup(self, ip: str | None) -> Location:
         if not ip:
             return NOWHERE
+        ip = ip.strip()
+        if ":" not in ip and not _IPV4.fullmatch(ip):  # the reader takes "1.2.3", "16843009"
+            return NOWHERE
         try:
-            record = self._reader.get(ip.strip())
+            record = self._reader.get(ip)
         except ValueError:  # not an IP address, or IPv6 in an IPv4-only database
             return NOWHERE
         return _location(record) if record else NOWHERE

@@ -121,3 +121,27 @@ def test_geoip_off_leaves_geo_columns_null():
     frame = pl.DataFrame({"client_ip": ["81.2.69.160"]})
     out = Enricher.from_settings(load_settings(), geoip=False).enrich(frame)
     assert out.select("country", "city", "latitude").row(0) == (None, None, None)
+
+
+def test_lookup_many_matches_single_lookups(geo):
+    ips = [
+        "81.2.69.160",
+        "81.2.69.161",
+        "8.8.8.8",
+        "8.8.4.4",
+        "10.0.0.1",
+        "10.0.0.2",
+        "2a00:1450:4001:80b::200e",
+        "193.0.6.139",
+        None,
+        "",
+        "bad",
+        "1.2.3",
+        "81.2.69.160",
+        "255.255.255.255",
+        "0.0.0.0",
+        "194.57.0.1",
+        "130.237.0.1",
+        "130.237.0.2",
+    ]
+    assert geo.lookup_many(ips) == [geo.lookup(ip) for ip in ips]

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -160,8 +161,30 @@ class GeoLookup:
         return _location(record) if record else NOWHERE
 
     def lookup_many(self, ips: Iterable[str | None]) -> list[Location]:
-        lookup = self.lookup
-        return [lookup(ip) for ip in ips]
+        """Locations of many addresses, in order.
+
+        IPv4 addresses are visited in numeric order and every address inside
+        the network the previous answer came from reuses that answer, so a
+        clustered set of addresses (one ISP's pool) costs one lookup per network.
+        """
+        texts = [ip.strip() if ip else "" for ip in ips]
+        out = [NOWHERE] * len(texts)
+        ipv4 = []
+        for index, text in enumerate(texts):
+            if ":" in text:
+                out[index] = self.lookup(text)
+            elif _IPV4.fullmatch(text):
+                ipv4.append((int.from_bytes(socket.inet_aton(text), "big"), index, text))
+        ipv4.sort()
+        last = -1
+        location = NOWHERE
+        for number, index, text in ipv4:
+            if number > last:
+                record, prefix = self._reader.get_with_prefix_len(text)
+                location = _location(record) if record else NOWHERE
+                last = (number | ((1 << (32 - prefix)) - 1)) if prefix else 0xFFFFFFFF
+            out[index] = location
+        return out
 
 
 def _open(choice: DatabaseChoice):

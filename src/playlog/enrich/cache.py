@@ -15,6 +15,8 @@ from typing import Any
 
 import polars as pl
 
+_KNOWN = "__known"  # true on every cached row: a null after the join means "not seen yet"
+
 Compute = Callable[[list[str]], Sequence[Sequence[Any]]]
 
 
@@ -23,7 +25,8 @@ class LookupCache:
         self, key: str, schema: dict[str, pl.DataType], compute: Compute, max_rows: int = 2_000_000
     ) -> None:
         self.key = key
-        self.schema = {key: pl.String(), **schema}
+        self.columns = list(schema)
+        self.schema = {key: pl.String(), **schema, _KNOWN: pl.Boolean()}
         self.compute = compute
         self.max_rows = max_rows
         self.frame = pl.DataFrame(schema=self.schema)
@@ -33,24 +36,25 @@ class LookupCache:
 
     def answer(self, keys: pl.Series) -> pl.DataFrame:
         """The answer columns for ``keys``, one row per key, in order."""
-        keys = keys.alias(self.key)
-        self._learn(keys)
-        joined = keys.to_frame().join(self.frame, on=self.key, how="left", maintain_order="left")
-        return joined.drop(self.key)
+        keys = keys.alias(self.key).to_frame()
+        joined = self._join(keys)
+        unknown = joined.filter(pl.col(_KNOWN).is_null() & pl.col(self.key).is_not_null())
+        if unknown.height:
+            self._learn(unknown.get_column(self.key).unique().to_list())
+            joined = self._join(keys)
+        return joined.drop(self.key, _KNOWN)
 
-    def _learn(self, keys: pl.Series) -> None:
-        distinct = keys.drop_nulls().unique().to_frame()
-        known = self.frame.select(self.key)
-        new = distinct.join(known, on=self.key, how="anti").get_column(self.key).to_list()
-        if not new:
-            return
+    def _join(self, keys: pl.DataFrame) -> pl.DataFrame:
+        return keys.join(self.frame, on=self.key, how="left", maintain_order="left")
+
+    def _learn(self, new: list[str]) -> None:
         answers = self.compute(new)
-        columns = list(self.schema)[1:]
-        data = {self.key: new}
-        for index, name in enumerate(columns):
+        data: dict[str, list[Any]] = {self.key: new}
+        for index, name in enumerate(self.columns):
             data[name] = [answer[index] for answer in answers]
+        data[_KNOWN] = [True] * len(new)
         learned = pl.DataFrame(data, schema=self.schema)
         if self.frame.height + learned.height > self.max_rows:
             self.frame = learned
         else:
-            self.frame = pl.concat([self.frame, learned], rechunk=False)
+            self.frame = pl.concat([self.frame, learned])

@@ -145,3 +145,68 @@ def test_lookup_many_matches_single_lookups(geo):
         "130.237.0.2",
     ]
     assert geo.lookup_many(ips) == [geo.lookup(ip) for ip in ips]
+
+
+def write_mmdb(path: Path, networks: dict[str, dict], *, ip_version: int = 6, kind: str = "City"):
+    """A tiny MaxMind-format database written with mmdb-writer."""
+    from mmdb_writer import MMDBWriter
+    from netaddr import IPSet
+
+    writer = MMDBWriter(
+        ip_version=ip_version, database_type=f"Test-{kind}", ipv4_compatible=ip_version == 6
+    )
+    for network, record in networks.items():
+        writer.insert_network(IPSet([network]), record)
+    writer.to_db_file(str(path))
+    return path
+
+
+CITY = {
+    "country": {"iso_code": "FR", "names": {"en": "France", "fr": "France"}},
+    "subdivisions": [{"iso_code": "IDF", "names": {"en": "Île-de-France"}}],
+    "city": {"names": {"en": "Paris", "de": "Paris"}},
+    "location": {"latitude": 48.8566, "longitude": 2.3522},
+}
+
+
+def test_a_city_database_written_here(tmp_path):
+    path = write_mmdb(
+        tmp_path / "city.mmdb",
+        {"198.18.0.0/16": CITY, "2001:db8:1234::/48": {"country": {"iso_code": "JP"}}},
+    )
+    with GeoLookup(DatabaseChoice(path, "--geoip-db")) as lookup:
+        assert lookup.lookup("198.18.7.9") == ("FR", "Île-de-France", "Paris", 48.8566, 2.3522)
+        assert lookup.lookup("2001:db8:1234:5::1") == ("JP", None, None, None, None)
+        assert lookup.lookup("198.19.0.1") == (None, None, None, None, None)
+        assert lookup.lookup_many(["198.18.0.1", "198.18.255.255", "198.19.0.0"]) == [
+            ("FR", "Île-de-France", "Paris", 48.8566, 2.3522),
+            ("FR", "Île-de-France", "Paris", 48.8566, 2.3522),
+            (None, None, None, None, None),
+        ]
+        info = lookup.info()
+    assert info.database_type == "Test-City" and not info.embedded and info.age_days == 0
+
+
+def test_a_country_database_leaves_city_fields_null(tmp_path):
+    path = write_mmdb(
+        tmp_path / "country.mmdb",
+        {"198.18.0.0/15": {"country": {"iso_code": "DE"}}},
+        ip_version=4,
+        kind="Country",
+    )
+    with GeoLookup(DatabaseChoice(path, "--geoip-db")) as lookup:
+        assert lookup.lookup("198.19.1.1") == ("DE", None, None, None, None)
+        assert lookup.lookup("2001:db8::1") == (None, None, None, None, None)  # IPv4-only
+
+
+def test_standard_locations_come_before_the_embedded_database(tmp_path, monkeypatch):
+    from playlog.enrich import geo as geo_module
+
+    empty, filled = tmp_path / "empty", tmp_path / "GeoIP"
+    empty.mkdir()
+    filled.mkdir()
+    write_mmdb(filled / "GeoLite2-Country.mmdb", {"198.18.0.0/15": {"country": {"iso_code": "DE"}}})
+    write_mmdb(filled / "GeoLite2-City.mmdb", {"198.18.0.0/15": CITY})
+    monkeypatch.setattr(geo_module, "STANDARD_DIRS", (empty, filled))
+    choice = locate_database(load_settings())
+    assert (choice.path, choice.origin) == (filled / "GeoLite2-City.mmdb", "standard location")

@@ -124,7 +124,7 @@ RULES: tuple[Rule, ...] = (
     _rule("Alexa", r"Alexa|\bEcho\b|Kindle-?Speaker", EMBEDDED, "other"),
     _rule("Google Home", r"Google-?Home|Nest ?(Audio|Hub|Mini)", EMBEDDED, "other"),
     _rule("Car", r"Android ?Auto|CarPlay|Automotive|Tesla|QtCarBrowser", EMBEDDED, "other"),
-    _rule("PlayStation", r"PlayStation|PS4|PS5", EMBEDDED, "other"),
+    _rule("PlayStation", r"PlayStation", EMBEDDED, "other"),
     _rule("Xbox", r"Xbox", EMBEDDED, "other"),
     _rule("Nintendo", r"Nintendo", EMBEDDED, "other"),
     _rule("VLC", r"VLC|LibVLC", DESKTOP, "desktop"),

@@ -48,3 +48,18 @@ def test_help_has_examples(args):
     result = CliRunner().invoke(app, [*args, "--help"])
     assert result.exit_code == 0
     assert "Examples:" in result.stdout and "playlog " + args[0] in result.stdout
+
+
+def test_installed_command_runs_doctor(tmp_path):
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "playlog", "doctor", "--data", str(tmp_path), "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["catalog"]["tracks"] == 0

@@ -1,6 +1,7 @@
 """User agent → platform, device type, OS, browser and bot flag.
 
-Contract: ``classify(ua)`` returns an :class:`Agent` for one user-agent string;
+Contract: ``classify(ua)`` returns an :class:`Agent` for one user-agent string and
+``classify_many(uas)`` one per string, in order;
 callers parse each *distinct* string once (the :class:`~playlog.enrich.Enricher`
 caches the answers). The base is the ``user-agents`` package over the
 ``ua-parser`` rules (with the compiled ``ua-parser-rs`` resolver when it is

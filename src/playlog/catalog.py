@@ -1,0 +1,167 @@
+"""The track catalog: titles, artists, albums, genres and durations by track id.
+
+Contract: :func:`import_catalog` reads a CSV with a header naming
+``track_id`` (required) and any of ``title``, ``artist``, ``album``, ``genre``,
+``duration_ms``; other columns are kept as text. It upserts by ``track_id``
+into ``<data>/catalog/tracks.parquet`` (rows of the new file win, and within a
+file the last row of an id wins) and replaces the file atomically (a temporary
+file, then ``os.replace``), so a reader sees the old catalog or the new one.
+Blank rows are skipped. A row without ``track_id``, or with a ``duration_ms`` that is not a
+non-negative integer, fails the whole import with an
+:class:`~playlog.errors.InputError` naming the file and the row's line number;
+nothing is written then. :func:`load_catalog` returns the stored catalog, or
+an empty frame with the standard columns.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import uuid
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from playlog.errors import InputError, StoreError
+from playlog.store.layout import Layout
+
+COLUMNS: dict[str, pl.DataType] = {
+    "track_id": pl.String(),
+    "title": pl.String(),
+    "artist": pl.String(),
+    "album": pl.String(),
+    "genre": pl.String(),
+    "duration_ms": pl.Int64(),
+}
+
+
+@dataclass(frozen=True)
+class CatalogResult:
+    path: Path  # the stored catalog
+    rows: int  # data rows read from the CSV
+    added: int  # track ids new to the catalog
+    updated: int  # track ids already in it, now replaced
+    total: int  # tracks in the catalog after the import
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "path": str(self.path)}
+
+
+def import_catalog(csv_path: Path | str, data_dir: Path | str) -> CatalogResult:
+    """Read ``csv_path``, check every row, upsert into the catalog of ``data_dir``."""
+    csv_path = Path(csv_path)
+    new = _read_csv(csv_path)
+    _check_rows(new, csv_path)
+    new = _typed(new).unique(subset="track_id", keep="last", maintain_order=True)
+    existing = load_catalog(data_dir)
+    known = existing["track_id"]
+    updated = int(new["track_id"].is_in(known.implode()).sum())
+    merged = pl.concat([existing, new], how="diagonal_relaxed")
+    merged = merged.unique(subset="track_id", keep="last", maintain_order=True)
+    target = Layout(Path(data_dir)).catalog
+    _write_atomically(merged, target)
+    rows = new.height
+    return CatalogResult(target, rows, rows - updated, updated, merged.height)
+
+
+def load_catalog(data_dir: Path | str) -> pl.DataFrame:
+    """The stored catalog; an empty frame with the standard columns when there is none."""
+    path = Layout(Path(data_dir)).catalog
+    if not path.is_file():
+        return pl.DataFrame(schema=COLUMNS)
+    try:
+        return pl.read_parquet(path)
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise StoreError(str(path), f"cannot read the track catalog: {_first_line(exc)}") from None
+
+
+def catalog_size(data_dir: Path | str) -> int:
+    """The number of tracks in the stored catalog (0 when there is none)."""
+    path = Layout(Path(data_dir)).catalog
+    if not path.is_file():
+        return 0
+    return pl.scan_parquet(path).select(pl.len()).collect().item()
+
+
+def _read_csv(path: Path) -> pl.DataFrame:
+    if not path.is_file():
+        raise InputError(str(path), "no such file")
+    try:
+        frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
+    except pl.exceptions.NoDataError:
+        raise InputError(str(path), "empty file: expected a header with track_id") from None
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise InputError(str(path), f"not a readable CSV file: {_first_line(exc)}") from None
+    frame = frame.rename({name: name.strip().lstrip("\ufeff").lower() for name in frame.columns})
+    if "track_id" not in frame.columns:
+        raise InputError(str(path), "no track_id column in the header", line=1)
+    frame = frame.with_columns(pl.col(name).str.strip_chars() for name in frame.columns)
+    return frame.filter(~pl.all_horizontal(pl.all().is_null() | (pl.all() == "")))
+
+
+_INTEGER = r"^\d{1,18}$"
+
+
+def _check_rows(frame: pl.DataFrame, path: Path) -> None:
+    """Raise for the first bad row, naming its line; count the others."""
+    duration = pl.col("duration_ms") if "duration_ms" in frame.columns else pl.lit(None, pl.String)
+    reason = (
+        pl.when(pl.col("track_id").is_null() | (pl.col("track_id") == ""))
+        .then(pl.lit("missing track_id"))
+        .when(duration.is_not_null() & duration.str.starts_with("-"))
+        .then(pl.format("negative duration_ms '{}'", duration))
+        .when(duration.is_not_null() & ~duration.str.contains(_INTEGER))
+        .then(pl.format("duration_ms '{}' is not an integer", duration))
+    )
+    bad = frame.with_row_index("record").select("record", reason.alias("reason")).drop_nulls()
+    if bad.height == 0:
+        return
+    record, message = bad.row(0)
+    if bad.height > 1:
+        message += f" (and {bad.height - 1} more bad row(s))"
+    raise InputError(str(path), message, line=_line_of(path, record))
+
+
+def _line_of(path: Path, record: int) -> int:
+    """The line where data record ``record`` (0-based) starts, quoted newlines included."""
+    with path.open(newline="", encoding="utf-8", errors="replace") as fh:
+        reader = csv.reader(fh)
+        next(reader, None)
+        previous_end = reader.line_num
+        index = 0
+        for row in reader:
+            if any(field.strip() for field in row):  # blank rows are skipped
+                if index == record:
+                    return previous_end + 1
+                index += 1
+            previous_end = reader.line_num
+    return record + 2
+
+
+def _typed(frame: pl.DataFrame) -> pl.DataFrame:
+    missing = [
+        pl.lit(None, dtype).alias(name)
+        for name, dtype in COLUMNS.items()
+        if name not in frame.columns
+    ]
+    frame = frame.with_columns(missing).with_columns(pl.col("duration_ms").cast(pl.Int64))
+    extras = [name for name in frame.columns if name not in COLUMNS]
+    return frame.select(*COLUMNS, *extras)
+
+
+def _write_atomically(frame: pl.DataFrame, target: Path) -> None:
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        frame.write_parquet(tmp)
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise StoreError(str(target), f"cannot write the track catalog: {exc.strerror}") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

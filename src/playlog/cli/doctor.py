@@ -1,0 +1,114 @@
+"""`playlog doctor`: what enrichment will use."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from playlog.cli.errors import command
+from playlog.cli.options import DataOpt, FormatOpt, OutputFormat, resolve_format
+
+DOCTOR_HELP = """Show what enrichment will use: data directory, GeoIP database, user-agent rules, catalog.
+
+The GeoIP database is the first of --geoip-db, PLAYLOG_GEOIP_DB, the config
+file's geoip_db, the geoipupdate locations (/usr/share/GeoIP, /var/lib/GeoIP,
+/usr/local/share/GeoIP) and the old database embedded in the package. Exits
+with status 1 when the chosen GeoIP database cannot be used.
+
+Examples:
+
+  playlog doctor
+
+  playlog doctor --geoip-db /usr/share/GeoIP/GeoLite2-City.mmdb
+
+  playlog doctor --format json
+"""
+
+GeoipDbOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--geoip-db",
+        help="MaxMind .mmdb database (else $PLAYLOG_GEOIP_DB, the config file, the standard "
+        "locations, the embedded one).",
+        show_default=False,
+    ),
+]
+
+
+def register(app: typer.Typer) -> None:
+    command(app, "doctor", DOCTOR_HELP)(doctor_command)
+
+
+def doctor_command(
+    data: DataOpt = None, geoip_db: GeoipDbOpt = None, fmt: FormatOpt = None
+) -> None:
+    from playlog.config import load_settings
+    from playlog.enrich.doctor import diagnose
+
+    settings = load_settings(data=data)
+    report = diagnose(settings, geoip_db=geoip_db)
+    chosen = resolve_format(fmt)
+    if chosen == OutputFormat.table:
+        _print(report)
+    elif chosen == OutputFormat.csv:
+        _write_csv(report)
+    else:
+        sys.stdout.write(json.dumps(report, indent=2) + "\n")
+    if report["geoip"].get("error"):
+        from playlog.errors import PlaylogError
+
+        raise PlaylogError(report["geoip"]["error"])
+
+
+def _write_csv(report: dict[str, Any]) -> None:
+    """One ``key,value`` row per setting, nested keys joined with dots."""
+    import csv
+
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(["key", "value"])
+    for key, value in _flatten(report):
+        writer.writerow([key, "" if value is None else value])
+
+
+def _flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    if isinstance(value, dict):
+        return [row for k, v in value.items() for row in _flatten(v, f"{prefix}{k}.")]
+    if isinstance(value, list):
+        return [(prefix.rstrip("."), "; ".join(map(str, value)))]
+    return [(prefix.rstrip("."), value)]
+
+
+def _print(report: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title="playlog doctor", show_header=False, box=None)
+    table.add_row("data directory", report["data_dir"])
+    table.add_row("config file", report["config_file"] or "(none)")
+    geo = report["geoip"]
+    table.add_row("GeoIP database", geo.get("path") or "")
+    table.add_row("  chosen by", geo.get("origin") or "")
+    if geo.get("error"):
+        table.add_row("  error", f"[red]{geo['error']}[/red]")
+    else:
+        table.add_row("  type", geo["database_type"])
+        table.add_row("  built", f"{geo['build_date']} ({geo['age_days']:,} days ago)")
+    agents = report["user_agents"]
+    table.add_row(
+        "user-agent rules",
+        f"playlog {agents['playlog_rules']}, user-agents {agents['user_agents']}, "
+        f"ua-parser {agents['ua_parser']} (regexes {agents['ua_parser_regexes']}, "
+        f"{agents['resolver']})",
+    )
+    table.add_row(
+        "catalog", f"{report['catalog']['tracks']:,} track(s) in {report['catalog']['path']}"
+    )
+    console.print(table)
+    talk = Console(stderr=True)
+    for warning in report["warnings"]:
+        talk.print(f"warning: {warning}", style="yellow", highlight=False)

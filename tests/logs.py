@@ -39,14 +39,16 @@ def write_log(path: Path, records: list[dict | str], *, gz: bool = False, mode: 
     return path
 
 
-def run(paths, data: Path, *, fixed_salt: bool = True, **kwargs) -> IngestSummary:
-    """Ingest into `data`; with `fixed_salt`, stores in different folders share anonymous keys."""
+def run(paths, data: Path, *, fixed_salt: bool = True, enricher=None, **kwargs) -> IngestSummary:
+    """Ingest into `data` (without enrichment unless `enricher="auto"`); with `fixed_salt`,
+    stores in different folders share anonymous keys."""
     salt = data / "state" / "salt"
     if fixed_salt and not salt.exists():
         salt.parent.mkdir(parents=True, exist_ok=True)
         salt.write_text("test-salt\n")
     settings = load_settings(data=data, session_timeout=kwargs.pop("timeout", None))
-    return ingest([paths] if isinstance(paths, (str, Path)) else paths, settings, **kwargs)
+    paths = [paths] if isinstance(paths, (str, Path)) else paths
+    return ingest(paths, settings, enricher=enricher, **kwargs)
 
 
 def read(data: Path, dataset: str) -> pl.DataFrame:

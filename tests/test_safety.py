@@ -105,9 +105,9 @@ def test_sigkill_at_any_moment_then_rerun_equals_a_clean_run(tmp_path, delay):
     time.sleep(delay)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    run(log, data)
+    run(log, data, enricher="auto")
     clean = tmp_path / "clean"
-    run(log, clean)
+    run(log, clean, enricher="auto")
     assert not list(data.rglob("*.tmp"))
     assert sessions(data).equals(sessions(clean))
     assert events(data).equals(events(clean))

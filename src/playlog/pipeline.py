@@ -29,6 +29,7 @@ import duckdb
 import polars as pl
 
 from playlog import sessionize
+from playlog.catalog import load_catalog
 from playlog.config import Settings
 from playlog.errors import InputError, StoreError
 from playlog.parse.lines import iter_blocks, open_log, skip_to, split_lines, _read_safely
@@ -72,24 +73,34 @@ def ingest(
     *,
     on_progress: ProgressCallback | None = None,
     wait: float = 0.0,
-    enricher: Any = None,
+    enricher: Any = "auto",
     anonymize_ip: bool = False,
 ) -> IngestSummary:
-    """Ingest the new content of `paths` (files or folders) into the store."""
+    """Ingest the new content of `paths` (files or folders) into the store.
+
+    `enricher` is an object with ``enrich(df)`` (see playlog.enrich), None for
+    no enrichment, or "auto" for the default one built from `settings`."""
     started = time.perf_counter()
     files = discover(paths)
+    owned = enricher == "auto"
+    if owned:
+        enricher = make_enricher(settings)
     layout = Layout(settings.data_dir)
     _ensure_writable(layout)
-    with exclusive(layout.lock, wait):
-        recover(layout)
-        run = _Run(layout, settings, enricher, anonymize_ip)
-        try:
-            summary = run.execute(files, on_progress)
-        except BaseException:
-            run.tx.rollback()
-            raise
-        finally:
-            run.con.close()
+    try:
+        with exclusive(layout.lock, wait):
+            recover(layout)
+            run = _Run(layout, settings, enricher, anonymize_ip)
+            try:
+                summary = run.execute(files, on_progress)
+            except BaseException:
+                run.tx.rollback()
+                raise
+            finally:
+                run.con.close()
+    finally:
+        if owned and enricher is not None:
+            enricher.close()
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary
 
@@ -256,16 +267,11 @@ class _Run:
             watermark=watermark,
             timeout=self.settings.session_timeout,
             open_days=self.ledger.open_days,
-            finish=self._finish_rows,
+            finish=self._enrich,
+            catalog=load_catalog(self.layout.root),
         )
         self.summary.sessions = result.changed
         self.ledger.open_days = result.open_days
-
-    def _finish_rows(self, sessions: pl.DataFrame) -> pl.DataFrame:
-        """Catalog durations, enrichment and IP anonymisation of final session rows."""
-        catalog = pl.read_parquet(self.layout.catalog) if self.layout.catalog.is_file() else None
-        sessions = sessionize.with_catalog_durations(sessions, catalog)
-        return self._enrich(sessions)
 
     def _write_quarantine(self) -> None:
         if not self.rejects:

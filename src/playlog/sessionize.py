@@ -120,8 +120,14 @@ def states_from_rows(rows: pl.DataFrame) -> pl.DataFrame:
     return cast_states(rows)
 
 
-def finalize(states: pl.DataFrame, watermark: datetime, timeout: timedelta) -> pl.DataFrame:
+def finalize(
+    states: pl.DataFrame,
+    watermark: datetime,
+    timeout: timedelta,
+    catalog: pl.DataFrame | None = None,
+) -> pl.DataFrame:
     """Stored session rows (before enrichment) from merged states."""
+    states = with_catalog_durations(states, catalog)
     timed_out = ~pl.col("explicit_end") & (pl.col("last_update") < pl.lit(watermark - timeout))
     total = pl.col("total_duration_ms")
     return states.with_columns(

@@ -82,11 +82,15 @@ def ingest_command(
         import_catalog(catalog, settings.data_dir)
     enricher = make_enricher(settings, enabled=not no_enrich, geoip=not no_geoip)
     show_bar = progress if progress is not None else sys.stderr.isatty()
-    with _progress_bar(show_bar) as on_progress:
-        summary = ingest(
-            paths, settings, on_progress=on_progress, wait=wait or 0.0, enricher=enricher,
-            anonymize_ip=anonymize_ip,
-        )
+    try:
+        with _progress_bar(show_bar) as on_progress:
+            summary = ingest(
+                paths, settings, on_progress=on_progress, wait=wait or 0.0, enricher=enricher,
+                anonymize_ip=anonymize_ip,
+            )
+    finally:
+        if enricher is not None:
+            enricher.close()
     if fmt == OutputFormat.json:
         sys.stdout.write(json.dumps(summary.as_dict(), indent=2) + "\n")
     else:

@@ -47,6 +47,7 @@ class SessionStore:
         timeout: timedelta,
         open_days: list[str],
         finish: Callable[[pl.DataFrame], pl.DataFrame],
+        catalog: pl.DataFrame | None = None,
     ) -> SessionUpdate:
         if states is None or states.is_empty():
             return SessionUpdate(0, list(open_days))
@@ -55,7 +56,7 @@ class SessionStore:
         merged = sessionize.merge_states(
             pl.concat([states, sessionize.states_from_rows(hit)], how="vertical_relaxed")
         )
-        final = finish(sessionize.finalize(merged, watermark, timeout))
+        final = finish(sessionize.finalize(merged, watermark, timeout, catalog))
         final = final.with_columns(_day=pl.col("started_at").dt.date())
         self._write(final, keep)
         for path in affected:

@@ -110,11 +110,13 @@ def iter_blocks(
 
 def split_lines(block: Block) -> pa.Table:
     """The block as a table ``line_no`` (int64), ``line`` (string), one row per line."""
-    whole = pa.array([block.data[:-1]], pa.binary())
-    parts = pc.split_pattern(whole, b"\n").flatten()
+    data = block.data[:-1]
+    if b"\r" in data:  # CRLF line ends
+        data = data.replace(b"\r\n", b"\n")
+    parts = pc.split_pattern(pa.array([data], pa.binary()), b"\n").flatten()
     try:
         lines = parts.cast(pa.string())
     except pa.ArrowInvalid:  # invalid UTF-8 somewhere: replace the bad bytes
-        lines = pa.array(block.data[:-1].decode("utf-8", "replace").split("\n"), pa.string())
+        lines = pa.array(data.decode("utf-8", "replace").split("\n"), pa.string())
     numbers = pa.array(range(block.first_line, block.first_line + block.lines), pa.int64())
     return pa.table({"line_no": numbers, "line": lines})

@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 BLOCK_SIZE = 32 * 1024 * 1024
+BATCH_ROWS = 16_384
 GZIP_MAGIC = b"\x1f\x8b"
 
 
@@ -119,4 +120,6 @@ def split_lines(block: Block) -> pa.Table:
     except pa.ArrowInvalid:  # invalid UTF-8 somewhere: replace the bad bytes
         lines = pa.array(data.decode("utf-8", "replace").split("\n"), pa.string())
     numbers = pa.array(range(block.first_line, block.first_line + block.lines), pa.int64())
-    return pa.table({"line_no": numbers, "line": lines})
+    table = pa.table({"line_no": numbers, "line": lines})
+    # DuckDB scans an Arrow table batch by batch, one thread per batch.
+    return pa.Table.from_batches(table.to_batches(max_chunksize=BATCH_ROWS))

@@ -11,7 +11,8 @@ One run, under the data directory's lock:
 4. the states are merged with the stored rows of the same sessions (and with
    every still-open session, whose timeout depends on the new watermark), and
    the affected session files are rewritten;
-5. everything commits at once with the new ledger.
+5. the roll-ups of every day the run changed are rebuilt from its raw rows;
+6. everything commits at once with the new ledger.
 """
 
 from __future__ import annotations
@@ -35,8 +36,9 @@ from playlog.errors import InputError, StoreError
 from playlog.parse.lines import iter_blocks, open_log, skip_to, split_lines, _read_safely
 from playlog.parse.native import parse_lines
 from playlog.schema import (
-    EVENT_SCHEMA, EVENTS, PROGRESS, PROGRESS_SCHEMA, QUARANTINE, QUARANTINE_SCHEMA,
+    EVENT_SCHEMA, EVENTS, PROGRESS, PROGRESS_SCHEMA, QUARANTINE, QUARANTINE_SCHEMA, SESSIONS,
 )
+from playlog.store import rollups
 from playlog.store.appender import DedupAppender, conform
 from playlog.store.layout import Layout
 from playlog.store.ledger import TAIL_BYTES, FileEntry, Ledger, fingerprint, tail_hash
@@ -183,6 +185,8 @@ class _Run:
         self.events.close()
         self.progress.close()
         self._finish_sessions()
+        touched = self.tx.days_changed(SESSIONS) | self.tx.days_changed(EVENTS)
+        rollups.rebuild(self.con, self.tx, self.layout, touched, self.salt)
         self._write_quarantine()
         s = self.summary
         s.files, s.events, s.progress = len(files), self.events.written, self.progress.written

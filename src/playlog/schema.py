@@ -23,7 +23,9 @@ SESSIONS = "sessions"
 EVENTS = "events"
 PROGRESS = "progress"
 QUARANTINE = "quarantine"
-DATASETS = (SESSIONS, EVENTS, PROGRESS, QUARANTINE)
+RAW_DATASETS = (SESSIONS, EVENTS, PROGRESS)
+ROLLUP_DATASETS = ("rollup_plays", "rollup_users", "rollup_events", "rollup_sketches")
+DATASETS = (*RAW_DATASETS, QUARANTINE, *ROLLUP_DATASETS)
 
 # Columns derived from the raw user agent, IP, referrer and page URL by the
 # enrichment stage; present on both sessions and events.
@@ -117,11 +119,41 @@ QUARANTINE_SCHEMA = pa.schema(
     ]
 )
 
+# Roll-ups (see store/rollups.py): additive counts per UTC hour, and sketches.
+_SESSION_MEASURES = [
+    pa.field(name, pa.float64() if name == "completion_sum" else pa.int64())
+    for name in ("plays", "listening_ms", "completion_sum", "completion_n", "ended", "skipped",
+                 "errored", "skipped_ms")
+]
+_HOUR = pa.field("hour", TS)
+ROLLUP_PLAYS_SCHEMA = pa.schema(
+    [_HOUR, *(pa.field(n, pa.string()) for n in
+              ("track_id", "platform", "quality", "country", "device_type", "source")),
+     pa.field("is_bot", pa.bool_()), *_SESSION_MEASURES]
+)
+ROLLUP_USERS_SCHEMA = pa.schema(
+    [_HOUR, *(pa.field(n, pa.string()) for n in ("user_key", "platform", "quality")),
+     pa.field("is_bot", pa.bool_()), *_SESSION_MEASURES]
+)
+ROLLUP_EVENTS_SCHEMA = pa.schema(
+    [_HOUR, *(pa.field(n, pa.string()) for n in ("event_id", "event_type", "source", "device_type")),
+     pa.field("is_bot", pa.bool_()),
+     *(pa.field(n, pa.int64()) for n in ("records", "time_on_page_ms", "time_on_page_n"))]
+)
+ROLLUP_SKETCHES_SCHEMA = pa.schema(
+    [_HOUR, pa.field("scope", pa.string()), pa.field("key", pa.string()),
+     pa.field("is_bot", pa.bool_()), pa.field("reg", pa.uint16()), pa.field("rho", pa.uint8())]
+)
+
 SCHEMAS = {
     SESSIONS: SESSION_SCHEMA,
     EVENTS: EVENT_SCHEMA,
     PROGRESS: PROGRESS_SCHEMA,
     QUARANTINE: QUARANTINE_SCHEMA,
+    "rollup_plays": ROLLUP_PLAYS_SCHEMA,
+    "rollup_users": ROLLUP_USERS_SCHEMA,
+    "rollup_events": ROLLUP_EVENTS_SCHEMA,
+    "rollup_sketches": ROLLUP_SKETCHES_SCHEMA,
 }
 
 EVENT_TYPES = ("view", "click", "share", "favorite", "external_click", "ticket_click")

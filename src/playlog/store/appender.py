@@ -22,7 +22,11 @@ from playlog.store.transaction import COMPRESSION, Transaction
 
 def conform(df: pl.DataFrame, schema: pa.Schema) -> pa.Table:
     """The frame as an Arrow table of exactly `schema` (missing columns are null)."""
-    table = df.to_arrow()
+    return conform_arrow(df.to_arrow(), schema)
+
+
+def conform_arrow(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """The table with exactly the columns and types of `schema` (missing ones null)."""
     columns = []
     for fld in schema:
         if fld.name in table.column_names:

@@ -53,6 +53,21 @@ class Transaction:
     def remove(self, path: Path | str) -> None:
         self.removed.append(str(path))
 
+    def files_after(self, dataset: str, day: date | str) -> list[str]:
+        """The files `dataset` will hold on `day` once committed (new ones by their
+        temporary names, which is where their data is until then)."""
+        folder = self.layout.day_dir(dataset, day)
+        gone = set(self.removed)
+        kept = [str(p) for p in self.layout.files(dataset, day) if str(p) not in gone]
+        new = [tmp for tmp, final in self.added if Path(final).parent == folder and Path(tmp).exists()]
+        return kept + new
+
+    def days_changed(self, dataset: str) -> set[date]:
+        """The days of `dataset` this transaction adds or removes files on."""
+        paths = [final for _, final in self.added] + self.removed
+        prefix = str(self.layout.dataset(dataset)) + "/date="
+        return {date.fromisoformat(p[len(prefix):len(prefix) + 10]) for p in paths if p.startswith(prefix)}
+
     def commit(self, ledger: dict[str, Any] | None) -> None:
         for tmp, _ in self.added:
             if Path(tmp).exists():

@@ -1,0 +1,173 @@
+"""Roll-ups: per-hour aggregates that outlive the raw rows.
+
+Ingest recomputes, for every UTC day a run touched, the roll-ups of that day
+from its raw rows as they will be after the run; cleanup may then delete the
+raw days and the roll-ups still answer. Each roll-up is Hive-partitioned by UTC
+day like the raw datasets, keyed by the UTC hour, so reports in any whole-hour
+time zone stay exact.
+
+- ``rollup_plays``: per hour, track and dimension (platform, quality, country,
+  device type, source, bot): plays, listening ms, completion sum and count,
+  ended, skipped and errored sessions, ms played before a skip.
+- ``rollup_users``: the same additive counts per hour and *user key* (a salted
+  hash of the listener key: no raw user id).
+- ``rollup_events``: per hour, event page, event type, source, device type and
+  bot: records, time on page sum and count.
+- ``rollup_sketches``: HyperLogLog registers for distinct counts, stored sparse
+  as ``(hour, scope, key, is_bot, reg, rho)`` rows; merging is ``max(rho)`` by
+  register, so any range of hours can be merged. Scopes: ``listeners`` (key ''
+  for all, per track), ``visitors`` (key '' for all, per event page; viewers
+  only), ``user_tracks`` (per user key: distinct tracks). Hashes only: no raw
+  id or IP.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from playlog.schema import EVENTS, ROLLUP_DATASETS, SCHEMAS, SESSIONS
+from playlog.store.appender import conform_arrow
+from playlog.store.transaction import Transaction
+
+PLAYS, USERS, EVENT_COUNTS, SKETCHES = ROLLUP_DATASETS
+ROLLUPS = ROLLUP_DATASETS
+
+HLL_BITS = 16  # 65,536 registers: a standard error of 0.41 %
+HLL_REGISTERS = 1 << HLL_BITS
+_REST = 64 - HLL_BITS
+
+
+def register_sql(value: str) -> tuple[str, str]:
+    """SQL for the HyperLogLog register and rho of a text value (stable across versions)."""
+    hashed = f"md5_number_lower({value})"
+    rest = f"({hashed} & {(1 << _REST) - 1}::UBIGINT)"
+    reg = f"CAST({hashed} >> {_REST} AS USMALLINT)"
+    rho = (f"CAST(CASE WHEN {rest} = 0 THEN {_REST + 1} "
+           f"ELSE {_REST} - floor(log2(CAST({rest} AS DOUBLE))) END AS UTINYINT)")
+    return reg, rho
+
+
+def estimate_sql(rows: str, group: str = "key") -> str:
+    """SQL estimating distinct counts per `group` from sketch rows (a subquery or view)."""
+    m = HLL_REGISTERS
+    alpha = 0.7213 / (1 + 1.079 / m)
+    return f"""
+        SELECT {group}, CASE WHEN raw <= {2.5 * m} AND zeros > 0
+                             THEN {m} * ln({m} / zeros) ELSE raw END AS estimate
+        FROM (
+            SELECT {group}, {alpha * m * m} / (sum(pow(2.0, -CAST(rho AS INTEGER))) + ({m} - count(*))) AS raw,
+                   {m} - count(*) AS zeros
+            FROM (SELECT {group}, reg, max(rho) AS rho FROM ({rows}) GROUP BY ALL)
+            GROUP BY {group}
+        )"""
+
+
+_SESSION_MEASURES = """
+    count(*) AS plays,
+    CAST(coalesce(sum(duration_played_ms), 0) AS BIGINT) AS listening_ms,
+    sum(completion_percentage) AS completion_sum,
+    count(completion_percentage) AS completion_n,
+    count(*) FILTER (WHERE ended) AS ended,
+    count(*) FILTER (WHERE skip_reason = 'user_skip') AS skipped,
+    count(*) FILTER (WHERE skip_reason IN ('network_error', 'quality_issue', 'timeout')) AS errored,
+    CAST(coalesce(sum(duration_played_ms) FILTER (WHERE skip_reason = 'user_skip'), 0) AS BIGINT)
+        AS skipped_ms
+"""
+
+PLAYS_SQL = f"""
+SELECT date_trunc('hour', started_at) AS hour, track_id, platform, quality, country,
+       device_type, source, coalesce(is_bot, false) AS is_bot, {_SESSION_MEASURES}
+FROM read_parquet($files, union_by_name = true) GROUP BY ALL
+"""
+
+USERS_SQL = f"""
+SELECT date_trunc('hour', started_at) AS hour,
+       left(sha256($salt || '|user|' || listener_key), 20) AS user_key,
+       platform, quality, coalesce(is_bot, false) AS is_bot, {_SESSION_MEASURES}
+FROM read_parquet($files, union_by_name = true)
+WHERE listener_key IS NOT NULL GROUP BY ALL
+"""
+
+EVENTS_SQL = """
+SELECT date_trunc('hour', ts) AS hour, event_id, event_type, source, device_type,
+       coalesce(is_bot, false) AS is_bot, count(*) AS records,
+       CAST(coalesce(sum(time_on_page_ms), 0) AS BIGINT) AS time_on_page_ms,
+       count(time_on_page_ms) AS time_on_page_n
+FROM read_parquet($files, union_by_name = true) GROUP BY ALL
+"""
+
+
+def _sketch_sql(source: str, scope: str, key: str, value: str, where: str = "TRUE") -> str:
+    reg, rho = register_sql(value)
+    return f"""
+        SELECT date_trunc('hour', {source[1]}) AS hour, '{scope}' AS scope, {key} AS key,
+               coalesce(is_bot, false) AS is_bot, {reg} AS reg, max({rho}) AS rho
+        FROM read_parquet(${source[0]}, union_by_name = true)
+        WHERE {value} IS NOT NULL AND {where} GROUP BY ALL"""
+
+
+def _sketches_sql(has_sessions: bool, has_events: bool) -> str:
+    parts = []
+    plays = ("sessions", "started_at")
+    views = ("events", "ts")
+    visitor = "coalesce(user_id, session_id, anon_key)"
+    if has_sessions:
+        parts += [
+            _sketch_sql(plays, "listeners", "''", "listener_key"),
+            _sketch_sql(plays, "listeners", "track_id", "listener_key"),
+            _sketch_sql(plays, "user_tracks",
+                        "left(sha256($salt || '|user|' || listener_key), 20)", "track_id",
+                        "listener_key IS NOT NULL"),
+        ]
+    if has_events:
+        parts += [
+            _sketch_sql(views, "visitors", "''", visitor, "event_type = 'view'"),
+            _sketch_sql(views, "visitors", "event_id", visitor, "event_type = 'view'"),
+        ]
+    return " UNION ALL ".join(parts)
+
+
+def rebuild_day(
+    con: duckdb.DuckDBPyConnection,
+    tx: Transaction,
+    day: date,
+    sessions: list[str],
+    events: list[str],
+    salt: str,
+    old_rollups: list[Path],
+) -> None:
+    """Stage the roll-ups of `day` from its raw files (as they will be after `tx`)."""
+    jobs = []
+    if sessions:
+        jobs += [(PLAYS, PLAYS_SQL, {"files": sessions}),
+                 (USERS, USERS_SQL, {"files": sessions, "salt": salt})]
+    if events:
+        jobs.append((EVENT_COUNTS, EVENTS_SQL, {"files": events}))
+    if sessions or events:
+        params = {"salt": salt} if sessions else {}
+        if sessions:
+            params["sessions"] = sessions
+        if events:
+            params["events"] = events
+        jobs.append((SKETCHES, _sketches_sql(bool(sessions), bool(events)), params))
+    for name, sql, params in jobs:
+        table = con.sql(sql, params=params).to_arrow_table()
+        if table.num_rows:
+            tx.write_table(name, day, conform_arrow(table, SCHEMAS[name]))
+    for path in old_rollups:
+        tx.remove(path)
+
+
+def rebuild(con, tx: Transaction, layout, days: set[date], salt: str) -> None:
+    """Rebuild the roll-ups of `days` from the raw files the transaction will leave."""
+    for day in sorted(days):
+        rebuild_day(
+            con, tx, day,
+            sessions=tx.files_after(SESSIONS, day),
+            events=tx.files_after(EVENTS, day),
+            salt=salt,
+            old_rollups=[p for name in ROLLUPS for p in layout.files(name, day)],
+        )

@@ -30,6 +30,7 @@ import duckdb
 import polars as pl
 
 from playlog import sessionize
+from playlog import retention
 from playlog.catalog import load_catalog
 from playlog.config import Settings
 from playlog.errors import InputError, StoreError
@@ -170,6 +171,8 @@ class _Run:
         self.tx = Transaction(layout)
         self.ledger = Ledger.load(layout)
         self.salt = load_salt(layout)
+        self.raw_from = retention.raw_from(layout)
+        self.anonymized_before = retention.anonymized_before(layout)
         self.events = DedupAppender(layout, EVENTS, EVENT_SCHEMA, self.tx, self.con)
         self.progress = DedupAppender(layout, PROGRESS, PROGRESS_SCHEMA, self.tx, self.con)
         self.states: list[pl.DataFrame] = []
@@ -224,6 +227,13 @@ class _Run:
     def _take_block(self, block, path: Path) -> None:
         table = parse_lines(self.con, split_lines(block), self.salt)
         df = pl.from_arrow(table).with_columns(pl.col("ts").dt.cast_time_unit("ms"))
+        if self.raw_from is not None:  # raw rows before it were deleted: do not count again
+            df = df.with_columns(
+                reason=pl.when(pl.col("reason").is_null() & (pl.col("ts").dt.date() < self.raw_from))
+                .then(pl.lit(f"before the retained period (raw data kept from {self.raw_from})"))
+                .otherwise(pl.col("reason")),
+            ).with_columns(raw=pl.coalesce("raw", pl.when(pl.col("reason").is_not_null())
+                                           .then(pl.lit("(see the log file)"))))
         bad = df.filter(pl.col("reason").is_not_null())
         good = df.filter(pl.col("reason").is_null())
         self.summary.records += df.height
@@ -249,12 +259,18 @@ class _Run:
             self.events.add(events.with_columns(_day=pl.col("ts").dt.date()), "_day")
 
     def _enrich(self, df: pl.DataFrame) -> pl.DataFrame:
+        """Enrichment, then IP anonymisation (asked for, or of days cleanup anonymised)."""
         if self.enricher is not None:
             df = self.enricher.enrich(df)
-        if self.anonymize_ip:
+        if self.anonymize_ip or self.anonymized_before is not None:
             from playlog.enrich.privacy import anonymize_ip_expr
 
-            df = df.with_columns(anonymize_ip_expr("client_ip").alias("client_ip"))
+            when = "ts" if "ts" in df.columns else "started_at"
+            cut = pl.lit(self.anonymize_ip) | (pl.col(when).dt.date() < self.anonymized_before)
+            df = df.with_columns(
+                client_ip=pl.when(cut).then(anonymize_ip_expr("client_ip"))
+                .otherwise(pl.col("client_ip"))
+            )
         return df
 
     # -- sessions and quarantine ---------------------------------------------

@@ -50,9 +50,9 @@ def _root(
 
 
 def _register() -> None:
-    from playlog.cli import catalog, doctor, ingest
+    from playlog.cli import catalog, doctor, ingest, retention
 
-    for module in (ingest, catalog, doctor):
+    for module in (ingest, catalog, doctor, retention):
         module.register(app)
 
 

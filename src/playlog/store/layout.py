@@ -32,6 +32,10 @@ class Layout:
         return self.state / "ledger.json"
 
     @property
+    def retention(self) -> Path:
+        return self.state / "retention.json"
+
+    @property
     def journal(self) -> Path:
         return self.state / "journal.json"
 

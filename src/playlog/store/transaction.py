@@ -68,11 +68,15 @@ class Transaction:
         prefix = str(self.layout.dataset(dataset)) + "/date="
         return {date.fromisoformat(p[len(prefix):len(prefix) + 10]) for p in paths if p.startswith(prefix)}
 
-    def commit(self, ledger: dict[str, Any] | None) -> None:
+    def commit(
+        self, ledger: dict[str, Any] | None, state: dict[str, Any] | None = None
+    ) -> None:
+        """Make every staged change at once; `state` maps state-file paths to JSON values."""
         for tmp, _ in self.added:
             if Path(tmp).exists():
                 fsync_path(Path(tmp))
-        journal = {"run": self.run_id, "add": self.added, "remove": self.removed, "ledger": ledger}
+        journal = {"run": self.run_id, "add": self.added, "remove": self.removed,
+                   "ledger": ledger, "state": state or {}}
         write_json_atomic(self.layout.journal, journal)
         apply_journal(self.layout, journal)
 
@@ -92,6 +96,8 @@ def apply_journal(layout: Layout, journal: dict[str, Any]) -> None:
         _remove_if_empty(Path(path).parent)
     if journal.get("ledger") is not None:
         write_json_atomic(layout.ledger, journal["ledger"])
+    for path, value in journal.get("state", {}).items():
+        write_json_atomic(Path(path), value)
     layout.journal.unlink(missing_ok=True)
 
 

@@ -1,0 +1,129 @@
+"""`playlog cleanup` and `playlog compact`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from playlog.cli.errors import command
+from playlog.cli.options import DataOpt, OutputFormat
+
+CLEANUP_HELP = """Apply retention: delete (or archive) old raw days, anonymise IPs sooner, compact.
+
+Whole UTC days are removed; their roll-ups stay, so reports over old periods
+still answer. Defaults come from the [cleanup] section of the config file, so
+the cron line can be just `playlog cleanup`.
+
+Examples:
+
+  playlog cleanup --older-than 90d --anonymize-ip-after 30d
+
+  playlog cleanup --older-than 90d --archive /srv/archive/playlog --dry-run
+
+  30 3 * * *  playlog cleanup --data /var/lib/playlog
+"""
+
+COMPACT_HELP = """Merge the many small files that frequent ingests leave in a day into one.
+
+Changes no answer; `playlog cleanup` runs it too.
+
+Examples:
+
+  playlog compact
+
+  playlog compact --dry-run --format json
+"""
+
+
+def register(app: typer.Typer) -> None:
+    command(app, "cleanup", CLEANUP_HELP)(cleanup_command)
+    command(app, "compact", COMPACT_HELP)(compact_command)
+
+
+FormatOpt = Annotated[
+    Optional[OutputFormat], typer.Option("--format", "-f", help="table (default) or json.")
+]
+DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Say what would change; change nothing.")]
+WaitOpt = Annotated[
+    Optional[float], typer.Option("--wait", help="Seconds to wait for another run's lock.")
+]
+
+
+def cleanup_command(
+    data: DataOpt = None,
+    older_than: Annotated[
+        Optional[str], typer.Option("--older-than", help="Delete raw days older than this (90d).")
+    ] = None,
+    anonymize_ip_after: Annotated[
+        Optional[str],
+        typer.Option("--anonymize-ip-after", help="Cut IPs to /24 and /48 after this (30d)."),
+    ] = None,
+    drop_user_agents: Annotated[
+        Optional[bool],
+        typer.Option("--drop-user-agents/--keep-user-agents",
+                     help="With --anonymize-ip-after, also drop the user agent strings."),
+    ] = None,
+    archive: Annotated[
+        Optional[Path], typer.Option("--archive", help="Move old raw days here instead of deleting.")
+    ] = None,
+    dry_run: DryRunOpt = False,
+    fmt: FormatOpt = None,
+    wait: WaitOpt = None,
+) -> None:
+    from playlog.config import load_settings, parse_duration
+    from playlog.retention import cleanup
+
+    settings = load_settings(data=data)
+    conf = settings.section("cleanup")
+    older = older_than or conf.get("older_than")
+    anon = anonymize_ip_after or conf.get("anonymize_ip_after")
+    drop = drop_user_agents if drop_user_agents is not None else bool(conf.get("drop_user_agents"))
+    target = archive or (Path(conf["archive"]).expanduser() if conf.get("archive") else None)
+    result = cleanup(
+        settings,
+        older_than=parse_duration(older, "--older-than") if older else None,
+        anonymize_ip_after=parse_duration(anon, "--anonymize-ip-after") if anon else None,
+        drop_user_agents=drop,
+        archive=target,
+        dry_run=dry_run,
+        wait=wait or 0.0,
+    )
+    _show(result.as_dict(), fmt)
+
+
+def compact_command(
+    data: DataOpt = None, dry_run: DryRunOpt = False, fmt: FormatOpt = None, wait: WaitOpt = None
+) -> None:
+    from playlog.config import load_settings
+    from playlog.retention import compact
+
+    result = compact(load_settings(data=data), dry_run=dry_run, wait=wait or 0.0)
+    _show(result.as_dict(), fmt)
+
+
+def _show(result: dict[str, Any], fmt: OutputFormat | None) -> None:
+    if fmt == OutputFormat.json:
+        sys.stdout.write(json.dumps(result, indent=2) + "\n")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    verb = "would change" if result["dry_run"] else "changed"
+    if not result["actions"]:
+        console.print(f"nothing to do (raw data kept from {result['raw_from'] or 'the start'})")
+        return
+    table = Table(title=f"cleanup: {len(result['actions'])} day(s) {verb}")
+    for column in ("action", "dataset", "day", "files", "bytes"):
+        table.add_column(column, justify="right" if column in ("files", "bytes") else "left")
+    for a in result["actions"]:
+        table.add_row(a["action"], a["dataset"], a["day"], str(a["files"]), f"{a['bytes']:,}")
+    console.print(table)
+    freed = "would free" if result["dry_run"] else "freed"
+    console.print(f"{freed} {result['bytes_freed']:,} bytes; raw data kept from "
+                  f"{result['raw_from'] or 'the start'}; ledger entries dropped: "
+                  f"{result['ledger_entries_dropped']}")

@@ -1,0 +1,225 @@
+"""Retention: delete or archive old raw days, anonymise IPs sooner, compact days.
+
+`cleanup` works on whole UTC days, under the ingest lock, in one transaction
+(see store.transaction): a killed cleanup leaves every day as it was or as it
+should be, never half, and running it twice is harmless. Before a raw day goes,
+its roll-ups are made sure of, so every count the reports give for that day is
+still answered (see store.rollups). `state/retention.json` records from which
+day on raw rows are kept; ingest sends records older than that to the
+quarantine instead of counting them again.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from playlog.config import Settings
+from playlog.schema import EVENTS, QUARANTINE, RAW_DATASETS, ROLLUP_DATASETS, SCHEMAS, SESSIONS
+from playlog.store.appender import conform
+from playlog.store.files import read_json
+from playlog.store.layout import Layout
+from playlog.store.ledger import Ledger
+from playlog.store.lock import exclusive
+from playlog.store.transaction import Transaction, recover
+
+COMPACTED = (*RAW_DATASETS, QUARANTINE)
+
+
+@dataclass
+class Action:
+    action: str  # delete, archive, anonymize, compact, rollup
+    dataset: str
+    day: str
+    files: int
+    bytes: int
+
+
+@dataclass
+class CleanupResult:
+    dry_run: bool
+    raw_from: str | None = None
+    anonymized_before: str | None = None
+    actions: list[Action] = field(default_factory=list)
+    bytes_freed: int = 0
+    ledger_entries_dropped: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def add(self, action: str, dataset: str, day: date, files: list[Path]) -> None:
+        size = sum(f.stat().st_size for f in files)
+        self.actions.append(Action(action, dataset, str(day), len(files), size))
+        if action in ("delete", "archive"):
+            self.bytes_freed += size
+
+
+def retention_state(layout: Layout) -> dict[str, Any]:
+    return read_json(layout.retention, {})
+
+
+def _day_or_none(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def raw_from(layout: Layout) -> date | None:
+    """The first day whose raw rows are kept (None: nothing was ever deleted)."""
+    return _day_or_none(retention_state(layout).get("raw_from"))
+
+
+def anonymized_before(layout: Layout) -> date | None:
+    """Days before this one hold anonymised IPs only."""
+    return _day_or_none(retention_state(layout).get("anonymized_before"))
+
+
+def cleanup(
+    settings: Settings,
+    *,
+    older_than: timedelta | None = None,
+    anonymize_ip_after: timedelta | None = None,
+    drop_user_agents: bool = False,
+    archive: Path | None = None,
+    dry_run: bool = False,
+    compact_days: bool = True,
+    now: datetime | None = None,
+    wait: float = 0.0,
+) -> CleanupResult:
+    now = now or datetime.now(timezone.utc)
+    layout = Layout(settings.data_dir)
+    if not layout.root.is_dir():
+        return CleanupResult(dry_run=dry_run)
+    with exclusive(layout.lock, wait):
+        recover(layout)
+        job = _Cleanup(layout, dry_run, archive)
+        if older_than is not None:
+            job.expire((now - older_than).date())
+        if anonymize_ip_after is not None:
+            job.anonymize((now - anonymize_ip_after).date(), drop_user_agents)
+        if compact_days:
+            job.compact()
+        job.commit()
+        return job.result
+
+
+def compact(settings: Settings, *, dry_run: bool = False, wait: float = 0.0) -> CleanupResult:
+    """Merge the files of each day into one (no effect on any answer)."""
+    return cleanup(settings, dry_run=dry_run, wait=wait)
+
+
+class _Cleanup:
+    def __init__(self, layout: Layout, dry_run: bool, archive: Path | None):
+        self.layout = layout
+        self.dry_run = dry_run
+        self.archive = Layout(archive) if archive else None
+        self.tx = Transaction(layout)
+        self.con = duckdb.connect(config={"memory_limit": "1GB"})
+        self.con.execute("SET TimeZone = 'UTC'")
+        self.state = retention_state(layout)
+        self.ledger: Ledger | None = None
+        self.result = CleanupResult(dry_run=dry_run, raw_from=self.state.get("raw_from"),
+                                    anonymized_before=self.state.get("anonymized_before"))
+        self.gone: set[tuple[str, date]] = set()
+
+    def expire(self, cutoff: date) -> None:
+        """Delete (or archive) raw and quarantine days before `cutoff`."""
+        for dataset in (*RAW_DATASETS, QUARANTINE):
+            for day in self.layout.days(dataset):
+                if day >= cutoff:
+                    continue
+                if dataset in (SESSIONS, EVENTS):
+                    self._ensure_rollups(day)
+                files = self.layout.files(dataset, day)
+                self.result.add("archive" if self.archive else "delete", dataset, day, files)
+                self.gone.add((dataset, day))
+                if not self.dry_run:
+                    self._drop(dataset, day, files)
+        if not self.state.get("raw_from") or str(cutoff) > self.state["raw_from"]:
+            self.state["raw_from"] = str(cutoff)
+            self.result.raw_from = str(cutoff)
+        self.ledger = Ledger.load(self.layout)
+        cutoff_time = datetime.combine(cutoff, datetime.min.time(), timezone.utc)
+        self.result.ledger_entries_dropped = self.ledger.forget_older_than(cutoff_time)
+
+    def _ensure_rollups(self, day: date) -> None:
+        if any(self.layout.files(name, day) for name in ROLLUP_DATASETS):
+            return
+        from playlog.pipeline import load_salt
+        from playlog.store import rollups
+
+        self.result.add("rollup", SESSIONS, day, [])
+        if not self.dry_run:
+            rollups.rebuild(self.con, self.tx, self.layout, {day}, load_salt(self.layout))
+
+    def _drop(self, dataset: str, day: date, files: list[Path]) -> None:
+        for path in files:
+            if self.archive is not None:
+                target = self.archive.day_dir(dataset, day)
+                target.mkdir(parents=True, exist_ok=True)
+                tmp = target / f".{path.name}.tmp"
+                shutil.copyfile(path, tmp)
+                self.tx.added.append((str(tmp), str(target / path.name)))
+            self.tx.remove(path)
+
+    def anonymize(self, cutoff: date, drop_user_agents: bool) -> None:
+        """Cut IPs (and drop user agents) in raw days before `cutoff`."""
+        from playlog.enrich.privacy import anonymize_ip_expr
+
+        done = _day_or_none(self.state.get("anonymized_before"))
+        dropped = _day_or_none(self.state.get("user_agents_dropped_before"))
+        for dataset in (SESSIONS, EVENTS):
+            for day in self.layout.days(dataset):
+                if day >= cutoff or (dataset, day) in self.gone:
+                    continue
+                pending = done is None or day >= done
+                if drop_user_agents:
+                    pending = pending or dropped is None or day >= dropped
+                if not pending:
+                    continue
+                files = self.layout.files(dataset, day)
+                rows = pl.read_parquet(files)
+                changed = rows.with_columns(anonymize_ip_expr("client_ip"))
+                if drop_user_agents:
+                    changed = changed.with_columns(user_agent=pl.lit(None, pl.String))
+                if changed.equals(rows):
+                    continue
+                self.result.add("anonymize", dataset, day, files)
+                if not self.dry_run:
+                    self._replace_day(dataset, day, files, changed)
+        if done is None or cutoff > done:
+            self.state["anonymized_before"] = str(cutoff)
+            self.result.anonymized_before = str(cutoff)
+        if drop_user_agents and (dropped is None or cutoff > dropped):
+            self.state["user_agents_dropped_before"] = str(cutoff)
+
+    def compact(self) -> None:
+        """One file per day where frequent runs left several."""
+        for dataset in COMPACTED:
+            for day in self.layout.days(dataset):
+                files = [f for f in self.layout.files(dataset, day) if str(f) not in self.tx.removed]
+                if len(files) < 2 or (dataset, day) in self.gone:
+                    continue
+                self.result.add("compact", dataset, day, files)
+                if not self.dry_run:
+                    rows = pl.read_parquet(files)
+                    order = "started_at" if dataset == SESSIONS else (
+                        "rejected_at" if dataset == QUARANTINE else "ts")
+                    self._replace_day(dataset, day, files, rows.sort(order, maintain_order=True))
+
+    def _replace_day(self, dataset: str, day: date, files: list[Path], rows: pl.DataFrame) -> None:
+        for path in files:
+            self.tx.remove(path)
+        self.tx.write_table(dataset, day, conform(rows, SCHEMAS[dataset]))
+
+    def commit(self) -> None:
+        self.con.close()
+        if self.dry_run:
+            self.tx.rollback()
+            return
+        ledger = self.ledger.to_json() if self.ledger is not None else None
+        self.tx.commit(ledger, {str(self.layout.retention): self.state})

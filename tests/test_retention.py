@@ -1,0 +1,230 @@
+"""Cleanup, archive, IP anonymisation and compaction; roll-ups that outlive raw rows."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from datetime import datetime, timedelta, timezone
+
+import duckdb
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from logs import T0, events, iso, read, run, sessions, write_log
+from playlog.cli.app import app
+from playlog.config import load_settings
+from playlog.retention import cleanup, compact
+from playlog.store import rollups, transaction
+from playlog.store.reader import connect
+
+NOW = datetime(2026, 11, 21, 6, 0, tzinfo=timezone.utc)
+DAYS = 10
+
+
+def traffic(seed: int = 7, per_day: int = 400) -> list[dict]:
+    """Ten days of sessions and event-page records ending at T0's day."""
+    rng = random.Random(seed)
+    recs = []
+    for d in range(DAYS):
+        day = T0 - timedelta(days=DAYS - 1 - d)
+        for n in range(per_day):
+            start = day + timedelta(minutes=rng.randrange(0, 600))
+            sid = f"s{d}-{n}"
+            user = f"u{rng.randrange(3000)}" if rng.random() < 0.8 else None
+            first = dict(type="session_start", ts=iso(start), session_id=sid,
+                         track_id=f"t{rng.randrange(30)}", total_duration_ms=200_000,
+                         client_ip=f"81.2.{rng.randrange(256)}.{rng.randrange(1, 255)}",
+                         user_agent="okhttp/4.12.0", quality=rng.choice(["high", "low"]))
+            if user:
+                first["user_id"] = user
+            recs.append(first)
+            recs.append(dict(type="session_end", ts=iso(start + timedelta(minutes=3)),
+                             session_id=sid, duration_played_ms=rng.randrange(1000, 200_000),
+                             skip_reason=rng.choice([None, "user_skip", "network_error"])))
+            recs.append(dict(type="event", ts=iso(start), event_id=f"ev{rng.randrange(5)}",
+                             event_type=rng.choice(["view", "view", "click"]),
+                             session_id=f"w{rng.randrange(5000)}",
+                             client_ip=f"2.4.{rng.randrange(256)}.9"))
+    return [{k: v for k, v in r.items() if v is not None} for r in recs]
+
+
+@pytest.fixture
+def store(tmp_path):
+    data = tmp_path / "data"
+    run(write_log(tmp_path / "logs" / "all.jsonl", traffic()), data, enricher="auto")
+    return data
+
+
+def totals(data) -> dict:
+    """Per-day totals from the roll-ups (what reports fall back on)."""
+    con = connect(data)
+    plays = con.sql("SELECT CAST(hour AS DATE) AS day, sum(plays) AS plays, sum(listening_ms) AS ms, "
+                    "sum(skipped) AS skipped, sum(errored) AS errored FROM rollup_plays "
+                    "GROUP BY 1 ORDER BY 1").pl()
+    ev = con.sql("SELECT CAST(hour AS DATE) AS day, event_type, sum(records) AS n FROM rollup_events "
+                 "GROUP BY ALL ORDER BY ALL").pl()
+    listeners = con.sql(rollups.estimate_sql(
+        "SELECT key, reg, rho FROM rollup_sketches WHERE scope = 'listeners' AND key = ''"
+    )).fetchall()[0][1]
+    visitors = con.sql(rollups.estimate_sql(
+        "SELECT key, reg, rho FROM rollup_sketches WHERE scope = 'visitors' AND key = ''"
+    )).fetchall()[0][1]
+    return {"plays": plays, "events": ev, "listeners": listeners, "visitors": visitors}
+
+
+def test_rollups_match_the_raw_rows(store):
+    s, e = sessions(store), events(store)
+    t = totals(store)
+    assert t["plays"]["plays"].sum() == s.height
+    assert t["plays"]["ms"].sum() == s["duration_played_ms"].sum()
+    assert t["plays"]["skipped"].sum() == (s["skip_reason"] == "user_skip").sum()
+    assert t["events"]["n"].sum() == e.height
+    exact_listeners = s["listener_key"].n_unique()
+    assert abs(t["listeners"] - exact_listeners) / exact_listeners < 0.02
+    views = e.filter(pl.col("event_type") == "view")
+    exact_visitors = views.select(pl.coalesce("user_id", "session_id", "anon_key")).n_unique()
+    assert abs(t["visitors"] - exact_visitors) / exact_visitors < 0.02
+
+
+def test_rollups_hold_no_raw_user_id_or_ip(store):
+    text = "".join(
+        str(read(store, name).to_dicts()) for name in
+        ("rollup_plays", "rollup_users", "rollup_events", "rollup_sketches")
+    )
+    assert "u1" not in text.replace("user_key", "") and "81.2." not in text and "2.4." not in text
+
+
+def test_cleanup_keeps_totals_and_unique_counts(store):
+    before = totals(store)
+    result = cleanup(load_settings(data=store), older_than=timedelta(days=4), now=NOW)
+    assert result.raw_from == "2026-11-17"
+    assert sessions(store)["date"].min().isoformat() == "2026-11-17"
+    after = totals(store)
+    assert after["plays"].equals(before["plays"]) and after["events"].equals(before["events"])
+    assert after["listeners"] == before["listeners"] and after["visitors"] == before["visitors"]
+
+
+def _snapshot(data) -> dict:
+    """Every file and its modification time, but the lock file (taken by every run)."""
+    return {p: p.stat().st_mtime_ns for p in data.rglob("*") if p.name != ".lock"}
+
+
+def test_dry_run_changes_nothing(store):
+    snapshot = _snapshot(store)
+    result = cleanup(load_settings(data=store), older_than=timedelta(days=4),
+                     anonymize_ip_after=timedelta(days=2), dry_run=True, now=NOW)
+    assert result.bytes_freed > 0 and {a.action for a in result.actions} >= {"delete", "anonymize"}
+    assert _snapshot(store) == snapshot
+
+
+def test_anonymised_days_hold_no_full_ip_and_late_records_follow(store, tmp_path):
+    cleanup(load_settings(data=store), anonymize_ip_after=timedelta(days=3),
+            drop_user_agents=True, now=NOW)
+    old = sessions(store).filter(pl.col("date") < datetime(2026, 11, 18).date())
+    assert old.height and old["client_ip"].str.ends_with(".0").all()
+    assert old["user_agent"].is_null().all()
+    assert old["country"].drop_nulls().len() > 0  # the place found before anonymising stays
+    recent = sessions(store).filter(pl.col("date") >= datetime(2026, 11, 18).date())
+    assert not recent["client_ip"].str.ends_with(".0").all()
+    late = write_log(tmp_path / "late.jsonl", [dict(type="event", ts="2026-11-13T10:00:00Z",
+                                                    event_id="ev1", event_type="view",
+                                                    client_ip="90.12.33.44")])
+    run(late, store)
+    assert "90.12.33.0" in set(events(store)["client_ip"]) and "90.12.33.44" not in set(events(store)["client_ip"])
+
+
+def test_archive_moves_days_and_reingest_is_not_double_counted(store, tmp_path):
+    archive = tmp_path / "archive"
+    before = totals(store)
+    cleanup(load_settings(data=store), older_than=timedelta(days=4), archive=archive, now=NOW)
+    moved = read(archive, "sessions")
+    assert moved.height == 6 * 400 and moved["date"].max().isoformat() == "2026-11-16"
+    # the same logs read again (ledger forgotten): old records are not counted twice
+    (store / "state" / "ledger.json").unlink()
+    summary = run(tmp_path / "logs", store)
+    assert summary.quarantined == 6 * 400 * 3
+    assert totals(store)["plays"].equals(before["plays"])
+    reasons = set(read(store, "quarantine")["reason"])
+    assert reasons == {"before the retained period (raw data kept from 2026-11-17)"}
+
+
+def test_cleanup_twice_is_harmless(store):
+    settings = load_settings(data=store)
+    cleanup(settings, older_than=timedelta(days=4), anonymize_ip_after=timedelta(days=2), now=NOW)
+    first = (sessions(store), events(store), totals(store)["plays"])
+    second = cleanup(settings, older_than=timedelta(days=4), anonymize_ip_after=timedelta(days=2),
+                     now=NOW)
+    assert second.actions == []
+    assert sessions(store).equals(first[0]) and events(store).equals(first[1])
+
+
+def test_compaction_merges_files_and_changes_no_answer(tmp_path):
+    data = tmp_path / "d"
+    recs = traffic(per_day=30)
+    for n in range(0, len(recs), 40):  # many small runs, as cron does
+        run(write_log(tmp_path / f"part{n}.jsonl", recs[n:n + 40]), data)
+    assert len(list((data / "events").glob("date=2026-11-20/*.parquet"))) > 1
+    before = (sessions(data), events(data), read(data, "progress").height, totals(data))
+    result = compact(load_settings(data=data))
+    assert {a.action for a in result.actions} == {"compact"}
+    for dataset in ("sessions", "events"):
+        for day in (data / dataset).glob("date=*"):
+            assert len(list(day.glob("*.parquet"))) == 1
+    assert sessions(data).equals(before[0]) and events(data).equals(before[1])
+    assert totals(data)["plays"].equals(before[3]["plays"])
+
+
+def test_a_killed_cleanup_leaves_every_day_old_or_new(store, monkeypatch):
+    before = sessions(store)
+
+    def die(layout, journal):
+        for tmp, final in journal["add"][:1]:
+            transaction.os.replace(tmp, final)
+        for path in journal["remove"][:3]:
+            transaction.Path(path).unlink()
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(transaction, "apply_journal", die)
+    with pytest.raises(KeyboardInterrupt):
+        cleanup(load_settings(data=store), older_than=timedelta(days=4), now=NOW)
+    monkeypatch.undo()
+    run([], store)  # the next run under the lock finishes the cleanup
+    assert not (store / "state" / "journal.json").exists()
+    after = sessions(store)
+    kept = before.filter(pl.col("date") >= datetime(2026, 11, 17).date())
+    assert after.equals(kept)
+
+
+def test_cleanup_command_reads_defaults_from_the_config_file(store, tmp_path, monkeypatch):
+    config = tmp_path / "playlog.toml"
+    config.write_text(f'data = "{store}"\n[cleanup]\nolder_than = "3650d"\n'
+                      'anonymize_ip_after = "1d"\n')
+    monkeypatch.setenv("PLAYLOG_CONFIG", str(config))
+    result = CliRunner().invoke(app, ["cleanup", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["raw_from"] < "2017-01-01" and out["anonymized_before"] == "2026-11-20"
+    bad = CliRunner().invoke(app, ["cleanup", "--older-than", "soon"])
+    assert bad.exit_code == 2 and "--older-than" in bad.stderr
+
+
+def test_sketch_estimates_stay_within_two_percent_at_scale():
+    con = duckdb.connect()
+    reg, rho = rollups.register_sql("v")
+    for n in (1_000, 50_000, 400_000):
+        est = con.sql(rollups.estimate_sql(
+            f"SELECT 'k' AS key, {reg} AS reg, {rho} AS rho "
+            f"FROM (SELECT 'listener-' || range AS v FROM range({n}))")).fetchall()[0][1]
+        assert abs(est - n) / n < 0.02, (n, est)
+
+
+def test_register_hash_is_stable():
+    # md5-based (bytes 8-15 of the digest, little-endian), not an engine-specific hash
+    con = duckdb.connect()
+    reg, rho = rollups.register_sql("'u42'")
+    got = con.sql(f"SELECT {reg}, {rho}").fetchall()[0]
+    value = int.from_bytes(hashlib.md5(b"u42").digest()[8:], "little")
+    rest = value & ((1 << 48) - 1)
+    assert got == (value >> 48, 48 - rest.bit_length() + 1)

@@ -31,10 +31,10 @@ def connect(data_dir: Path, *, memory_limit: str = "1GB") -> duckdb.DuckDBPyConn
 
 def create_view(con: duckdb.DuckDBPyConnection, layout: Layout, name: str) -> None:
     if layout.days(name):
+        # A view cannot hold a prepared parameter: the path goes in as a quoted literal.
         con.execute(
-            f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet(?, "
-            "hive_partitioning = true, hive_types = {'date': DATE}, union_by_name = true)",
-            [layout.glob(name)],
+            f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet({_literal(layout.glob(name))}, "
+            "hive_partitioning = true, hive_types = {'date': DATE}, union_by_name = true)"
         )
         return
     empty = SCHEMAS[name].empty_table()
@@ -60,9 +60,13 @@ CATALOG_SCHEMA = pa.schema(
 def create_catalog_view(con: duckdb.DuckDBPyConnection, layout: Layout) -> None:
     if layout.catalog.is_file():
         con.execute(
-            "CREATE OR REPLACE VIEW catalog AS SELECT * FROM read_parquet(?)",
-            [str(layout.catalog)],
+            f"CREATE OR REPLACE VIEW catalog AS SELECT * FROM read_parquet({_literal(str(layout.catalog))})"
         )
         return
     con.register("_empty_catalog", CATALOG_SCHEMA.empty_table())
     con.execute("CREATE OR REPLACE VIEW catalog AS SELECT * FROM _empty_catalog")
+
+
+def _literal(text: str) -> str:
+    """``text`` as a SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"

@@ -1,0 +1,174 @@
+"""Building blocks shared by the reports: loading a window of rows, summaries,
+distributions, peak concurrency and id look-ups.
+
+SQL here only ever interpolates names chosen by this package (temporary table
+names, the bot clause); every value a user typed goes in as a parameter.
+Rows of a window are loaded once into a temporary table, so each report reads
+the Parquet files once, pruned to the days of the window.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from playlog.errors import NotFoundError
+from playlog.query.window import Window
+
+NO_BOTS = "AND NOT coalesce(is_bot, false)"
+
+SESSION_COLUMNS = """session_id, user_id, track_id, listener_key, started_at, last_update,
+    ended, ended_at, duration_played_ms, completion_percentage, quality, platform, country,
+    skip_reason, coalesce(is_bot, false) AS is_bot, date"""
+
+LOAD_SESSIONS = """
+CREATE OR REPLACE TEMP TABLE {name} AS
+SELECT {columns}, timezone(?, started_at) AS local_start
+FROM sessions
+WHERE date BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
+  AND started_at >= CAST(? AS TIMESTAMPTZ) AND started_at < CAST(? AS TIMESTAMPTZ)
+  {where} {bots}
+"""
+
+SUMMARY = """
+SELECT count(*) AS plays,
+       count(DISTINCT listener_key) AS listeners,
+       coalesce(sum(duration_played_ms), 0) AS listening_time_ms,
+       coalesce(avg(least(completion_percentage, 100) / 100.0), 0) AS completion,
+       count(*) FILTER (WHERE ended) AS ended,
+       count(*) FILTER (WHERE ended AND skip_reason = 'user_skip') AS skipped,
+       count(*) FILTER (WHERE ended AND skip_reason IN ('network_error', 'quality_issue', 'timeout'))
+           AS errored
+FROM {name}
+"""
+
+# A sweep over start (+1) and end (-1) points; at equal instants starts sort
+# first, so intervals that only touch ([a, b] and [b, c]) count as overlapping.
+PEAK_CONCURRENT = """
+WITH points AS (
+    SELECT started_at AS t, 0 AS kind, 1 AS delta FROM {name}
+    UNION ALL
+    SELECT greatest(coalesce(last_update, started_at), started_at), 1, -1 FROM {name}
+)
+SELECT coalesce(max(running), 0) FROM (
+    SELECT sum(delta) OVER (ORDER BY t, kind ROWS UNBOUNDED PRECEDING) AS running FROM points
+)
+"""
+
+
+def bots_clause(include_bots: bool) -> str:
+    return "" if include_bots else NO_BOTS
+
+
+def rows(con: Any, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+    """Run ``sql`` and return its rows as dicts."""
+    cursor = con.execute(sql, params or [])
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def scalar(con: Any, sql: str, params: list[Any] | None = None) -> Any:
+    return con.execute(sql, params or []).fetchone()[0]
+
+
+def load_sessions(
+    con: Any,
+    name: str,
+    window: Window,
+    *,
+    where: str = "",
+    params: list[Any] | None = None,
+    include_bots: bool = False,
+) -> None:
+    """Sessions started in ``window`` (plus ``where``) into temporary table ``name``."""
+    sql = LOAD_SESSIONS.format(
+        name=name, columns=SESSION_COLUMNS, where=where, bots=bots_clause(include_bots)
+    )
+    con.execute(sql, [window.tz, *window.params(), *(params or [])])
+
+
+def ratio(part: float, whole: float) -> float:
+    return float(part) / whole if whole else 0.0
+
+
+def summary(con: Any, name: str) -> dict[str, Any]:
+    """Plays, listeners, listening time, completion, skip and error rates of ``name``."""
+    row = rows(con, SUMMARY.format(name=name))[0]
+    return {
+        "plays": int(row["plays"]),
+        "unique_listeners": int(row["listeners"]),
+        "listening_time_ms": int(row["listening_time_ms"]),
+        "average_completion_rate": float(row["completion"]),
+        "skip_rate": ratio(row["skipped"], row["ended"]),
+        "error_rate": ratio(row["errored"], row["ended"]),
+    }
+
+
+def distribution(con: Any, name: str, column: str, *, missing: str = "unknown") -> dict[str, int]:
+    """``column`` value → rows, most frequent first (ties by value); nulls as ``missing``."""
+    sql = (
+        f"SELECT coalesce(CAST({column} AS VARCHAR), ?) AS k, count(*) AS n FROM {name} "
+        "GROUP BY 1 ORDER BY n DESC, k"
+    )
+    return {k: int(n) for k, n in con.execute(sql, [missing]).fetchall()}
+
+
+def by_hour(con: Any, name: str, column: str = "local_start") -> dict[str, int]:
+    """All 24 local hours "0"…"23" → rows started in that hour (zeros included)."""
+    counts = dict(con.execute(f"SELECT hour({column}), count(*) FROM {name} GROUP BY 1").fetchall())
+    return {str(h): int(counts.get(h, 0)) for h in range(24)}
+
+
+def by_day(con: Any, name: str, window: Window) -> dict[str, int]:
+    """Local day "YYYY-MM-DD" → rows; every day of the window (all-time: first to last row)."""
+    found = {
+        d.isoformat(): int(n)
+        for d, n in con.execute(
+            f"SELECT CAST(local_start AS DATE) AS d, count(*) FROM {name} GROUP BY 1"
+        ).fetchall()
+    }
+    if not window.all_time:
+        days = window.local_days()
+    elif found:
+        first, last = date.fromisoformat(min(found)), date.fromisoformat(max(found))
+        days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    else:
+        days = []
+    return {d.isoformat(): found.get(d.isoformat(), 0) for d in days}
+
+
+def peak_hour(hours: dict[str, int]) -> int | None:
+    """The hour with most rows; the earliest on a tie; None when there are none."""
+    best = max(hours.items(), key=lambda kv: (kv[1], -int(kv[0])), default=None)
+    return int(best[0]) if best and best[1] > 0 else None
+
+
+def peak_concurrent(con: Any, name: str) -> int:
+    return int(scalar(con, PEAK_CONCURRENT.format(name=name)))
+
+
+def instant(ms: int | None) -> datetime | None:
+    """Epoch milliseconds → aware UTC datetime."""
+    if ms is None:
+        return None
+    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
+
+
+def exists(con: Any, sql: str, params: list[Any]) -> bool:
+    return con.execute(f"SELECT EXISTS ({sql})", params).fetchone()[0]
+
+
+def not_found(con: Any, kind: str, value: str, candidates_sql: str) -> NotFoundError:
+    """An error naming the unknown id and up to three close ids from ``candidates_sql``
+    (a query of one column ``id``)."""
+    close = [
+        r[0]
+        for r in con.execute(
+            f"SELECT id FROM ({candidates_sql}) WHERE id IS NOT NULL "
+            "AND jaro_winkler_similarity(id, ?) >= 0.8 "
+            "ORDER BY jaro_winkler_similarity(id, ?) DESC, id LIMIT 3",
+            [value, value],
+        ).fetchall()
+    ]
+    hint = "did you mean " + ", ".join(close) + "?" if close else None
+    return NotFoundError(f"no {kind} '{value}' in the store", hint=hint)

@@ -50,9 +50,9 @@ def _root(
 
 
 def _register() -> None:
-    from playlog.cli import ingest
+    from playlog.cli import ingest, live, reports
 
-    for module in (ingest,):
+    for module in (ingest, reports, live):
         module.register(app)
 
 

@@ -22,6 +22,10 @@ from playlog.query.window import Window
 
 TABLE = "page_events"
 PERIODS = ("hour", "day", "week", "month")
+PERIOD_FIELDS = [
+    "period", "start", "views", "unique_views", "clicks", "shares", "favorites",
+    "ticket_clicks", "external_clicks", "avg_time_on_page_seconds", "bounce_rate",
+]
 LABELS = {"hour": "%Y-%m-%dT%H:00", "day": "%Y-%m-%d", "week": "%G-W%V", "month": "%Y-%m"}
 
 LOAD = """

@@ -127,3 +127,12 @@ def _typed(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
             elif isinstance(value, int) and not isinstance(value, bool):
                 row[key] = int(value)
     return found
+
+TRACK_FIELDS = [
+    "rank", "track_id", "title", "artist", "plays", "listeners", "listening_time_ms",
+    "completion_rate", "skip_rate",
+]
+EVENT_FIELDS = [
+    "rank", "event_id", "views", "unique_views", "clicks", "shares", "favorites",
+    "ticket_clicks", "external_clicks",
+]

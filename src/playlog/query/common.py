@@ -34,7 +34,7 @@ SUMMARY = """
 SELECT count(*) AS plays,
        count(DISTINCT listener_key) AS listeners,
        coalesce(sum(duration_played_ms), 0) AS listening_time_ms,
-       coalesce(avg(least(completion_percentage, 100) / 100.0), 0) AS completion,
+       coalesce(avg(completion_percentage / 100.0), 0) AS completion,
        count(*) FILTER (WHERE ended) AS ended,
        count(*) FILTER (WHERE ended AND skip_reason = 'user_skip') AS skipped,
        count(*) FILTER (WHERE ended AND skip_reason IN ('network_error', 'quality_issue', 'timeout'))
@@ -159,15 +159,15 @@ def exists(con: Any, sql: str, params: list[Any]) -> bool:
 
 
 def not_found(con: Any, kind: str, value: str, candidates_sql: str) -> NotFoundError:
-    """An error naming the unknown id and up to three close ids from ``candidates_sql``
-    (a query of one column ``id``)."""
+    """An error naming the unknown id and up to three close ids (edit distance at most
+    max(2, len/3)) from ``candidates_sql``, a query of one column ``id``."""
     close = [
         r[0]
         for r in con.execute(
             f"SELECT id FROM ({candidates_sql}) WHERE id IS NOT NULL "
-            "AND jaro_winkler_similarity(id, ?) >= 0.8 "
-            "ORDER BY jaro_winkler_similarity(id, ?) DESC, id LIMIT 3",
-            [value, value],
+            "AND levenshtein(id, $v) <= greatest(2, length($v) // 3) "
+            "ORDER BY levenshtein(id, $v), jaro_winkler_similarity(id, $v) DESC, id LIMIT 3",
+            {"v": value},
         ).fetchall()
     ]
     hint = "did you mean " + ", ".join(close) + "?" if close else None

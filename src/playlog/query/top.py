@@ -33,7 +33,7 @@ TOP_TRACKS = """
 WITH ranked AS (
     SELECT track_id, count(*) AS plays, count(DISTINCT listener_key) AS listeners,
            coalesce(sum(duration_played_ms), 0) AS listening_time_ms,
-           coalesce(avg(least(completion_percentage, 100) / 100.0), 0) AS completion_rate,
+           coalesce(avg(completion_percentage / 100.0), 0) AS completion_rate,
            coalesce(count(*) FILTER (WHERE ended AND skip_reason = 'user_skip')
                     / nullif(count(*) FILTER (WHERE ended), 0), 0) AS skip_rate
     FROM {source} AS s

@@ -28,7 +28,7 @@ SELECT count(*) AS plays,
        coalesce(avg(duration_played_ms), 0) AS mean_played,
        coalesce(avg(duration_played_ms) FILTER (WHERE ended AND skip_reason = 'user_skip'), 0)
            AS mean_skip,
-       coalesce(avg(least(completion_percentage, 100) / 100.0), 0) AS completion,
+       coalesce(avg(completion_percentage / 100.0), 0) AS completion,
        epoch_ms(max(last_update)) AS last_ms
 FROM {table}
 """

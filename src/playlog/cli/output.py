@@ -35,7 +35,7 @@ def emit(
 
         sys.stdout.write(render_csv(data, columns))
     elif empty:
-        console().print(empty, markup=False)
+        sys.stdout.write(empty + "\n")
     else:
         from playlog.render.table import render_table
 

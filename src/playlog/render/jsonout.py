@@ -1,4 +1,8 @@
-"""JSON: numbers as numbers, instants as ISO 8601 UTC with a ``Z``."""
+"""JSON: numbers as numbers, instants as ISO 8601 UTC with a ``Z``.
+
+Floats are rounded to 6 decimal places: parallel aggregation may change the
+last bits of a mean from one run to the next, and no metric needs more.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ from decimal import Decimal
 from typing import Any
 
 from playlog.query.window import iso_utc
+
+DECIMALS = 6
 
 
 def plain(value: Any) -> Any:
@@ -20,8 +26,8 @@ def plain(value: Any) -> Any:
         return iso_utc(value)
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
+    if isinstance(value, (float, Decimal)):
+        return round(float(value), DECIMALS)
     return value
 
 

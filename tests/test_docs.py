@@ -22,6 +22,6 @@ def test_every_json_key_is_defined(name):
     text = (DOCS / "metrics.md").read_text(encoding="utf-8")
     keys = json.loads((GOLDEN / f"{name}.json").read_text(encoding="utf-8"))
     if name == "user":
-        keys = {**keys, **keys.pop("listening_patterns")}
+        keys.update(keys.pop("listening_patterns"))
     for key in keys:
         assert f"`{key}`" in text or f".{key}`" in text, key

@@ -22,6 +22,7 @@ from playlog.query.window import Window
 
 TABLE = "page_events"
 PERIODS = ("hour", "day", "week", "month")
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 PERIOD_FIELDS = [
     "period", "start", "views", "unique_views", "clicks", "shares", "favorites",
     "ticket_clicks", "external_clicks", "avg_time_on_page_seconds", "bounce_rate",
@@ -30,7 +31,7 @@ LABELS = {"hour": "%Y-%m-%dT%H:00", "day": "%Y-%m-%d", "week": "%G-W%V", "month"
 
 LOAD = """
 CREATE OR REPLACE TEMP TABLE {table} AS
-SELECT event_type, ts, time_on_page_ms, timezone($tz, ts) AS local_ts,
+SELECT event_type, ts, time_on_page_ms,
        coalesce(user_id, session_id, anon_key) AS visitor,
        coalesce(session_id, user_id, anon_key) AS visit,
        coalesce(source, 'unknown') AS source, coalesce(device_type, 'other') AS device_type
@@ -67,20 +68,12 @@ SELECT {outer} coalesce(count(*) FILTER (WHERE viewed AND NOT engaged)
 FROM visits GROUP BY ALL
 """
 
-PEAKS = """
-SELECT (SELECT hour(local_ts) FROM {table} WHERE event_type = 'view' AND ts >= $start AND ts < $end
-        GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1) AS peak_hour,
-       (SELECT dayname(local_ts) FROM {table} WHERE event_type = 'view' AND ts >= $start
-        AND ts < $end GROUP BY isodow(local_ts), 1 ORDER BY count(*) DESC, isodow(local_ts) LIMIT 1)
-           AS peak_day
-"""
-
 SHARES = """
 SELECT {column} AS k, count(*) AS n FROM {table} WHERE ts >= $start AND ts < $end
 GROUP BY 1 ORDER BY n DESC, k
 """
 
-PERIOD_KEY = "date_trunc($period, local_ts) AS period_start,"
+PERIOD_KEY = "date_trunc($period, timezone($tz, ts)) AS period_start,"
 
 KNOWN_EVENT = "SELECT 1 FROM events WHERE event_id = ?"
 EVENT_IDS = "SELECT DISTINCT event_id AS id FROM events"
@@ -91,7 +84,7 @@ def load_page(con: Any, event_id: str, window: Window, include_bots: bool) -> No
     span = Window(min(window.start, window.end - timedelta(days=30)), window.end, window.tz)
     first_day, last_day, start, end = span.params()
     sql = LOAD.format(table=TABLE, bots=common.bots_clause(include_bots))
-    con.execute(sql, {"tz": window.tz, "first_day": first_day, "last_day": last_day,
+    con.execute(sql, {"first_day": first_day, "last_day": last_day,
                       "start": start, "end": end, "event_id": event_id})
     if not common.exists(con, f"SELECT 1 FROM {TABLE}", []) and not common.exists(
         con, KNOWN_EVENT, [event_id]
@@ -105,7 +98,7 @@ def event_report(con: Any, event_id: str, window: Window, *, include_bots: bool 
     span = {"start": window.start, "end": window.end}
     totals = _counts(con, span)
     last = {days: _counts(con, _ending(window, days)) for days in (1, 7, 30)}
-    peaks = common.rows(con, PEAKS.format(table=TABLE), span)[0]
+    peak_hour, peak_day = _peaks(con, window)
     return {
         "event_id": event_id,
         "total_views": totals["views"],
@@ -117,8 +110,8 @@ def event_report(con: Any, event_id: str, window: Window, *, include_bots: bool 
         "total_external_clicks": totals["external_clicks"],
         "avg_time_on_page_seconds": totals["avg_time_on_page_seconds"],
         "bounce_rate": _bounce(con, span),
-        "peak_hour": peaks["peak_hour"],
-        "peak_day": peaks["peak_day"],
+        "peak_hour": peak_hour,
+        "peak_day": peak_day,
         "views_24h": last[1]["views"],
         "unique_views_24h": last[1]["unique_views"],
         "clicks_24h": last[1]["clicks"],
@@ -138,7 +131,7 @@ def event_periods(
 ) -> list[dict[str, Any]]:
     """One row per local hour, day, ISO week or month of the window that has records."""
     load_page(con, event_id, window, include_bots)
-    params = {"start": window.start, "end": window.end, "period": period}
+    params = {"start": window.start, "end": window.end, "period": period, "tz": window.tz}
     grouped = {"group": PERIOD_KEY, "group_by": "GROUP BY ALL ORDER BY 1", "table": TABLE}
     counts = common.rows(con, COUNTS.format(**grouped), params)
     bounce_sql = BOUNCE.format(table=TABLE, key=PERIOD_KEY, outer="period_start,")
@@ -157,6 +150,20 @@ def _period_row(row: dict[str, Any], period: str, bounces: dict, tz: str) -> dic
     out.update({k: _number(v) for k, v in row.items()})
     out["bounce_rate"] = float(bounces.get(local, 0.0))
     return out
+
+
+def _peaks(con: Any, window: Window) -> tuple[int | None, str | None]:
+    """The local hour and weekday with most views; the earliest (Monday first) on a tie."""
+    where = "event_type = 'view' AND ts >= $start AND ts < $end"
+    sql = common.LOCAL_BUCKETS.format(name=TABLE, column="ts", where=where)
+    buckets = con.execute(sql, {"tz": window.tz, "start": window.start, "end": window.end}).fetchall()
+    if not buckets:
+        return None, None
+    hours, days = [0] * 24, [0] * 7
+    for local, n in buckets:
+        hours[local.hour] += n
+        days[local.weekday()] += n
+    return hours.index(max(hours)), WEEKDAYS[days.index(max(days))]
 
 
 def _counts(con: Any, span: dict[str, Any]) -> dict[str, Any]:

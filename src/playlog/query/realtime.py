@@ -86,7 +86,10 @@ def realtime_report(con: Any, at: datetime, *, include_bots: bool = False) -> di
 def _load(con: Any, at: datetime, include_bots: bool) -> None:
     """Sessions started in ``[T - LOOKBACK, T]``; bots kept aside to leave out their progress."""
     window = Window(at - LOOKBACK, at + timedelta(milliseconds=1))
-    common.load_sessions(con, ALL, window, include_bots=True)
+    common.load_sessions(
+        con, ALL, window, include_bots=True,
+        extra="session_id, track_id, coalesce(is_bot, false) AS is_bot",
+    )
     keep = "true" if include_bots else "NOT is_bot"
     con.execute(f"CREATE OR REPLACE TEMP VIEW {RECENT} AS SELECT * FROM {ALL} WHERE {keep}")
 

@@ -10,6 +10,7 @@ each loaded once into a temporary table.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from playlog.query import common, top
@@ -34,14 +35,14 @@ SELECT count(*) FILTER (WHERE event_type = 'view') AS views,
 FROM {table}
 """
 
-WEEK_GRID = "SELECT isodow(local_start), hour(local_start), count(*) FROM {table} GROUP BY 1, 2"
 
 
 def period_report(con: Any, window: Window, *, include_bots: bool = False) -> dict[str, Any]:
     """The whole report over ``window``."""
-    common.load_sessions(con, CURRENT, window, include_bots=include_bots)
+    common.load_sessions(con, CURRENT, window, include_bots=include_bots, extra="track_id, user_id")
     common.load_sessions(con, PREVIOUS, window.previous(), include_bots=include_bots)
     totals, previous = common.summary(con, CURRENT), common.summary(con, PREVIOUS)
+    buckets = common.local_counts(con, CURRENT, window.tz)
     return {
         "window": window_dict(window),
         "previous_window": window_dict(window.previous()),
@@ -50,9 +51,9 @@ def period_report(con: Any, window: Window, *, include_bots: bool = False) -> di
         "change": change(totals, previous),
         "top_tracks": top.top_tracks(con, window, limit=TOP, source=CURRENT),
         "top_users": top.top_users(con, CURRENT, limit=TOP),
-        "plays_by_day": common.by_day(con, CURRENT, window),
-        "plays_by_hour": common.by_hour(con, CURRENT),
-        "plays_by_weekday_hour": week_grid(con),
+        "plays_by_day": common.by_day(buckets, window),
+        "plays_by_hour": common.by_hour(buckets),
+        "plays_by_weekday_hour": week_grid(buckets),
         "platform_distribution": common.distribution(con, CURRENT, "platform"),
         "quality_distribution": common.distribution(con, CURRENT, "quality"),
         "geographic_distribution": common.distribution(con, CURRENT, "country"),
@@ -72,11 +73,11 @@ def change(current: dict[str, Any], previous: dict[str, Any]) -> dict[str, float
     }
 
 
-def week_grid(con: Any) -> dict[str, list[int]]:
+def week_grid(buckets: list[tuple[datetime, int]]) -> dict[str, list[int]]:
     """Weekday name → 24 counts of plays by local hour."""
     grid = {day: [0] * 24 for day in WEEKDAYS}
-    for dow, hour, count in con.execute(WEEK_GRID.format(table=CURRENT)).fetchall():
-        grid[WEEKDAYS[dow - 1]][hour] = int(count)
+    for local, count in buckets:
+        grid[WEEKDAYS[local.weekday()]][local.hour] += count
     return grid
 
 

@@ -30,7 +30,8 @@ def track_report(con: Any, track_id: str, window: Window, *, include_bots: bool 
     totals = common.summary(con, TABLE)
     if totals["plays"] == 0 and not common.exists(con, KNOWN_TRACK, [track_id, track_id]):
         raise common.not_found(con, "track", track_id, TRACK_IDS)
-    hours = common.by_hour(con, TABLE)
+    buckets = common.local_counts(con, TABLE, window.tz)
+    hours = common.by_hour(buckets)
     title, artist = catalog_entry(con, track_id)
     return {
         "track_id": track_id,
@@ -42,7 +43,7 @@ def track_report(con: Any, track_id: str, window: Window, *, include_bots: bool 
         "average_completion_rate": totals["average_completion_rate"],
         "peak_concurrent_listeners": common.peak_concurrent(con, TABLE),
         "plays_by_hour": hours,
-        "plays_by_day": common.by_day(con, TABLE, window),
+        "plays_by_day": common.by_day(buckets, window),
         "skip_rate": totals["skip_rate"],
         "quality_distribution": common.distribution(con, TABLE, "quality"),
         "geographic_distribution": common.distribution(con, TABLE, "country"),

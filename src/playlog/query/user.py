@@ -8,7 +8,7 @@ session (by start) ended (``ended_at``, else ``last_update``).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime
 from typing import Any
 
 from playlog.query import common
@@ -60,18 +60,19 @@ WITH ordered AS (
 SELECT count(*) FILTER (WHERE run_size >= ?) AS in_binge, count(*) AS total FROM sized
 """
 
-WEEKDAYS = "SELECT isodow(local_start) >= 6 AS weekend, count(*) FROM {table} GROUP BY 1"
 
 
 def user_report(con: Any, user_id: str, window: Window, *, include_bots: bool = False) -> dict[str, Any]:
     """The metrics of one user over ``window``."""
     common.load_sessions(
-        con, TABLE, window, where="AND user_id = ?", params=[user_id], include_bots=include_bots
+        con, TABLE, window, where="AND user_id = ?", params=[user_id], include_bots=include_bots,
+        extra="session_id, track_id",
     )
     plays = common.rows(con, PLAYS.format(table=TABLE))[0]
     if plays["plays"] == 0 and not common.exists(con, KNOWN_USER, [user_id]):
         raise common.not_found(con, "user", user_id, USER_IDS)
-    hours = common.by_hour(con, TABLE)
+    buckets = common.local_counts(con, TABLE, window.tz)
+    hours = common.by_hour(buckets)
     qualities = common.distribution(con, TABLE, "quality")
     return {
         "user_id": user_id,
@@ -85,7 +86,7 @@ def user_report(con: Any, user_id: str, window: Window, *, include_bots: bool = 
             "completion_rate": float(plays["completion"]),
             "binge_listening_tendency": binge_tendency(con),
             "peak_listening_hour": common.peak_hour(hours),
-            "weekend_vs_weekday_ratio": weekend_ratio(con, window),
+            "weekend_vs_weekday_ratio": weekend_ratio(buckets, window),
         },
         "device_preferences": common.distribution(con, TABLE, "platform"),
         "quality_preference": next((q for q in qualities if q != "unknown"), None),
@@ -109,24 +110,14 @@ def most_active_hours(hours: dict[str, int], top: int = 3) -> list[int]:
     return [int(h) for h, _ in ranked[:top]]
 
 
-def weekend_ratio(con: Any, window: Window) -> float | None:
+def weekend_ratio(buckets: list[tuple[datetime, int]], window: Window) -> float | None:
     """Mean sessions per weekend day / mean sessions per weekday over the window's local
     days (all-time: from the first to the last active day); None when undefined."""
-    counts = dict(con.execute(WEEKDAYS.format(table=TABLE)).fetchall())
-    days = _days(con, window)
+    weekend = sum(n for local, n in buckets if local.isoweekday() >= 6)
+    weekday = sum(n for _, n in buckets) - weekend
+    days = common.days_of(window, {local.date() for local, _ in buckets})
     weekend_days = sum(1 for d in days if d.isoweekday() >= 6)
     weekdays = len(days) - weekend_days
-    if not weekend_days or not weekdays or not counts.get(False):
+    if not weekend_days or not weekdays or not weekday:
         return None
-    return (counts.get(True, 0) / weekend_days) / (counts[False] / weekdays)
-
-
-def _days(con: Any, window: Window) -> list[date]:
-    if not window.all_time:
-        return window.local_days()
-    first, last = con.execute(
-        f"SELECT min(CAST(local_start AS DATE)), max(CAST(local_start AS DATE)) FROM {TABLE}"
-    ).fetchone()
-    if first is None:
-        return []
-    return [date.fromordinal(o) for o in range(first.toordinal(), last.toordinal() + 1)]
+    return (weekend / weekend_days) / (weekday / weekdays)

@@ -166,9 +166,11 @@ def commands(popular_track: str, user: str, page: str) -> dict[str, list[str]]:
     until = ["--until", END.strftime("%Y-%m-%dT%H:%M:%SZ")]
     return {
         "top-tracks --days 7": ["top-tracks", "--days", "7", *until],
-        f"track {popular_track} (all 90 days)": ["track", popular_track, *until],
-        f"user {user} (all 90 days)": ["user", user, *until],
-        f"event {page} (all 90 days)": ["event", page, *until],
+        f"track {popular_track} (all days, top track)": ["track", popular_track, *until],
+        "track t500 (all days)": ["track", "t500", *until],
+        f"track {popular_track} --days 7": ["track", popular_track, "--days", "7", *until],
+        f"user {user} (all days)": ["user", user, *until],
+        f"event {page} (all days, top page)": ["event", page, *until],
         "top-events --days 7": ["top-events", "--days", "7", *until],
         "report --days 7": ["report", "--days", "7", *until],
         "realtime --at END": ["realtime", *until],
@@ -193,14 +195,15 @@ def main() -> None:
     results = {}
     for label, days in (("baseline scan, all days", None), ("baseline scan, last 7 days", 7)):
         results[label] = best_of(baseline_argv(glob, days), args.repeat)
-    play = [sys.executable, "-m", "playlog", "--format", "json"][:3]
+    play = [sys.executable, "-m", "playlog"]
     for label, argv in commands("t1", "u0", "e1").items():
         full = [*play, *argv, "--data", str(root), "--format", "json"]
         results[label] = best_of(full, args.repeat)
     base = results["baseline scan, all days"][0]
-    print(f"{'command':40} {'seconds':>8} {'x base':>7} {'peak MiB':>9}")
+    week = results["baseline scan, last 7 days"][0]
+    print(f"{'command':40} {'seconds':>8} {'x base':>7} {'x 7-day':>8} {'peak MiB':>9}")
     for label, (seconds, rss) in results.items():
-        print(f"{label:40} {seconds:8.2f} {seconds / base:7.2f} {rss:9d}")
+        print(f"{label:40} {seconds:8.2f} {seconds / base:7.2f} {seconds / week:8.2f} {rss:9d}")
 
 
 if __name__ == "__main__":

@@ -22,14 +22,14 @@ NO_BOTS = "AND NOT coalesce(is_bot, false)"
 SESSION_COLUMNS = """listener_key, started_at, last_update, ended, ended_at, duration_played_ms,
     completion_percentage, quality, platform, country, skip_reason"""
 
-LOAD_SESSIONS = """
-CREATE OR REPLACE TEMP TABLE {name} AS
+SELECT_SESSIONS = """
 SELECT {columns}
 FROM sessions
 WHERE date BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
   AND started_at >= CAST(? AS TIMESTAMPTZ) AND started_at < CAST(? AS TIMESTAMPTZ)
   {where} {bots}
 """
+LOAD_SESSIONS = "CREATE OR REPLACE TEMP TABLE {name} AS " + SELECT_SESSIONS
 
 SUMMARY = """
 SELECT count(*) AS plays,
@@ -98,13 +98,22 @@ def load_sessions(
     con.execute(sql, [*window.params(), *(params or [])])
 
 
+def window_summary(con: Any, window: Window, *, include_bots: bool = False) -> dict[str, Any]:
+    """``summary`` of all sessions started in ``window``, read straight from the files."""
+    query = SELECT_SESSIONS.format(
+        columns=SESSION_COLUMNS, where="", bots=bots_clause(include_bots)
+    )
+    return summary(con, f"({query})", window.params())
+
+
 def ratio(part: float, whole: float) -> float:
     return float(part) / whole if whole else 0.0
 
 
-def summary(con: Any, name: str) -> dict[str, Any]:
-    """Plays, listeners, listening time, completion, skip and error rates of ``name``."""
-    row = rows(con, SUMMARY.format(name=name))[0]
+def summary(con: Any, name: str, params: list[Any] | None = None) -> dict[str, Any]:
+    """Plays, listeners, listening time, completion, skip and error rates of ``name``
+    (a table, or a parenthesised query taking ``params``)."""
+    row = rows(con, SUMMARY.format(name=name), params)[0]
     return {
         "plays": int(row["plays"]),
         "unique_listeners": int(row["listeners"]),

@@ -17,7 +17,6 @@ from playlog.query import common, top
 from playlog.query.window import Window
 
 CURRENT = "report_sessions"
-PREVIOUS = "previous_sessions"
 EVENTS = "report_events"
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 TOP = 10
@@ -40,8 +39,8 @@ FROM {table}
 def period_report(con: Any, window: Window, *, include_bots: bool = False) -> dict[str, Any]:
     """The whole report over ``window``."""
     common.load_sessions(con, CURRENT, window, include_bots=include_bots, extra="track_id, user_id")
-    common.load_sessions(con, PREVIOUS, window.previous(), include_bots=include_bots)
-    totals, previous = common.summary(con, CURRENT), common.summary(con, PREVIOUS)
+    totals = common.summary(con, CURRENT)
+    previous = common.window_summary(con, window.previous(), include_bots=include_bots)
     buckets = common.local_counts(con, CURRENT, window.tz)
     return {
         "window": window_dict(window),

@@ -3,7 +3,7 @@ distributions, peak concurrency and id look-ups.
 
 SQL here only ever interpolates names chosen by this package (temporary table
 names, the bot clause); every value a user typed goes in as a parameter.
-Rows of a window are loaded once into a temporary table, so each report reads
+Rows of a window are loaded once into an in-memory table, so each report reads
 the Parquet files once, pruned to the days of the window.
 """
 
@@ -29,7 +29,6 @@ WHERE date BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
   AND started_at >= CAST(? AS TIMESTAMPTZ) AND started_at < CAST(? AS TIMESTAMPTZ)
   {where} {bots}
 """
-LOAD_SESSIONS = "CREATE OR REPLACE TEMP TABLE {name} AS " + SELECT_SESSIONS
 
 SUMMARY = """
 SELECT count(*) AS plays,
@@ -92,10 +91,17 @@ def load_sessions(
     """Sessions started in ``window`` (plus ``where``) into temporary table ``name``,
     with SESSION_COLUMNS and the ``extra`` ones (e.g. ``"track_id, user_id"``)."""
     columns = SESSION_COLUMNS + (", " + extra if extra else "")
-    sql = LOAD_SESSIONS.format(
-        name=name, columns=columns, where=where, bots=bots_clause(include_bots)
-    )
-    con.execute(sql, [*window.params(), *(params or [])])
+    sql = SELECT_SESSIONS.format(columns=columns, where=where, bots=bots_clause(include_bots))
+    load(con, name, sql, [*window.params(), *(params or [])])
+
+
+def load(con: Any, name: str, sql: str, params: Any) -> None:
+    """The rows of ``sql`` as an in-memory Arrow table registered under ``name``.
+
+    Arrow is about twice as fast to build here as a DuckDB temporary table; it
+    lives outside DuckDB's memory limit, which the windows of a report fit in
+    (docs/performance.md)."""
+    con.register(name, con.sql(sql, params=params).to_arrow_table())
 
 
 def window_summary(con: Any, window: Window, *, include_bots: bool = False) -> dict[str, Any]:

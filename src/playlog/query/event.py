@@ -30,7 +30,6 @@ PERIOD_FIELDS = [
 LABELS = {"hour": "%Y-%m-%dT%H:00", "day": "%Y-%m-%d", "week": "%G-W%V", "month": "%Y-%m"}
 
 LOAD = """
-CREATE OR REPLACE TEMP TABLE {table} AS
 SELECT event_type, ts, time_on_page_ms,
        coalesce(user_id, session_id, anon_key) AS visitor,
        coalesce(session_id, user_id, anon_key) AS visit,
@@ -83,8 +82,8 @@ def load_page(con: Any, event_id: str, window: Window, include_bots: bool) -> No
     """Records of the page from min(window start, T − 30 d) to T into a temporary table."""
     span = Window(min(window.start, window.end - timedelta(days=30)), window.end, window.tz)
     first_day, last_day, start, end = span.params()
-    sql = LOAD.format(table=TABLE, bots=common.bots_clause(include_bots))
-    con.execute(sql, {"first_day": first_day, "last_day": last_day,
+    sql = LOAD.format(bots=common.bots_clause(include_bots))
+    common.load(con, TABLE, sql, {"first_day": first_day, "last_day": last_day,
                       "start": start, "end": end, "event_id": event_id})
     if not common.exists(con, f"SELECT 1 FROM {TABLE}", []) and not common.exists(
         con, KNOWN_EVENT, [event_id]

@@ -21,7 +21,7 @@ EVENTS = "report_events"
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 TOP = 10
 
-LOAD_EVENTS = "CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM " + top.EVENTS_IN_WINDOW
+LOAD_EVENTS = "SELECT * FROM " + top.EVENTS_IN_WINDOW
 
 EVENT_TOTALS = """
 SELECT count(*) FILTER (WHERE event_type = 'view') AS views,
@@ -81,8 +81,8 @@ def week_grid(buckets: list[tuple[datetime, int]]) -> dict[str, list[int]]:
 
 
 def event_section(con: Any, window: Window, include_bots: bool) -> dict[str, Any]:
-    sql = LOAD_EVENTS.format(table=EVENTS, bots=common.bots_clause(include_bots))
-    con.execute(sql, top.window_params(window))
+    sql = LOAD_EVENTS.format(bots=common.bots_clause(include_bots))
+    common.load(con, EVENTS, sql, top.window_params(window))
     totals = {k: int(v) for k, v in common.rows(con, EVENT_TOTALS.format(table=EVENTS))[0].items()}
     return {
         "events": totals,

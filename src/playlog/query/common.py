@@ -92,15 +92,23 @@ def load_sessions(
     with SESSION_COLUMNS and the ``extra`` ones (e.g. ``"track_id, user_id"``)."""
     columns = SESSION_COLUMNS + (", " + extra if extra else "")
     sql = SELECT_SESSIONS.format(columns=columns, where=where, bots=bots_clause(include_bots))
-    load(con, name, sql, [*window.params(), *(params or [])])
+    large = not where and window.length > ARROW_SPAN
+    load(con, name, sql, [*window.params(), *(params or [])], large=large)
 
 
-def load(con: Any, name: str, sql: str, params: Any) -> None:
-    """The rows of ``sql`` as an in-memory Arrow table registered under ``name``.
+# Windows up to this long (or filtered by one id) are held as Arrow tables.
+ARROW_SPAN = timedelta(days=14)
 
-    Arrow is about twice as fast to build here as a DuckDB temporary table; it
-    lives outside DuckDB's memory limit, which the windows of a report fit in
-    (docs/performance.md)."""
+
+def load(con: Any, name: str, sql: str, params: Any, *, large: bool = False) -> None:
+    """The rows of ``sql`` as a table named ``name``.
+
+    An Arrow table is about twice as fast to build as a DuckDB temporary table,
+    but lives outside DuckDB's memory limit; ``large`` loads (long unfiltered
+    windows) go to a temporary table, which DuckDB spills to disk past its limit."""
+    if large:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}", params)
+        return
     con.register(name, con.sql(sql, params=params).to_arrow_table())
 
 

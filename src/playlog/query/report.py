@@ -82,7 +82,8 @@ def week_grid(buckets: list[tuple[datetime, int]]) -> dict[str, list[int]]:
 
 def event_section(con: Any, window: Window, include_bots: bool) -> dict[str, Any]:
     sql = LOAD_EVENTS.format(bots=common.bots_clause(include_bots))
-    common.load(con, EVENTS, sql, top.window_params(window))
+    large = window.length > common.ARROW_SPAN
+    common.load(con, EVENTS, sql, top.window_params(window), large=large)
     totals = {k: int(v) for k, v in common.rows(con, EVENT_TOTALS.format(table=EVENTS))[0].items()}
     return {
         "events": totals,

@@ -21,10 +21,10 @@ import os
 import subprocess
 import sys
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-END = datetime(2026, 11, 21, tzinfo=timezone.utc)
+END = datetime(2026, 11, 21, tzinfo=UTC)
 TRACKS, USERS, PAGES = 100_000, 500_000, 2_000
 
 SESSIONS_SQL = """

@@ -14,10 +14,10 @@ from pathlib import Path
 os.environ.update({"TZ": "UTC", "COLUMNS": "100", "NO_COLOR": "1"})
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from typer.testing import CliRunner  # noqa: E402
+from sample import T, build_sample
+from typer.testing import CliRunner
 
-from playlog.cli.app import app  # noqa: E402
-from sample import T, build_sample  # noqa: E402
+from playlog.cli.app import app
 
 INTRO = f"""# Report commands
 

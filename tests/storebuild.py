@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +11,6 @@ import pyarrow.parquet as pq
 
 from playlog.schema import EVENT_SCHEMA, PROGRESS_SCHEMA, SESSION_SCHEMA
 from playlog.store.reader import CATALOG_SCHEMA
-
-UTC = timezone.utc
 
 
 def at(text: str) -> datetime:

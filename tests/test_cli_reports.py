@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from sample import T, build_sample
 from typer.testing import CliRunner
 
 from playlog.cli.app import app
-from sample import T, build_sample
 
 REPORTS = ["track", "user", "event", "top-tracks", "top-events", "realtime", "report"]
 

@@ -10,10 +10,10 @@ import os
 from pathlib import Path
 
 import pytest
+from sample import T, build_sample
 from typer.testing import CliRunner
 
 from playlog.cli.app import app
-from sample import T, build_sample
 
 GOLDEN = Path(__file__).parent / "golden"
 # Read at import: the autouse fixture clears PLAYLOG_* variables before each test.

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from storebuild import at, event, store
 
 from playlog.errors import NotFoundError
 from playlog.query.event import event_periods, event_report
 from playlog.query.window import resolve_window
 from playlog.store.reader import connect
-from storebuild import at, event, store
 
 T = "2026-11-20T12:00:00Z"
 

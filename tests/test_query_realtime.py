@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from storebuild import at, progress, session, store
 
 from playlog.query.realtime import realtime_report
 from playlog.store.reader import connect
-from storebuild import at, progress, session, store
 
 T = at("2026-11-20 12:00")
 CATALOG = [{"track_id": "t1", "title": "Song", "artist": "Band", "genre": "pop", "duration_ms": 1}]

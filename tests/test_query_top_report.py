@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from storebuild import event, session, store
 
 from playlog.query.report import period_report
 from playlog.query.top import top_events, top_tracks
 from playlog.query.window import resolve_window
-from storebuild import event, session, store
 from playlog.store.reader import connect
 
 WEEK = dict(from_="2026-11-16", to="2026-11-23")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from storebuild import event, session, store
 
 from playlog.errors import NotFoundError
 from playlog.query.track import track_report
 from playlog.query.window import resolve_window
 from playlog.store.reader import connect
-from storebuild import event, session, store
 
 CATALOG = [{"track_id": "t1", "title": "Song", "artist": "Band", "genre": "rock", "duration_ms": 180_000}]
 

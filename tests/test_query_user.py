@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from storebuild import at, session, store
 
 from playlog.errors import NotFoundError
 from playlog.query.user import user_report
 from playlog.query.window import resolve_window
 from playlog.store.reader import connect
-from storebuild import at, session, store
 
 CATALOG = [
     {"track_id": "t1", "title": "A", "artist": "X", "genre": "rock", "duration_ms": 180_000},

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from storebuild import at
 
 from playlog.errors import UsageError
 from playlog.query.window import EPOCH, Window, iso_utc, resolve_window
-from storebuild import at
 
 NOW = at("2026-11-20 12:34:56")
 

@@ -11,12 +11,20 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
 from playlog.cli.errors import command
-from playlog.cli.options import DataOpt, FormatOpt, IncludeBotsOpt, OutputFormat, TzOpt, UntilOpt, resolve_format
+from playlog.cli.options import (
+    DataOpt,
+    FormatOpt,
+    IncludeBotsOpt,
+    OutputFormat,
+    TzOpt,
+    UntilOpt,
+    resolve_format,
+)
 from playlog.cli.output import console, emit
 from playlog.errors import PlaylogError, UsageError
 
@@ -41,10 +49,10 @@ def register(app: typer.Typer) -> None:
 
 def realtime_command(
     watch: Annotated[
-        Optional[float], typer.Option("--watch", min=0.5, help="Refresh every N seconds.")
+        float | None, typer.Option("--watch", min=0.5, help="Refresh every N seconds.")
     ] = None,
     follow: Annotated[
-        Optional[list[Path]],
+        list[Path] | None,
         typer.Option("--follow", help="With --watch: ingest these logs before each refresh."),
     ] = None,
     data: DataOpt = None, until: UntilOpt = None, tz: TzOpt = None, fmt: FormatOpt = None,

@@ -8,13 +8,21 @@ to a renderer. polars/duckdb/rich are imported inside the commands so that
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
 from playlog.cli.errors import command
 from playlog.cli.options import (
-    DataOpt, DaysOpt, FormatOpt, FromOpt, IncludeBotsOpt, LimitOpt, ToOpt, TzOpt, UntilOpt,
+    DataOpt,
+    DaysOpt,
+    FormatOpt,
+    FromOpt,
+    IncludeBotsOpt,
+    LimitOpt,
+    ToOpt,
+    TzOpt,
+    UntilOpt,
 )
 from playlog.cli.output import emit
 
@@ -167,7 +175,7 @@ def user_command(
 def event_command(
     event_id: Annotated[str, typer.Argument(help="Event page id.", show_default=False)],
     period: Annotated[
-        Optional[Period], typer.Option("--period", help="One row per hour, day, week or month.")
+        Period | None, typer.Option("--period", help="One row per hour, day, week or month.")
     ] = None,
     data: DataOpt = None, days: DaysOpt = None, from_: FromOpt = None, to: ToOpt = None,
     until: UntilOpt = None, tz: TzOpt = None, fmt: FormatOpt = None,

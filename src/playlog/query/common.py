@@ -9,7 +9,7 @@ the Parquet files once, pruned to the days of the window.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from playlog.errors import NotFoundError
@@ -197,7 +197,7 @@ def instant(ms: int | None) -> datetime | None:
     """Epoch milliseconds → aware UTC datetime."""
     if ms is None:
         return None
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
+    return datetime.fromtimestamp(ms / 1000, tz=UTC)
 
 
 def exists(con: Any, sql: str, params: list[Any]) -> bool:

@@ -7,8 +7,9 @@ durations, instants as ``YYYY-MM-DD HH:MM:SSZ``; the data itself is untouched.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
 from rich.table import Table
 from rich.text import Text
@@ -40,7 +41,7 @@ def percent(value: float | None) -> str:
     return "—" if value is None else f"{100 * value:.1f}%"
 
 
-def duration(ms: int | float | None) -> str:
+def duration(ms: float | None) -> str:
     """Milliseconds as ``1h 02m 03s`` / ``2m 03s`` / ``4.5s``."""
     if ms is None:
         return "—"

@@ -6,7 +6,8 @@ track, user, event, event-periods, top-tracks, top-events, realtime, report.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from rich.console import Console, RenderableType
 

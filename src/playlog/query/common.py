@@ -19,7 +19,7 @@ NO_BOTS = "AND NOT coalesce(is_bot, false)"
 
 # The columns every session report needs; reports add the ids they use. Fewer
 # columns read is most of the speed: ids are long strings, spread over all files.
-SESSION_COLUMNS = """listener_key, started_at, last_update, ended, ended_at, duration_played_ms,
+SESSION_COLUMNS = """listener_key, started_at, last_update, ended, duration_played_ms,
     completion_percentage, quality, platform, country, skip_reason"""
 
 SELECT_SESSIONS = """

@@ -88,7 +88,7 @@ def _load(con: Any, at: datetime, include_bots: bool) -> None:
     window = Window(at - LOOKBACK, at + timedelta(milliseconds=1))
     common.load_sessions(
         con, ALL, window, include_bots=True,
-        extra="session_id, track_id, coalesce(is_bot, false) AS is_bot",
+        extra="session_id, track_id, ended_at, coalesce(is_bot, false) AS is_bot",
     )
     keep = "true" if include_bots else "NOT is_bot"
     con.execute(f"CREATE OR REPLACE TEMP VIEW {RECENT} AS SELECT * FROM {ALL} WHERE {keep}")

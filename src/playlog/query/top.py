@@ -3,6 +3,10 @@
 Ties are broken by id, ascending, so a ranking is stable. Each ranked query
 is written once over a ``{source}`` relation: the Parquet view filtered to the
 window (the commands) or a window already loaded by the period report.
+
+Ranking runs in two steps: the ranking measure alone picks the N ids (cheap
+when it is a count or a sum), then the full rows are computed for those N ids
+only, so distinct counts are taken over a few ids rather than all of them.
 """
 
 from __future__ import annotations
@@ -13,7 +17,17 @@ from playlog.query import common
 from playlog.query.window import Window
 
 TRACK_ORDER = {"plays": "plays", "listeners": "listeners", "time": "listening_time_ms"}
+TRACK_MEASURE = {
+    "plays": "count(*)",
+    "listeners": "count(DISTINCT listener_key)",
+    "time": "coalesce(sum(duration_played_ms), 0)",
+}
 EVENT_ORDER = {"views": "views", "unique": "unique_views", "clicks": "clicks"}
+EVENT_MEASURE = {
+    "views": "count(*) FILTER (WHERE event_type = 'view')",
+    "unique": "count(DISTINCT visitor) FILTER (WHERE event_type = 'view')",
+    "clicks": "count(*) FILTER (WHERE event_type = 'click')",
+}
 
 SESSIONS_IN_WINDOW = """(
     SELECT * FROM sessions
@@ -30,16 +44,18 @@ EVENTS_IN_WINDOW = """(
       {bots})"""
 
 TOP_TRACKS = """
-WITH ranked AS (
+WITH best AS (
+    SELECT track_id FROM {source} AS s GROUP BY track_id
+    ORDER BY {measure} DESC, track_id LIMIT $limit
+), ranked AS (
     SELECT track_id, count(*) AS plays, count(DISTINCT listener_key) AS listeners,
            coalesce(sum(duration_played_ms), 0) AS listening_time_ms,
            coalesce(avg(completion_percentage / 100.0), 0) AS completion_rate,
            coalesce(count(*) FILTER (WHERE ended AND skip_reason = 'user_skip')
                     / nullif(count(*) FILTER (WHERE ended), 0), 0) AS skip_rate
     FROM {source} AS s
+    WHERE track_id IN (SELECT track_id FROM best)
     GROUP BY track_id
-    ORDER BY {order} DESC, track_id
-    LIMIT $limit
 )
 SELECT row_number() OVER (ORDER BY r.{order} DESC, r.track_id) AS rank, r.track_id,
        c.title, c.artist, r.plays, r.listeners, r.listening_time_ms, r.completion_rate, r.skip_rate
@@ -50,19 +66,25 @@ ORDER BY rank
 """
 
 TOP_USERS = """
+WITH best AS (
+    SELECT user_id FROM {source} WHERE user_id IS NOT NULL GROUP BY user_id
+    ORDER BY coalesce(sum(duration_played_ms), 0) DESC, user_id LIMIT $limit
+)
 SELECT row_number() OVER (ORDER BY listening_time_ms DESC, user_id) AS rank, *
 FROM (
     SELECT user_id, coalesce(sum(duration_played_ms), 0) AS listening_time_ms,
            count(*) AS plays, count(DISTINCT track_id) AS unique_tracks
-    FROM {source} WHERE user_id IS NOT NULL
+    FROM {source} WHERE user_id IN (SELECT user_id FROM best)
     GROUP BY user_id
-    ORDER BY listening_time_ms DESC, user_id
-    LIMIT $limit
 )
 ORDER BY rank
 """
 
 TOP_EVENTS = """
+WITH best AS (
+    SELECT event_id FROM {source} AS s GROUP BY event_id
+    ORDER BY {measure} DESC, event_id LIMIT $limit
+)
 SELECT row_number() OVER (ORDER BY {order} DESC, event_id) AS rank, *
 FROM (
     SELECT event_id,
@@ -73,10 +95,9 @@ FROM (
            count(*) FILTER (WHERE event_type = 'favorite') AS favorites,
            count(*) FILTER (WHERE event_type = 'ticket_click') AS ticket_clicks,
            count(*) FILTER (WHERE event_type = 'external_click') AS external_clicks
-    FROM {source}
+    FROM {source} AS s
+    WHERE event_id IN (SELECT event_id FROM best)
     GROUP BY event_id
-    ORDER BY {order} DESC, event_id
-    LIMIT $limit
 )
 ORDER BY rank
 """
@@ -96,7 +117,7 @@ def top_tracks(
     if source is None:
         source = SESSIONS_IN_WINDOW.format(bots=common.bots_clause(include_bots))
         params.update(window_params(window))
-    sql = TOP_TRACKS.format(source=source, order=TRACK_ORDER[by])
+    sql = TOP_TRACKS.format(source=source, order=TRACK_ORDER[by], measure=TRACK_MEASURE[by])
     return _typed(common.rows(con, sql, params))
 
 
@@ -114,7 +135,7 @@ def top_events(
     if source is None:
         source = EVENTS_IN_WINDOW.format(bots=common.bots_clause(include_bots))
         params.update(window_params(window))
-    sql = TOP_EVENTS.format(source=source, order=EVENT_ORDER[by])
+    sql = TOP_EVENTS.format(source=source, order=EVENT_ORDER[by], measure=EVENT_MEASURE[by])
     return _typed(common.rows(con, sql, params))
 
 

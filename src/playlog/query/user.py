@@ -66,7 +66,7 @@ def user_report(con: Any, user_id: str, window: Window, *, include_bots: bool = 
     """The metrics of one user over ``window``."""
     common.load_sessions(
         con, TABLE, window, where="AND user_id = ?", params=[user_id], include_bots=include_bots,
-        extra="session_id, track_id",
+        extra="session_id, track_id, ended_at",
     )
     plays = common.rows(con, PLAYS.format(table=TABLE))[0]
     if plays["plays"] == 0 and not common.exists(con, KNOWN_USER, [user_id]):

@@ -126,3 +126,42 @@ def test_installed_command_runs(data):
         capture_output=True, text=True, check=True,
     )
     assert [r["rank"] for r in json.loads(out.stdout)] == [1, 2]
+
+
+def test_watch_rereads_the_store_each_refresh(tmp_path, monkeypatch):
+    """--watch prints one object per refresh (JSON when piped) until interrupted."""
+    import playlog.cli.live as live
+    from storebuild import session, store
+
+    refreshes = []
+
+    def sleep(seconds):
+        refreshes.append(seconds)
+        if len(refreshes) == 1:  # a new session lands between two refreshes
+            store(tmp_path, sessions=[session("late", "2026-11-20 10:00", 3, ended=False)])
+            return
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(live.time, "sleep", sleep)
+    monkeypatch.setattr("playlog.query.window.now_utc", lambda: at_noon())
+    result = run("realtime", "--data", tmp_path, "--watch", "2", "--format", "json")
+    assert result.exit_code == 0 and refreshes == [2.0, 2.0]
+    first, second = _objects(result.stdout)
+    assert (first["current_listeners"], second["current_listeners"]) == (0, 1)
+
+
+def at_noon():
+    from storebuild import at
+
+    return at("2026-11-20 12:00")
+
+
+def _objects(text):
+    decoder, out, i = json.JSONDecoder(), [], 0
+    while i < len(text):
+        if text[i].isspace():
+            i += 1
+            continue
+        obj, i = decoder.raw_decode(text, i)
+        out.append(obj)
+    return out

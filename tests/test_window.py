@@ -75,3 +75,27 @@ def test_malformed_options_name_the_option(kwargs, option):
 def test_iso_utc_has_a_z_and_milliseconds_only_when_needed():
     assert iso_utc(at("2026-11-20 18:04:05")) == "2026-11-20T18:04:05Z"
     assert iso_utc(at("2026-11-20 18:04:05.123")) == "2026-11-20T18:04:05.123Z"
+
+
+def test_long_windows_read_through_a_view(tmp_path):
+    """A report over more than 14 days reads the files through a view: same answers."""
+    from playlog.query.report import period_report
+    from playlog.store.reader import connect
+    from storebuild import session, store
+
+    rows = [session(f"s{i}", f"2026-11-{1 + i:02d} 10:00", 3, user_id=f"u{i % 3}") for i in range(20)]
+    con = connect(store(tmp_path, sessions=rows))
+    long = period_report(con, resolve_window(from_="2026-11-01", to="2026-11-21"))
+    assert long["totals"]["plays"] == 20 and long["totals"]["unique_listeners"] == 3
+    assert long["top_tracks"][0]["plays"] == 20 and len(long["plays_by_day"]) == 20
+
+
+def test_inline_takes_only_window_values():
+    from playlog.query.common import inline
+
+    assert inline("a = ? AND b = ?", ["2026-11-01", "2026-11-02T00:00:00Z"]) == (
+        "a = '2026-11-01' AND b = '2026-11-02T00:00:00Z'"
+    )
+    assert inline("x >= $start", {"start": "2026-11-01"}) == "x >= '2026-11-01'"
+    with pytest.raises(ValueError):
+        inline("a = ?", ["x' OR 1=1 --"])

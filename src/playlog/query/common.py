@@ -9,6 +9,7 @@ the Parquet files once, pruned to the days of the window.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -101,15 +102,36 @@ ARROW_SPAN = timedelta(days=14)
 
 
 def load(con: Any, name: str, sql: str, params: Any, *, large: bool = False) -> None:
-    """The rows of ``sql`` as a table named ``name``.
+    """The rows of ``sql`` as a relation named ``name``.
 
-    An Arrow table is about twice as fast to build as a DuckDB temporary table,
-    but lives outside DuckDB's memory limit; ``large`` loads (long unfiltered
-    windows) go to a temporary table, which DuckDB spills to disk past its limit."""
+    Small loads (windows up to ARROW_SPAN, or one id) become an in-memory Arrow
+    table, built about twice as fast as a DuckDB temporary table. A ``large``
+    load (a long window of everything) would not fit in memory: it becomes a
+    view, and each query on it reads the window's files again."""
     if large:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}", params)
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {inline(sql, params)}")
         return
     con.register(name, con.sql(sql, params=params).to_arrow_table())
+
+
+_OWN_VALUE = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d{3})?Z)?$")
+
+
+def inline(sql: str, params: list[str] | dict[str, str]) -> str:
+    """``sql`` with its parameters written in as literals, for a view (a view cannot
+    hold parameters). Only the window's own dates and instants are accepted."""
+    values = params.values() if isinstance(params, dict) else params
+    if not all(isinstance(v, str) and _OWN_VALUE.match(v) for v in values):
+        raise ValueError("only window dates and instants can be inlined")
+    if isinstance(params, dict):
+        for key in sorted(params, key=len, reverse=True):
+            sql = sql.replace(f"${key}", f"'{params[key]}'")
+        return sql
+    parts = sql.split("?")
+    if len(parts) != len(params) + 1:
+        raise ValueError("parameter count mismatch")
+    return "".join(p + (f"'{v}'" if i < len(params) else "") for i, (p, v) in
+                   enumerate(zip(parts, [*params, ""])))
 
 
 def window_summary(con: Any, window: Window, *, include_bots: bool = False) -> dict[str, Any]:

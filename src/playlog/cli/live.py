@@ -28,8 +28,10 @@ from playlog.cli.options import (
 from playlog.cli.output import console, emit
 from playlog.errors import PlaylogError, UsageError
 
-REALTIME_HELP = """Listeners right now (or at --at T), streams and bytes of the last hour,
-top tracks, countries, quality, errors and buffer health.
+REALTIME_HELP = """Listeners right now (or at --at T) and the activity of the last hour.
+
+Streams and bytes of the last hour, top tracks, countries, quality, errors and
+buffer health; --watch N redraws it every N seconds.
 
 Examples:
 

@@ -105,8 +105,11 @@ Examples:
   playlog top-events --by unique --limit 5 --format json
 """
 
-REPORT_HELP = """The period report: totals against the previous window, top tracks and listeners,
-plays by day and hour, distributions and event pages (default: the last 7 days).
+REPORT_HELP = """The weekly report: totals with changes, top tracks, listeners and event pages.
+
+Totals against the previous window of the same length, top tracks and listeners,
+plays by day and hour, platform, quality and country distributions, and the event
+pages of the window (default: the last 7 days).
 
 Examples:
 

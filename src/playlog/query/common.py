@@ -1,7 +1,7 @@
 """Building blocks shared by the reports: loading a window of rows, summaries,
 distributions, peak concurrency and id look-ups.
 
-SQL here only ever interpolates names chosen by this package (temporary table
+SQL here only ever interpolates names chosen by this package (loaded table
 names, the bot clause); every value a user typed goes in as a parameter.
 Rows of a window are loaded once into an in-memory table, so each report reads
 the Parquet files once, pruned to the days of the window.
@@ -89,7 +89,7 @@ def load_sessions(
     include_bots: bool = False,
     extra: str = "",
 ) -> None:
-    """Sessions started in ``window`` (plus ``where``) into temporary table ``name``,
+    """Sessions started in ``window`` (plus ``where``) loaded as table ``name``,
     with SESSION_COLUMNS and the ``extra`` ones (e.g. ``"track_id, user_id"``)."""
     columns = SESSION_COLUMNS + (", " + extra if extra else "")
     sql = SELECT_SESSIONS.format(columns=columns, where=where, bots=bots_clause(include_bots))

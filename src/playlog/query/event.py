@@ -79,7 +79,7 @@ EVENT_IDS = "SELECT DISTINCT event_id AS id FROM events"
 
 
 def load_page(con: Any, event_id: str, window: Window, include_bots: bool) -> None:
-    """Records of the page from min(window start, T − 30 d) to T into a temporary table."""
+    """Records of the page from min(window start, T − 30 d) to T, loaded once."""
     span = Window(min(window.start, window.end - timedelta(days=30)), window.end, window.tz)
     first_day, last_day, start, end = span.params()
     sql = LOAD.format(bots=common.bots_clause(include_bots))

@@ -5,7 +5,7 @@ both and their relative change, top tracks, top users by listening time,
 plays by day, hour and weekday × hour (report time zone), platform, quality
 and country distributions, and the event pages of the window (totals, top
 events, traffic sources, device types). The window's sessions and events are
-each loaded once into a temporary table.
+each loaded once (common.load).
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 distributions, peak concurrency and id look-ups.
 
 SQL here only ever interpolates names chosen by this package (loaded table
-names, the bot clause); every value a user typed goes in as a parameter.
+names, the bot clause); every value a user typed goes in as a parameter. A view
+of a long window gets the window's own dates written in, checked by ``inline``.
 Rows of a window are loaded once into an in-memory table, so each report reads
 the Parquet files once, pruned to the days of the window.
 """

@@ -50,9 +50,9 @@ def _root(
 
 
 def _register() -> None:
-    from playlog.cli import catalog, doctor, ingest, retention
+    from playlog.cli import catalog, doctor, ingest, live, reports, retention
 
-    for module in (ingest, catalog, doctor, retention):
+    for module in (ingest, reports, live, catalog, doctor, retention):
         module.register(app)
 
 

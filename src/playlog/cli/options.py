@@ -59,3 +59,7 @@ IncludeBotsOpt = Annotated[
     bool,
     typer.Option("--include-bots", help="Count bots too (they are left out by default)."),
 ]
+LimitOpt = Annotated[
+    int,
+    typer.Option("--limit", "-n", min=1, help="How many rows to list."),
+]

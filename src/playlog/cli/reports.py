@@ -1,0 +1,238 @@
+"""Report commands: `track`, `user`, `event`, `top-tracks`, `top-events`, `report`.
+
+Each command resolves its window, runs one query function and hands the result
+to a renderer. polars/duckdb/rich are imported inside the commands so that
+`playlog --help` stays fast.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated, Any
+
+import typer
+
+from playlog.cli.errors import command
+from playlog.cli.options import (
+    DataOpt,
+    DaysOpt,
+    FormatOpt,
+    FromOpt,
+    IncludeBotsOpt,
+    LimitOpt,
+    ToOpt,
+    TzOpt,
+    UntilOpt,
+)
+from playlog.cli.output import emit
+
+
+class TrackOrder(str, Enum):
+    plays = "plays"
+    listeners = "listeners"
+    time = "time"
+
+
+class EventOrder(str, Enum):
+    views = "views"
+    unique = "unique"
+    clicks = "clicks"
+
+
+class Period(str, Enum):
+    hour = "hour"
+    day = "day"
+    week = "week"
+    month = "month"
+
+
+WINDOW_NOTE = "All time up to --until unless --days or --from/--to is given."
+
+TRACK_HELP = f"""Plays, listeners, completion, skips and when and where a track is played.
+
+{WINDOW_NOTE}
+
+Examples:
+
+  playlog track t-1234
+
+  playlog track t-1234 --days 30 --tz Europe/Paris
+
+  playlog track t-1234 --from 2026-11-01 --to 2026-11-08 --format json
+"""
+
+USER_HELP = f"""Listening time, habits, favourite genres and devices of one user.
+
+{WINDOW_NOTE}
+
+Examples:
+
+  playlog user u-42
+
+  playlog user u-42 --days 30 --format json
+"""
+
+EVENT_HELP = f"""Views, unique views, clicks, bounce rate and traffic of one event page.
+
+{WINDOW_NOTE} Views over 24 h, 7 and 30 days end at --at.
+
+Examples:
+
+  playlog event evt-9
+
+  playlog event evt-9 --at 2026-11-20T18:00Z --format json
+
+  playlog event evt-9 --period day --days 30 --format csv
+"""
+
+TOP_TRACKS_HELP = """The most played tracks of a window (default: the last 7 days).
+
+Examples:
+
+  playlog top-tracks
+
+  playlog top-tracks --days 30 --by listeners --limit 20
+
+  playlog top-tracks --from 2026-11-01 --to 2026-12-01 --by time --format csv
+"""
+
+TOP_EVENTS_HELP = """The most viewed event pages of a window (default: the last 7 days).
+
+Examples:
+
+  playlog top-events
+
+  playlog top-events --by unique --limit 5 --format json
+"""
+
+REPORT_HELP = """The weekly report: totals with changes, top tracks, listeners and event pages.
+
+Totals against the previous window of the same length, top tracks and listeners,
+plays by day and hour, platform, quality and country distributions, and the event
+pages of the window (default: the last 7 days).
+
+Examples:
+
+  playlog report --days 7
+
+  playlog report --from 2026-11-01 --to 2026-12-01 --tz Europe/Paris
+
+  playlog report --days 7 --format json > weekly.json
+"""
+
+
+def register(app: typer.Typer) -> None:
+    command(app, "track", TRACK_HELP)(track_command)
+    command(app, "user", USER_HELP)(user_command)
+    command(app, "event", EVENT_HELP)(event_command)
+    command(app, "top-tracks", TOP_TRACKS_HELP)(top_tracks_command)
+    command(app, "top-events", TOP_EVENTS_HELP)(top_events_command)
+    command(app, "report", REPORT_HELP)(report_command)
+
+
+def _open(data, tz, days, from_, to, until, default_days):
+    """Settings, window and a connection to the store."""
+    from playlog.config import load_settings
+    from playlog.query.window import resolve_window
+    from playlog.store.reader import connect
+
+    settings = load_settings(data=data, tz=tz)
+    window = resolve_window(
+        days=days, from_=from_, to=to, until=until, tz=settings.tz, default_days=default_days
+    )
+    return settings, window, connect(settings.data_dir)
+
+
+def _empty(settings: Any, dataset: str, window: Any, nothing: bool) -> str | None:
+    from playlog.query.span import empty_message
+
+    return empty_message(settings.data_dir, dataset, window) if nothing else None
+
+
+def track_command(
+    track_id: Annotated[str, typer.Argument(help="Track id.", show_default=False)],
+    data: DataOpt = None, days: DaysOpt = None, from_: FromOpt = None, to: ToOpt = None,
+    until: UntilOpt = None, tz: TzOpt = None, fmt: FormatOpt = None,
+    include_bots: IncludeBotsOpt = False,
+) -> None:
+    from playlog.query.track import track_report
+
+    settings, window, con = _open(data, tz, days, from_, to, until, None)
+    result = track_report(con, track_id, window, include_bots=include_bots)
+    emit("track", result, fmt, empty=_empty(settings, "sessions", window, not result["total_plays"]))
+
+
+def user_command(
+    user_id: Annotated[str, typer.Argument(help="User id.", show_default=False)],
+    data: DataOpt = None, days: DaysOpt = None, from_: FromOpt = None, to: ToOpt = None,
+    until: UntilOpt = None, tz: TzOpt = None, fmt: FormatOpt = None,
+    include_bots: IncludeBotsOpt = False,
+) -> None:
+    from playlog.query.user import user_report
+
+    settings, window, con = _open(data, tz, days, from_, to, until, None)
+    result = user_report(con, user_id, window, include_bots=include_bots)
+    emit("user", result, fmt, empty=_empty(settings, "sessions", window, not result["tracks_played"]))
+
+
+def event_command(
+    event_id: Annotated[str, typer.Argument(help="Event page id.", show_default=False)],
+    period: Annotated[
+        Period | None, typer.Option("--period", help="One row per hour, day, week or month.")
+    ] = None,
+    data: DataOpt = None, days: DaysOpt = None, from_: FromOpt = None, to: ToOpt = None,
+    until: UntilOpt = None, tz: TzOpt = None, fmt: FormatOpt = None,
+    include_bots: IncludeBotsOpt = False,
+) -> None:
+    from playlog.query.event import PERIOD_FIELDS, event_periods, event_report
+
+    settings, window, con = _open(data, tz, days, from_, to, until, None)
+    if period is not None:
+        rows = event_periods(con, event_id, window, period.value, include_bots=include_bots)
+        empty = _empty(settings, "events", window, not rows)
+        emit("event-periods", rows, fmt, columns=PERIOD_FIELDS, empty=empty)
+        return
+    result = event_report(con, event_id, window, include_bots=include_bots)
+    nothing = not (result["total_views"] or result["traffic_sources"])
+    emit("event", result, fmt, empty=_empty(settings, "events", window, nothing))
+
+
+def top_tracks_command(
+    by: Annotated[TrackOrder, typer.Option("--by", help="Rank by plays, listeners or time.")] = TrackOrder.plays,
+    limit: LimitOpt = 10,
+    data: DataOpt = None, days: DaysOpt = None, from_: FromOpt = None, to: ToOpt = None,
+    until: UntilOpt = None, tz: TzOpt = None, fmt: FormatOpt = None,
+    include_bots: IncludeBotsOpt = False,
+) -> None:
+    from playlog.query.top import TRACK_FIELDS, top_tracks
+
+    settings, window, con = _open(data, tz, days, from_, to, until, 7)
+    rows = top_tracks(con, window, by=by.value, limit=limit, include_bots=include_bots)
+    emit("top-tracks", rows, fmt, columns=TRACK_FIELDS, empty=_empty(settings, "sessions", window, not rows))
+
+
+def top_events_command(
+    by: Annotated[EventOrder, typer.Option("--by", help="Rank by views, unique views or clicks.")] = EventOrder.views,
+    limit: LimitOpt = 10,
+    data: DataOpt = None, days: DaysOpt = None, from_: FromOpt = None, to: ToOpt = None,
+    until: UntilOpt = None, tz: TzOpt = None, fmt: FormatOpt = None,
+    include_bots: IncludeBotsOpt = False,
+) -> None:
+    from playlog.query.top import EVENT_FIELDS, top_events
+
+    settings, window, con = _open(data, tz, days, from_, to, until, 7)
+    rows = top_events(con, window, by=by.value, limit=limit, include_bots=include_bots)
+    emit("top-events", rows, fmt, columns=EVENT_FIELDS, empty=_empty(settings, "events", window, not rows))
+
+
+def report_command(
+    data: DataOpt = None, days: DaysOpt = None, from_: FromOpt = None, to: ToOpt = None,
+    until: UntilOpt = None, tz: TzOpt = None, fmt: FormatOpt = None,
+    include_bots: IncludeBotsOpt = False,
+) -> None:
+    from playlog.query.report import period_report
+
+    settings, window, con = _open(data, tz, days, from_, to, until, 7)
+    result = period_report(con, window, include_bots=include_bots)
+    nothing = not (result["totals"]["plays"] or result["traffic_sources"])
+    emit("report", result, fmt, empty=_empty(settings, "sessions", window, nothing))

@@ -1,0 +1,191 @@
+"""`playlog event ID [--period …]`: the event-page summary of SPEC §3.
+
+Records of the page are loaded once, from the start of the window (or 30 days
+before T, whichever is earlier) up to T = the window's end. Totals cover the
+window; ``views_24h`` … ``unique_views_30d`` cover the 24 h, 7 and 30 days
+ending at T.
+
+- a unique view is a distinct ``coalesce(user_id, session_id, anon_key)``;
+- a viewing session is a distinct ``coalesce(session_id, user_id, anon_key)``
+  with a view; it bounced when it has no other record (click, share …) for
+  the page in the same span. Records with none of the three keys are left out
+  of the bounce rate.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from playlog.query import common
+from playlog.query.window import Window
+
+TABLE = "page_events"
+PERIODS = ("hour", "day", "week", "month")
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+PERIOD_FIELDS = [
+    "period", "start", "views", "unique_views", "clicks", "shares", "favorites",
+    "ticket_clicks", "external_clicks", "avg_time_on_page_seconds", "bounce_rate",
+]
+LABELS = {"hour": "%Y-%m-%dT%H:00", "day": "%Y-%m-%d", "week": "%G-W%V", "month": "%Y-%m"}
+
+LOAD = """
+SELECT event_type, ts, time_on_page_ms,
+       coalesce(user_id, session_id, anon_key) AS visitor,
+       coalesce(session_id, user_id, anon_key) AS visit,
+       coalesce(source, 'unknown') AS source, coalesce(device_type, 'other') AS device_type
+FROM events
+WHERE date BETWEEN CAST($first_day AS DATE) AND CAST($last_day AS DATE)
+  AND ts >= CAST($start AS TIMESTAMPTZ) AND ts < CAST($end AS TIMESTAMPTZ)
+  AND event_id = $event_id {bots}
+"""
+
+COUNTS = """
+SELECT {group} count(*) FILTER (WHERE event_type = 'view') AS views,
+       count(DISTINCT visitor) FILTER (WHERE event_type = 'view') AS unique_views,
+       count(*) FILTER (WHERE event_type = 'click') AS clicks,
+       count(*) FILTER (WHERE event_type = 'share') AS shares,
+       count(*) FILTER (WHERE event_type = 'favorite') AS favorites,
+       count(*) FILTER (WHERE event_type = 'ticket_click') AS ticket_clicks,
+       count(*) FILTER (WHERE event_type = 'external_click') AS external_clicks,
+       coalesce(avg(time_on_page_ms) FILTER (WHERE event_type = 'view') / 1000.0, 0)
+           AS avg_time_on_page_seconds,
+       epoch_ms(min(ts) FILTER (WHERE event_type = 'view')) AS first_view_ms,
+       epoch_ms(max(ts) FILTER (WHERE event_type = 'view')) AS last_view_ms
+FROM {table} WHERE ts >= $start AND ts < $end {group_by}
+"""
+
+BOUNCE = """
+WITH visits AS (
+    SELECT {key} visit, bool_or(event_type = 'view') AS viewed,
+           bool_or(event_type <> 'view') AS engaged
+    FROM {table} WHERE ts >= $start AND ts < $end AND visit IS NOT NULL
+    GROUP BY ALL
+)
+SELECT {outer} coalesce(count(*) FILTER (WHERE viewed AND NOT engaged)
+                 / nullif(count(*) FILTER (WHERE viewed), 0), 0) AS bounce_rate
+FROM visits GROUP BY ALL
+"""
+
+SHARES = """
+SELECT {column} AS k, count(*) AS n FROM {table} WHERE ts >= $start AND ts < $end
+GROUP BY 1 ORDER BY n DESC, k
+"""
+
+PERIOD_KEY = "date_trunc($period, timezone($tz, ts)) AS period_start,"
+
+KNOWN_EVENT = "SELECT 1 FROM events WHERE event_id = ?"
+EVENT_IDS = "SELECT DISTINCT event_id AS id FROM events"
+
+
+def load_page(con: Any, event_id: str, window: Window, include_bots: bool) -> None:
+    """Records of the page from min(window start, T − 30 d) to T, loaded once."""
+    span = Window(min(window.start, window.end - timedelta(days=30)), window.end, window.tz)
+    first_day, last_day, start, end = span.params()
+    sql = LOAD.format(bots=common.bots_clause(include_bots))
+    common.load(con, TABLE, sql, {"first_day": first_day, "last_day": last_day,
+                      "start": start, "end": end, "event_id": event_id})
+    if not common.exists(con, f"SELECT 1 FROM {TABLE}", []) and not common.exists(
+        con, KNOWN_EVENT, [event_id]
+    ):
+        raise common.not_found(con, "event", event_id, EVENT_IDS)
+
+
+def event_report(con: Any, event_id: str, window: Window, *, include_bots: bool = False) -> dict[str, Any]:
+    """The summary of one event page over ``window``, with rolling windows ending at its end."""
+    load_page(con, event_id, window, include_bots)
+    span = {"start": window.start, "end": window.end}
+    totals = _counts(con, span)
+    last = {days: _counts(con, _ending(window, days)) for days in (1, 7, 30)}
+    peak_hour, peak_day = _peaks(con, window)
+    return {
+        "event_id": event_id,
+        "total_views": totals["views"],
+        "total_unique_views": totals["unique_views"],
+        "total_clicks": totals["clicks"],
+        "total_shares": totals["shares"],
+        "total_favorites": totals["favorites"],
+        "total_ticket_clicks": totals["ticket_clicks"],
+        "total_external_clicks": totals["external_clicks"],
+        "avg_time_on_page_seconds": totals["avg_time_on_page_seconds"],
+        "bounce_rate": _bounce(con, span),
+        "peak_hour": peak_hour,
+        "peak_day": peak_day,
+        "views_24h": last[1]["views"],
+        "unique_views_24h": last[1]["unique_views"],
+        "clicks_24h": last[1]["clicks"],
+        "views_7d": last[7]["views"],
+        "unique_views_7d": last[7]["unique_views"],
+        "views_30d": last[30]["views"],
+        "unique_views_30d": last[30]["unique_views"],
+        "traffic_sources": _shares(con, "source", span),
+        "device_types": _shares(con, "device_type", span),
+        "first_view_at": common.instant(totals["first_view_ms"]),
+        "last_view_at": common.instant(totals["last_view_ms"]),
+    }
+
+
+def event_periods(
+    con: Any, event_id: str, window: Window, period: str, *, include_bots: bool = False
+) -> list[dict[str, Any]]:
+    """One row per local hour, day, ISO week or month of the window that has records."""
+    load_page(con, event_id, window, include_bots)
+    params = {"start": window.start, "end": window.end, "period": period, "tz": window.tz}
+    grouped = {"group": PERIOD_KEY, "group_by": "GROUP BY ALL ORDER BY 1", "table": TABLE}
+    counts = common.rows(con, COUNTS.format(**grouped), params)
+    bounce_sql = BOUNCE.format(table=TABLE, key=PERIOD_KEY, outer="period_start,")
+    bounces = dict(con.execute(bounce_sql, params).fetchall())
+    return [_period_row(row, period, bounces, window.tz) for row in counts]
+
+
+def _period_row(row: dict[str, Any], period: str, bounces: dict, tz: str) -> dict[str, Any]:
+    from zoneinfo import ZoneInfo
+
+    local = row.pop("period_start")
+    row.pop("first_view_ms")
+    row.pop("last_view_ms")
+    start = local.replace(tzinfo=ZoneInfo(tz))
+    out = {"period": local.strftime(LABELS[period]), "start": start}
+    out.update({k: _number(v) for k, v in row.items()})
+    out["bounce_rate"] = float(bounces.get(local, 0.0))
+    return out
+
+
+def _peaks(con: Any, window: Window) -> tuple[int | None, str | None]:
+    """The local hour and weekday with most views; the earliest (Monday first) on a tie."""
+    where = "event_type = 'view' AND ts >= $start AND ts < $end"
+    sql = common.LOCAL_BUCKETS.format(name=TABLE, column="ts", where=where)
+    buckets = con.execute(sql, {"tz": window.tz, "start": window.start, "end": window.end}).fetchall()
+    if not buckets:
+        return None, None
+    hours, days = [0] * 24, [0] * 7
+    for local, n in buckets:
+        hours[local.hour] += n
+        days[local.weekday()] += n
+    return hours.index(max(hours)), WEEKDAYS[days.index(max(days))]
+
+
+def _counts(con: Any, span: dict[str, Any]) -> dict[str, Any]:
+    sql = COUNTS.format(group="", group_by="", table=TABLE)
+    return {k: _number(v) for k, v in common.rows(con, sql, span)[0].items()}
+
+
+def _bounce(con: Any, span: dict[str, Any]) -> float:
+    sql = BOUNCE.format(key="", outer="", table=TABLE)
+    found = con.execute(sql, span).fetchone()
+    return float(found[0]) if found else 0.0
+
+
+def _shares(con: Any, column: str, span: dict[str, Any]) -> dict[str, int]:
+    sql = SHARES.format(column=column, table=TABLE)
+    return {k: int(n) for k, n in con.execute(sql, span).fetchall()}
+
+
+def _ending(window: Window, days: int) -> dict[str, Any]:
+    return {"start": window.end - timedelta(days=days), "end": window.end}
+
+
+def _number(value: Any) -> Any:
+    if value is None or isinstance(value, (int, float)):
+        return value
+    return float(value)

@@ -1,0 +1,93 @@
+"""`playlog report`: the period report (the seed's generate_period_report).
+
+One object: the window and the previous window of the same length, totals of
+both and their relative change, top tracks, top users by listening time,
+plays by day, hour and weekday × hour (report time zone), platform, quality
+and country distributions, and the event pages of the window (totals, top
+events, traffic sources, device types). The window's sessions and events are
+each loaded once (common.load).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from playlog.query import common, top
+from playlog.query.window import Window
+
+CURRENT = "report_sessions"
+EVENTS = "report_events"
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+TOP = 10
+
+LOAD_EVENTS = "SELECT * FROM " + top.EVENTS_IN_WINDOW
+
+EVENT_TOTALS = """
+SELECT count(*) FILTER (WHERE event_type = 'view') AS views,
+       count(DISTINCT visitor) FILTER (WHERE event_type = 'view') AS unique_views,
+       count(*) FILTER (WHERE event_type = 'click') AS clicks,
+       count(*) FILTER (WHERE event_type = 'share') AS shares,
+       count(*) FILTER (WHERE event_type = 'favorite') AS favorites,
+       count(*) FILTER (WHERE event_type = 'ticket_click') AS ticket_clicks,
+       count(*) FILTER (WHERE event_type = 'external_click') AS external_clicks
+FROM {table}
+"""
+
+
+
+def period_report(con: Any, window: Window, *, include_bots: bool = False) -> dict[str, Any]:
+    """The whole report over ``window``."""
+    common.load_sessions(con, CURRENT, window, include_bots=include_bots, extra="track_id, user_id")
+    totals = common.summary(con, CURRENT)
+    previous = common.window_summary(con, window.previous(), include_bots=include_bots)
+    buckets = common.local_counts(con, CURRENT, window.tz)
+    return {
+        "window": window_dict(window),
+        "previous_window": window_dict(window.previous()),
+        "totals": totals,
+        "previous_totals": previous,
+        "change": change(totals, previous),
+        "top_tracks": top.top_tracks(con, window, limit=TOP, source=CURRENT),
+        "top_users": top.top_users(con, CURRENT, limit=TOP),
+        "plays_by_day": common.by_day(buckets, window),
+        "plays_by_hour": common.by_hour(buckets),
+        "plays_by_weekday_hour": week_grid(buckets),
+        "platform_distribution": common.distribution(con, CURRENT, "platform"),
+        "quality_distribution": common.distribution(con, CURRENT, "quality"),
+        "geographic_distribution": common.distribution(con, CURRENT, "country"),
+        **event_section(con, window, include_bots),
+    }
+
+
+def window_dict(window: Window) -> dict[str, Any]:
+    return {"from": window.start, "to": window.end, "tz": window.tz}
+
+
+def change(current: dict[str, Any], previous: dict[str, Any]) -> dict[str, float | None]:
+    """(current − previous) / previous for every total; None when previous is 0."""
+    return {
+        key: (current[key] - previous[key]) / previous[key] if previous[key] else None
+        for key in current
+    }
+
+
+def week_grid(buckets: list[tuple[datetime, int]]) -> dict[str, list[int]]:
+    """Weekday name → 24 counts of plays by local hour."""
+    grid = {day: [0] * 24 for day in WEEKDAYS}
+    for local, count in buckets:
+        grid[WEEKDAYS[local.weekday()]][local.hour] += count
+    return grid
+
+
+def event_section(con: Any, window: Window, include_bots: bool) -> dict[str, Any]:
+    sql = LOAD_EVENTS.format(bots=common.bots_clause(include_bots))
+    large = window.length > common.ARROW_SPAN
+    common.load(con, EVENTS, sql, top.window_params(window), large=large)
+    totals = {k: int(v) for k, v in common.rows(con, EVENT_TOTALS.format(table=EVENTS))[0].items()}
+    return {
+        "events": totals,
+        "top_events": top.top_events(con, window, limit=TOP, source=EVENTS),
+        "traffic_sources": common.distribution(con, EVENTS, "source"),
+        "device_types": common.distribution(con, EVENTS, "device_type", missing="other"),
+    }

@@ -1,0 +1,159 @@
+"""`playlog top-tracks` and `playlog top-events`: ranked lists over a window.
+
+Ties are broken by id, ascending, so a ranking is stable. Each ranked query
+is written once over a ``{source}`` relation: the Parquet view filtered to the
+window (the commands) or a window already loaded by the period report.
+
+Ranking runs in two steps: the ranking measure alone picks the N ids (cheap
+when it is a count or a sum), then the full rows are computed for those N ids
+only, so distinct counts are taken over a few ids rather than all of them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playlog.query import common
+from playlog.query.window import Window
+
+TRACK_ORDER = {"plays": "plays", "listeners": "listeners", "time": "listening_time_ms"}
+TRACK_MEASURE = {
+    "plays": "count(*)",
+    "listeners": "count(DISTINCT listener_key)",
+    "time": "coalesce(sum(duration_played_ms), 0)",
+}
+EVENT_ORDER = {"views": "views", "unique": "unique_views", "clicks": "clicks"}
+EVENT_MEASURE = {
+    "views": "count(*) FILTER (WHERE event_type = 'view')",
+    "unique": "count(DISTINCT visitor) FILTER (WHERE event_type = 'view')",
+    "clicks": "count(*) FILTER (WHERE event_type = 'click')",
+}
+
+SESSIONS_IN_WINDOW = """(
+    SELECT * FROM sessions
+    WHERE date BETWEEN CAST($first_day AS DATE) AND CAST($last_day AS DATE)
+      AND started_at >= CAST($start AS TIMESTAMPTZ) AND started_at < CAST($end AS TIMESTAMPTZ)
+      {bots})"""
+
+EVENTS_IN_WINDOW = """(
+    SELECT event_id, event_type, coalesce(user_id, session_id, anon_key) AS visitor,
+           coalesce(source, 'unknown') AS source, coalesce(device_type, 'other') AS device_type
+    FROM events
+    WHERE date BETWEEN CAST($first_day AS DATE) AND CAST($last_day AS DATE)
+      AND ts >= CAST($start AS TIMESTAMPTZ) AND ts < CAST($end AS TIMESTAMPTZ)
+      {bots})"""
+
+TOP_TRACKS = """
+WITH best AS (
+    SELECT track_id FROM {source} AS s GROUP BY track_id
+    ORDER BY {measure} DESC, track_id LIMIT $limit
+), ranked AS (
+    SELECT track_id, count(*) AS plays, count(DISTINCT listener_key) AS listeners,
+           coalesce(sum(duration_played_ms), 0) AS listening_time_ms,
+           coalesce(avg(completion_percentage / 100.0), 0) AS completion_rate,
+           coalesce(count(*) FILTER (WHERE ended AND skip_reason = 'user_skip')
+                    / nullif(count(*) FILTER (WHERE ended), 0), 0) AS skip_rate
+    FROM {source} AS s
+    WHERE track_id IN (SELECT track_id FROM best)
+    GROUP BY track_id
+)
+SELECT row_number() OVER (ORDER BY r.{order} DESC, r.track_id) AS rank, r.track_id,
+       c.title, c.artist, r.plays, r.listeners, r.listening_time_ms, r.completion_rate, r.skip_rate
+FROM ranked AS r
+LEFT JOIN (SELECT track_id, any_value(title) AS title, any_value(artist) AS artist
+           FROM catalog GROUP BY track_id) AS c USING (track_id)
+ORDER BY rank
+"""
+
+TOP_USERS = """
+WITH best AS (
+    SELECT user_id FROM {source} WHERE user_id IS NOT NULL GROUP BY user_id
+    ORDER BY coalesce(sum(duration_played_ms), 0) DESC, user_id LIMIT $limit
+)
+SELECT row_number() OVER (ORDER BY listening_time_ms DESC, user_id) AS rank, *
+FROM (
+    SELECT user_id, coalesce(sum(duration_played_ms), 0) AS listening_time_ms,
+           count(*) AS plays, count(DISTINCT track_id) AS unique_tracks
+    FROM {source} WHERE user_id IN (SELECT user_id FROM best)
+    GROUP BY user_id
+)
+ORDER BY rank
+"""
+
+TOP_EVENTS = """
+WITH best AS (
+    SELECT event_id FROM {source} AS s GROUP BY event_id
+    ORDER BY {measure} DESC, event_id LIMIT $limit
+)
+SELECT row_number() OVER (ORDER BY {order} DESC, event_id) AS rank, *
+FROM (
+    SELECT event_id,
+           count(*) FILTER (WHERE event_type = 'view') AS views,
+           count(DISTINCT visitor) FILTER (WHERE event_type = 'view') AS unique_views,
+           count(*) FILTER (WHERE event_type = 'click') AS clicks,
+           count(*) FILTER (WHERE event_type = 'share') AS shares,
+           count(*) FILTER (WHERE event_type = 'favorite') AS favorites,
+           count(*) FILTER (WHERE event_type = 'ticket_click') AS ticket_clicks,
+           count(*) FILTER (WHERE event_type = 'external_click') AS external_clicks
+    FROM {source} AS s
+    WHERE event_id IN (SELECT event_id FROM best)
+    GROUP BY event_id
+)
+ORDER BY rank
+"""
+
+
+def window_params(window: Window) -> dict[str, Any]:
+    first_day, last_day, start, end = window.params()
+    return {"first_day": first_day, "last_day": last_day, "start": start, "end": end}
+
+
+def top_tracks(
+    con: Any, window: Window, *, by: str = "plays", limit: int = 10, include_bots: bool = False,
+    source: str | None = None,
+) -> list[dict[str, Any]]:
+    """Tracks ranked by plays, distinct listeners or listening time."""
+    params: dict[str, Any] = {"limit": limit}
+    if source is None:
+        source = SESSIONS_IN_WINDOW.format(bots=common.bots_clause(include_bots))
+        params.update(window_params(window))
+    sql = TOP_TRACKS.format(source=source, order=TRACK_ORDER[by], measure=TRACK_MEASURE[by])
+    return _typed(common.rows(con, sql, params))
+
+
+def top_users(con: Any, source: str, *, limit: int = 10) -> list[dict[str, Any]]:
+    """Identified users ranked by listening time, from a loaded window ``source``."""
+    return _typed(common.rows(con, TOP_USERS.format(source=source), {"limit": limit}))
+
+
+def top_events(
+    con: Any, window: Window, *, by: str = "views", limit: int = 10, include_bots: bool = False,
+    source: str | None = None,
+) -> list[dict[str, Any]]:
+    """Event pages ranked by views, unique views or clicks."""
+    params: dict[str, Any] = {"limit": limit}
+    if source is None:
+        source = EVENTS_IN_WINDOW.format(bots=common.bots_clause(include_bots))
+        params.update(window_params(window))
+    sql = TOP_EVENTS.format(source=source, order=EVENT_ORDER[by], measure=EVENT_MEASURE[by])
+    return _typed(common.rows(con, sql, params))
+
+
+def _typed(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """DuckDB's HUGEINT sums and DECIMAL averages as plain ints and floats."""
+    for row in found:
+        for key, value in row.items():
+            if value is not None and not isinstance(value, (str, int, float)):
+                row[key] = float(value)
+            elif isinstance(value, int) and not isinstance(value, bool):
+                row[key] = int(value)
+    return found
+
+TRACK_FIELDS = [
+    "rank", "track_id", "title", "artist", "plays", "listeners", "listening_time_ms",
+    "completion_rate", "skip_rate",
+]
+EVENT_FIELDS = [
+    "rank", "event_id", "views", "unique_views", "clicks", "shares", "favorites",
+    "ticket_clicks", "external_clicks",
+]

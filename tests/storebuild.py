@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -53,6 +55,10 @@ def session(sid: str, start: str, minutes: float = 3, **kw: Any) -> dict[str, An
     return row
 
 
+def _hash64(text: str) -> int:
+    return int.from_bytes(hashlib.md5(text.encode()).digest()[8:], "little")
+
+
 def event(event_id: str, kind: str, ts: str, **kw: Any) -> dict[str, Any]:
     row = {
         "event_id": event_id,
@@ -64,7 +70,7 @@ def event(event_id: str, kind: str, ts: str, **kw: Any) -> dict[str, Any]:
         "source": "direct",
         "device_type": "desktop",
         "is_bot": False,
-        "record_id": f"{event_id}-{kind}-{ts}-{kw}",
+        "record_id": _hash64(f"{event_id}-{kind}-{ts}-{kw}"),
     }
     row.update(kw)
     return row

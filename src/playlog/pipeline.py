@@ -20,7 +20,8 @@ from __future__ import annotations
 import os
 import secrets
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -65,6 +66,7 @@ class IngestSummary:
     duplicates: int = 0
     seconds: float = 0.0
     quarantine_reasons: dict[str, int] = field(default_factory=dict)
+    stage_seconds: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -183,19 +185,29 @@ class _Run:
     def execute(self, files: list[Path], on_progress: ProgressCallback | None) -> IngestSummary:
         total = sum(p.stat().st_size for p in files)
         done = 0
-        for path in files:
-            done = self._read_file(path, on_progress, done, total)
-        self.events.close()
-        self.progress.close()
-        self._finish_sessions()
-        touched = self.tx.days_changed(SESSIONS) | self.tx.days_changed(EVENTS)
-        rollups.rebuild(self.con, self.tx, self.layout, touched, self.salt)
-        self._write_quarantine()
-        s = self.summary
-        s.files, s.events, s.progress = len(files), self.events.written, self.progress.written
-        s.duplicates += self.events.duplicates + self.progress.duplicates
-        self.tx.commit(self.ledger.to_json())
+        with self._stage("read"):
+            for path in files:
+                done = self._read_file(path, on_progress, done, total)
+            self.events.close()
+            self.progress.close()
+        with self._stage("sessions"):
+            self._finish_sessions()
+        with self._stage("rollups"):
+            touched = self.tx.days_changed(SESSIONS) | self.tx.days_changed(EVENTS)
+            rollups.rebuild(self.con, self.tx, self.layout, touched, self.salt)
+        with self._stage("commit"):
+            self._write_quarantine()
+            s = self.summary
+            s.files, s.events, s.progress = len(files), self.events.written, self.progress.written
+            s.duplicates += self.events.duplicates + self.progress.duplicates
+            self.tx.commit(self.ledger.to_json())
         return s
+
+    @contextmanager
+    def _stage(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        self.summary.stage_seconds[name] = round(time.perf_counter() - started, 3)
 
     # -- reading -------------------------------------------------------------
 
@@ -266,7 +278,9 @@ class _Run:
             from playlog.enrich.privacy import anonymize_ip_expr
 
             when = "ts" if "ts" in df.columns else "started_at"
-            cut = pl.lit(self.anonymize_ip) | (pl.col(when).dt.date() < self.anonymized_before)
+            cut = pl.lit(True)
+            if not self.anonymize_ip:
+                cut = pl.col(when).dt.date() < self.anonymized_before
             df = df.with_columns(
                 client_ip=pl.when(cut).then(anonymize_ip_expr("client_ip"))
                 .otherwise(pl.col("client_ip"))

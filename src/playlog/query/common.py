@@ -77,7 +77,8 @@ def rows(con: Any, sql: str, params: list[Any] | None = None) -> list[dict[str, 
 
 
 def scalar(con: Any, sql: str, params: list[Any] | None = None) -> Any:
-    return con.execute(sql, params or []).fetchone()[0]
+    # fetchall: DuckDB wants a result read to its end before the next query
+    return con.execute(sql, params or []).fetchall()[0][0]
 
 
 def load_sessions(
@@ -224,7 +225,7 @@ def instant(ms: int | None) -> datetime | None:
 
 
 def exists(con: Any, sql: str, params: list[Any]) -> bool:
-    return con.execute(f"SELECT EXISTS ({sql})", params).fetchone()[0]
+    return con.execute(f"SELECT EXISTS ({sql})", params).fetchall()[0][0]
 
 
 def not_found(con: Any, kind: str, value: str, candidates_sql: str) -> NotFoundError:

@@ -172,8 +172,8 @@ def _counts(con: Any, span: dict[str, Any]) -> dict[str, Any]:
 
 def _bounce(con: Any, span: dict[str, Any]) -> float:
     sql = BOUNCE.format(key="", outer="", table=TABLE)
-    found = con.execute(sql, span).fetchone()
-    return float(found[0]) if found else 0.0
+    found = con.execute(sql, span).fetchall()
+    return float(found[0][0]) if found else 0.0
 
 
 def _shares(con: Any, column: str, span: dict[str, Any]) -> dict[str, int]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from playlog.query import common, top
+from playlog.query import common, rollup, top
 from playlog.query.window import Window
 
 CURRENT = "report_sessions"
@@ -38,9 +38,11 @@ FROM {table}
 
 def period_report(con: Any, window: Window, *, include_bots: bool = False) -> dict[str, Any]:
     """The whole report over ``window``."""
+    if rollup.needed(con, window):
+        return rollup_report(con, window, include_bots)
     common.load_sessions(con, CURRENT, window, include_bots=include_bots, extra="track_id, user_id")
     totals = common.summary(con, CURRENT)
-    previous = common.window_summary(con, window.previous(), include_bots=include_bots)
+    previous = previous_summary(con, window.previous(), include_bots)
     buckets = common.local_counts(con, CURRENT, window.tz)
     return {
         "window": window_dict(window),
@@ -58,6 +60,12 @@ def period_report(con: Any, window: Window, *, include_bots: bool = False) -> di
         "geographic_distribution": common.distribution(con, CURRENT, "country"),
         **event_section(con, window, include_bots),
     }
+
+
+def previous_summary(con: Any, previous: Window, include_bots: bool) -> dict[str, Any]:
+    if rollup.needed(con, previous):
+        return rollup.summary(con, previous, include_bots)
+    return common.window_summary(con, previous, include_bots=include_bots)
 
 
 def window_dict(window: Window) -> dict[str, Any]:
@@ -90,4 +98,36 @@ def event_section(con: Any, window: Window, include_bots: bool) -> dict[str, Any
         "top_events": top.top_events(con, window, limit=TOP, source=EVENTS),
         "traffic_sources": common.distribution(con, EVENTS, "source"),
         "device_types": common.distribution(con, EVENTS, "device_type", missing="other"),
+    }
+
+
+def rollup_report(con: Any, window: Window, include_bots: bool) -> dict[str, Any]:
+    """The same report from the roll-ups (the window reaches before the raw rows)."""
+    totals = rollup.summary(con, window, include_bots)
+    previous = previous_summary(con, window.previous(), include_bots)
+    buckets = rollup.buckets(con, window, include_bots)
+    events = rollup.event_totals(con, window, include_bots)
+
+    def dist(column: str, **kw: Any) -> dict[str, int]:
+        return rollup.distribution(con, window, include_bots, column, **kw)
+
+    event_kw = {"table": "rollup_events", "measure": "records"}
+    return {
+        "window": window_dict(window),
+        "previous_window": window_dict(window.previous()),
+        "totals": totals,
+        "previous_totals": previous,
+        "change": change(totals, previous),
+        "top_tracks": rollup.top_tracks(con, window, limit=TOP, include_bots=include_bots),
+        "top_users": rollup.top_users(con, window, limit=TOP, include_bots=include_bots),
+        "plays_by_day": common.by_day(buckets, window),
+        "plays_by_hour": common.by_hour(buckets),
+        "plays_by_weekday_hour": week_grid(buckets),
+        "platform_distribution": dist("platform"),
+        "quality_distribution": dist("quality"),
+        "geographic_distribution": dist("country"),
+        "events": events,
+        "top_events": rollup.top_events(con, window, limit=TOP, include_bots=include_bots),
+        "traffic_sources": dist("source", **event_kw),
+        "device_types": dist("device_type", missing="other", **event_kw),
     }

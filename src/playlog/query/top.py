@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from playlog.query import common
+from playlog.query import common, rollup
 from playlog.query.window import Window
 
 TRACK_ORDER = {"plays": "plays", "listeners": "listeners", "time": "listening_time_ms"}
@@ -114,6 +114,8 @@ def top_tracks(
 ) -> list[dict[str, Any]]:
     """Tracks ranked by plays, distinct listeners or listening time."""
     params: dict[str, Any] = {"limit": limit}
+    if source is None and rollup.needed(con, window):
+        return rollup.top_tracks(con, window, by=by, limit=limit, include_bots=include_bots)
     if source is None:
         source = SESSIONS_IN_WINDOW.format(bots=common.bots_clause(include_bots))
         params.update(window_params(window))
@@ -132,6 +134,8 @@ def top_events(
 ) -> list[dict[str, Any]]:
     """Event pages ranked by views, unique views or clicks."""
     params: dict[str, Any] = {"limit": limit}
+    if source is None and rollup.needed(con, window):
+        return rollup.top_events(con, window, by=by, limit=limit, include_bots=include_bots)
     if source is None:
         source = EVENTS_IN_WINDOW.format(bots=common.bots_clause(include_bots))
         params.update(window_params(window))

@@ -1,15 +1,17 @@
 """`playlog track ID`: the TrackAnalytics of SPEC §3 over a window.
 
 Sessions of the track that started in the window (bots left out unless asked)
-are loaded once; every metric is computed from that table. A track id that is
-neither in the sessions nor in the catalog raises NotFoundError.
+are loaded once; every metric is computed from that table. When the window
+reaches before the raw rows (cleanup deleted them), counts come from the
+roll-ups and peak concurrency from the raw rows that remain. A track id that
+is in no session, roll-up or catalog raises NotFoundError.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from playlog.query import common
+from playlog.query import common, rollup
 from playlog.query.window import Window
 
 TABLE = "track_sessions"
@@ -19,7 +21,11 @@ KNOWN_TRACK = (
     "SELECT 1 FROM catalog WHERE track_id = ? UNION ALL "
     "SELECT 1 FROM sessions WHERE track_id = ?"
 )
-TRACK_IDS = "SELECT track_id AS id FROM catalog UNION SELECT DISTINCT track_id FROM sessions"
+KNOWN_TRACK_ANYWHERE = KNOWN_TRACK + " UNION ALL SELECT 1 FROM rollup_plays WHERE track_id = ?"
+TRACK_IDS = (
+    "SELECT track_id AS id FROM catalog UNION SELECT DISTINCT track_id FROM sessions "
+    "UNION SELECT DISTINCT track_id FROM rollup_plays"
+)
 
 
 def track_report(con: Any, track_id: str, window: Window, *, include_bots: bool = False) -> dict[str, Any]:
@@ -27,12 +33,23 @@ def track_report(con: Any, track_id: str, window: Window, *, include_bots: bool 
     common.load_sessions(
         con, TABLE, window, where="AND track_id = ?", params=[track_id], include_bots=include_bots
     )
-    totals = common.summary(con, TABLE)
-    if totals["plays"] == 0 and not common.exists(con, KNOWN_TRACK, [track_id, track_id]):
+    from_rollups = rollup.needed(con, window)
+    if from_rollups:  # raw rows before raw_from are gone: counts from the roll-ups
+        totals = rollup.summary(con, window, include_bots, track_id)
+        buckets = rollup.buckets(con, window, include_bots, track_id)
+    else:
+        totals = common.summary(con, TABLE)
+        buckets = common.local_counts(con, TABLE, window.tz)
+    if totals["plays"] == 0 and not common.exists(con, KNOWN_TRACK_ANYWHERE, [track_id] * 3):
         raise common.not_found(con, "track", track_id, TRACK_IDS)
-    buckets = common.local_counts(con, TABLE, window.tz)
     hours = common.by_hour(buckets)
     title, artist = catalog_entry(con, track_id)
+
+    def dist(column: str) -> dict[str, int]:
+        if from_rollups:
+            return rollup.distribution(con, window, include_bots, column, track_id=track_id)
+        return common.distribution(con, TABLE, column)
+
     return {
         "track_id": track_id,
         "title": title,
@@ -45,14 +62,14 @@ def track_report(con: Any, track_id: str, window: Window, *, include_bots: bool 
         "plays_by_hour": hours,
         "plays_by_day": common.by_day(buckets, window),
         "skip_rate": totals["skip_rate"],
-        "quality_distribution": common.distribution(con, TABLE, "quality"),
-        "geographic_distribution": common.distribution(con, TABLE, "country"),
-        "platform_distribution": common.distribution(con, TABLE, "platform"),
+        "quality_distribution": dist("quality"),
+        "geographic_distribution": dist("country"),
+        "platform_distribution": dist("platform"),
         "virality_score": common.ratio(totals["unique_listeners"], totals["plays"]),
         "peak_listening_hour": common.peak_hour(hours),
     }
 
 
 def catalog_entry(con: Any, track_id: str) -> tuple[str | None, str | None]:
-    found = con.execute(CATALOG_ENTRY, [track_id]).fetchone()
-    return (found[0], found[1]) if found else (None, None)
+    found = con.execute(CATALOG_ENTRY, [track_id]).fetchall()
+    return (found[0][0], found[0][1]) if found else (None, None)

@@ -100,7 +100,7 @@ def binge_tendency(con: Any) -> float:
     """Share of sessions in a run of at least 5 back-to-back sessions."""
     in_binge, total = con.execute(
         BINGE.format(table=TABLE), [BINGE_GAP_MINUTES, BINGE_RUN]
-    ).fetchone()
+    ).fetchall()[0]
     return common.ratio(in_binge, total)
 
 

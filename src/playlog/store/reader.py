@@ -17,15 +17,20 @@ from playlog.store.layout import Layout
 
 
 def connect(data_dir: Path, *, memory_limit: str = "1GB") -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection with views ``sessions``, ``events``,
-    ``progress``, ``quarantine`` (each with a ``date`` DATE column) and
-    ``catalog`` (the track catalog, possibly empty)."""
+    """An in-memory DuckDB connection with a view per dataset of schema.DATASETS
+    (each with a ``date`` DATE column), ``catalog`` (the track catalog, possibly
+    empty) and ``store_info`` (``raw_from``: the first day with raw rows, or null)."""
     con = duckdb.connect(config={"memory_limit": memory_limit})
     con.execute("SET TimeZone = 'UTC'")
     layout = Layout(Path(data_dir))
     for name in DATASETS:
         create_view(con, layout, name)
     create_catalog_view(con, layout)
+    # Where raw rows start (cleanup deleted what came before): reports fall back on roll-ups.
+    from playlog.retention import raw_from
+
+    con.execute("CREATE TEMP TABLE store_info AS SELECT CAST(? AS DATE) AS raw_from",
+                [raw_from(layout)])
     return con
 
 

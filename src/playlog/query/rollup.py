@@ -1,0 +1,197 @@
+"""Reports answered from the roll-ups, for windows that reach before the raw rows.
+
+Cleanup deletes raw days but keeps the hourly roll-ups (store/rollups.py). A
+window that starts before the first day with raw rows is answered from the
+roll-ups alone, in the same shapes as the raw reports: additive counts (plays,
+listening time, skips, errors, views, clicks …) and everything built from them
+(plays by day and hour, distributions, rankings, completion) are exact; distinct
+counts (listeners, unique views) are HyperLogLog estimates, within about 1 %.
+A roll-up hour counts when it starts inside the window, so edges are whole UTC
+hours. What needs single sessions (peak concurrency, bounce rate, binge runs)
+is computed over the part of the window that still has raw rows.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from playlog.query import common
+from playlog.query.window import Window
+from playlog.store.rollups import estimate_sql
+
+PLAYS = "rollup_plays"
+HOURS = """
+    date BETWEEN CAST($first_day AS DATE) AND CAST($last_day AS DATE)
+    AND hour >= CAST($start AS TIMESTAMPTZ) AND hour < CAST($end AS TIMESTAMPTZ)"""
+
+
+def raw_from(con: Any) -> date | None:
+    """The first day with raw rows, as the connection was told (see store.reader)."""
+    return common.scalar(con, "SELECT raw_from FROM store_info")
+
+
+def needed(con: Any, window: Window) -> bool:
+    """Does the window reach before the raw rows?"""
+    first = raw_from(con)
+    return first is not None and window.start.date() < first
+
+
+def _params(window: Window, **extra: Any) -> dict[str, Any]:
+    first_day, last_day, start, end = window.params()
+    return {"first_day": first_day, "last_day": last_day, "start": start, "end": end, **extra}
+
+
+def _where(include_bots: bool, extra: str = "") -> str:
+    return HOURS + ("" if include_bots else " AND NOT is_bot") + extra
+
+
+def distinct(con: Any, scope: str, window: Window, include_bots: bool,
+             key: str = "") -> float:
+    """Estimated distinct listeners / visitors of one key ('' for all) in the window."""
+    rows = (f"SELECT key, reg, rho FROM rollup_sketches WHERE {_where(include_bots)} "
+            "AND scope = $scope AND key = $key")
+    found = common.rows(con, estimate_sql(rows), _params(window, scope=scope, key=key))
+    return round(found[0]["estimate"]) if found else 0
+
+
+def summary(con: Any, window: Window, include_bots: bool, track_id: str | None = None) -> dict[str, Any]:
+    """The keys of common.summary, from the roll-ups."""
+    extra = " AND track_id = $track" if track_id is not None else ""
+    params = _params(window, **({"track": track_id} if track_id is not None else {}))
+    row = common.rows(con, f"""
+        SELECT coalesce(sum(plays), 0) AS plays, coalesce(sum(listening_ms), 0) AS ms,
+               sum(completion_sum) AS csum, coalesce(sum(completion_n), 0) AS cn,
+               coalesce(sum(ended), 0) AS ended, coalesce(sum(skipped), 0) AS skipped,
+               coalesce(sum(errored), 0) AS errored
+        FROM {PLAYS} WHERE {_where(include_bots, extra)}""", params)[0]
+    return {
+        "plays": int(row["plays"]),
+        "unique_listeners": distinct(con, "listeners", window, include_bots, track_id or ""),
+        "listening_time_ms": int(row["ms"]),
+        "average_completion_rate": float(row["csum"]) / 100 / row["cn"] if row["cn"] else 0.0,
+        "skip_rate": common.ratio(row["skipped"], row["ended"]),
+        "error_rate": common.ratio(row["errored"], row["ended"]),
+    }
+
+
+def buckets(con: Any, window: Window, include_bots: bool, track_id: str | None = None):
+    """(local wall time, plays) per roll-up hour, for common.by_day / by_hour."""
+    extra = " AND track_id = $track" if track_id is not None else ""
+    params = _params(window, tz=window.tz, **({"track": track_id} if track_id is not None else {}))
+    found = con.execute(
+        f"SELECT timezone($tz, hour) AS local, sum(plays) AS n FROM {PLAYS} "
+        f"WHERE {_where(include_bots, extra)} GROUP BY 1 ORDER BY 1", params
+    ).fetchall()
+    return [(local, int(n)) for local, n in found]
+
+
+def distribution(con: Any, window: Window, include_bots: bool, column: str, *,
+                 table: str = PLAYS, measure: str = "plays", missing: str = "unknown",
+                 track_id: str | None = None) -> dict[str, int]:
+    """`column` value → summed `measure`, most first (ties by value)."""
+    extra = " AND track_id = $track" if track_id is not None else ""
+    params = _params(window, missing=missing, **({"track": track_id} if track_id is not None else {}))
+    found = con.execute(
+        f"SELECT coalesce({column}, $missing) AS k, sum({measure}) AS n FROM {table} "
+        f"WHERE {_where(include_bots, extra)} GROUP BY 1 ORDER BY n DESC, k", params
+    ).fetchall()
+    return {k: int(n) for k, n in found if n}
+
+
+TRACK_ORDER = {"plays": "plays", "listeners": "listeners", "time": "listening_time_ms"}
+
+
+def top_tracks(con: Any, window: Window, *, by: str = "plays", limit: int = 10,
+               include_bots: bool = False) -> list[dict[str, Any]]:
+    """The rows of query.top.top_tracks, from the roll-ups."""
+    sketches = (f"SELECT key, reg, rho FROM rollup_sketches WHERE {_where(include_bots)} "
+                "AND scope = 'listeners' AND key <> ''")
+    sql = f"""
+        WITH counts AS (
+            SELECT track_id, sum(plays) AS plays, sum(listening_ms) AS listening_time_ms,
+                   coalesce(sum(completion_sum) / 100 / nullif(sum(completion_n), 0), 0)
+                       AS completion_rate,
+                   coalesce(sum(skipped) / nullif(sum(ended), 0), 0) AS skip_rate
+            FROM {PLAYS} WHERE {_where(include_bots)} GROUP BY track_id
+        ), listeners AS ({estimate_sql(sketches)})
+        SELECT row_number() OVER (ORDER BY {TRACK_ORDER[by]} DESC, c.track_id) AS rank,
+               c.track_id, k.title, k.artist, c.plays, round(l.estimate) AS listeners,
+               c.listening_time_ms, c.completion_rate, c.skip_rate
+        FROM counts c
+        LEFT JOIN listeners l ON l.key = c.track_id
+        LEFT JOIN (SELECT track_id, any_value(title) AS title, any_value(artist) AS artist
+                   FROM catalog GROUP BY track_id) k USING (track_id)
+        ORDER BY rank LIMIT $limit"""
+    return _typed(common.rows(con, sql, _params(window, limit=limit)))
+
+
+def top_users(con: Any, window: Window, *, limit: int = 10, include_bots: bool = False):
+    """Listeners by listening time; roll-ups know them only by their pseudonymous key."""
+    sketches = (f"SELECT key, reg, rho FROM rollup_sketches WHERE {_where(include_bots)} "
+                "AND scope = 'user_tracks'")
+    sql = f"""
+        WITH best AS (
+            SELECT user_key, sum(listening_ms) AS listening_time_ms, sum(plays) AS plays
+            FROM rollup_users WHERE {_where(include_bots)} GROUP BY user_key
+            ORDER BY listening_time_ms DESC, user_key LIMIT $limit
+        ), tracks AS ({estimate_sql(sketches + " AND key IN (SELECT user_key FROM best)")})
+        SELECT row_number() OVER (ORDER BY listening_time_ms DESC, user_key) AS rank,
+               'key:' || user_key AS user_id, listening_time_ms, plays,
+               round(t.estimate) AS unique_tracks
+        FROM best LEFT JOIN tracks t ON t.key = best.user_key ORDER BY rank"""
+    return _typed(common.rows(con, sql, _params(window, limit=limit)))
+
+
+EVENT_ORDER = {"views": "views", "unique": "unique_views", "clicks": "clicks"}
+EVENT_COUNTS = """
+    sum(records) FILTER (WHERE event_type = 'view') AS views,
+    sum(records) FILTER (WHERE event_type = 'click') AS clicks,
+    sum(records) FILTER (WHERE event_type = 'share') AS shares,
+    sum(records) FILTER (WHERE event_type = 'favorite') AS favorites,
+    sum(records) FILTER (WHERE event_type = 'ticket_click') AS ticket_clicks,
+    sum(records) FILTER (WHERE event_type = 'external_click') AS external_clicks"""
+
+
+def top_events(con: Any, window: Window, *, by: str = "views", limit: int = 10,
+               include_bots: bool = False) -> list[dict[str, Any]]:
+    """The rows of query.top.top_events, from the roll-ups."""
+    sketches = (f"SELECT key, reg, rho FROM rollup_sketches WHERE {_where(include_bots)} "
+                "AND scope = 'visitors' AND key <> ''")
+    sql = f"""
+        WITH counts AS (
+            SELECT event_id, {EVENT_COUNTS} FROM rollup_events WHERE {_where(include_bots)}
+            GROUP BY event_id
+        ), visitors AS ({estimate_sql(sketches)})
+        SELECT row_number() OVER (ORDER BY {EVENT_ORDER[by]} DESC, event_id) AS rank, *
+        FROM (
+            SELECT c.event_id, coalesce(c.views, 0) AS views,
+                   coalesce(round(v.estimate), 0) AS unique_views,
+                   coalesce(c.clicks, 0) AS clicks, coalesce(c.shares, 0) AS shares,
+                   coalesce(c.favorites, 0) AS favorites,
+                   coalesce(c.ticket_clicks, 0) AS ticket_clicks,
+                   coalesce(c.external_clicks, 0) AS external_clicks
+            FROM counts c LEFT JOIN visitors v ON v.key = c.event_id
+        )
+        ORDER BY rank LIMIT $limit"""
+    return _typed(common.rows(con, sql, _params(window, limit=limit)))
+
+
+def event_totals(con: Any, window: Window, include_bots: bool) -> dict[str, int]:
+    row = common.rows(con, f"SELECT {EVENT_COUNTS} FROM rollup_events WHERE {_where(include_bots)}",
+                      _params(window))[0]
+    totals = {k: int(v or 0) for k, v in row.items()}
+    totals["unique_views"] = distinct(con, "visitors", window, include_bots)
+    order = ("views", "unique_views", "clicks", "shares", "favorites", "ticket_clicks",
+             "external_clicks")
+    return {k: totals[k] for k in order}
+
+
+def _typed(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for row in found:
+        for key, value in row.items():
+            if isinstance(value, float) and key in ("listeners", "unique_views", "unique_tracks"):
+                row[key] = int(value)
+            elif value is not None and not isinstance(value, (str, int, float)):
+                row[key] = int(value) if key in ("plays", "listening_time_ms") else float(value)
+    return found

@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from playlog.query import common
+from playlog.query import common, rollup
 from playlog.query.window import Window
 
 TABLE = "page_events"
@@ -74,8 +74,12 @@ GROUP BY 1 ORDER BY n DESC, k
 
 PERIOD_KEY = "date_trunc($period, timezone($tz, ts)) AS period_start,"
 
-KNOWN_EVENT = "SELECT 1 FROM events WHERE event_id = ?"
-EVENT_IDS = "SELECT DISTINCT event_id AS id FROM events"
+KNOWN_EVENT = (
+    "SELECT 1 FROM events WHERE event_id = $1 UNION ALL SELECT 1 FROM rollup_events WHERE event_id = $1"
+)
+EVENT_IDS = (
+    "SELECT DISTINCT event_id AS id FROM events UNION SELECT DISTINCT event_id FROM rollup_events"
+)
 
 
 def load_page(con: Any, event_id: str, window: Window, include_bots: bool) -> None:
@@ -94,6 +98,8 @@ def load_page(con: Any, event_id: str, window: Window, include_bots: bool) -> No
 def event_report(con: Any, event_id: str, window: Window, *, include_bots: bool = False) -> dict[str, Any]:
     """The summary of one event page over ``window``, with rolling windows ending at its end."""
     load_page(con, event_id, window, include_bots)
+    if rollup.needed(con, window):
+        return _from_rollups(con, event_id, window, include_bots)
     span = {"start": window.start, "end": window.end}
     totals = _counts(con, span)
     last = {days: _counts(con, _ending(window, days)) for days in (1, 7, 30)}
@@ -189,3 +195,52 @@ def _number(value: Any) -> Any:
     if value is None or isinstance(value, (int, float)):
         return value
     return float(value)
+
+
+def _from_rollups(con: Any, event_id: str, window: Window, include_bots: bool) -> dict[str, Any]:
+    """The summary when the window reaches before the raw rows: counts from the roll-ups,
+    the bounce rate from the raw rows that remain, view times to the hour."""
+    totals = rollup.event_totals(con, window, include_bots, event_id)
+    last = {}
+    for days in (1, 7, 30):
+        part = window.ending(timedelta(days=days))
+        last[days] = (rollup.event_totals(con, part, include_bots, event_id)
+                      if rollup.needed(con, part) else _counts(con, _ending(window, days)))
+    page = {"event_id": event_id}
+    views = rollup.buckets(con, window, include_bots, table="rollup_events", measure="records",
+                           filters={**page, "event_type": "view"})
+    hours, days_ = [0] * 24, [0] * 7
+    for local, n in views:
+        hours[local.hour] += n
+        days_[local.weekday()] += n
+    raw = _counts(con, {"start": window.start, "end": window.end})
+
+    def shares(column: str, missing: str) -> dict[str, int]:
+        return rollup.distribution(con, window, include_bots, column, table="rollup_events",
+                                   measure="records", missing=missing, filters=page)
+
+    return {
+        "event_id": event_id,
+        "total_views": totals["views"],
+        "total_unique_views": totals["unique_views"],
+        "total_clicks": totals["clicks"],
+        "total_shares": totals["shares"],
+        "total_favorites": totals["favorites"],
+        "total_ticket_clicks": totals["ticket_clicks"],
+        "total_external_clicks": totals["external_clicks"],
+        "avg_time_on_page_seconds": totals["avg_time_on_page_seconds"],
+        "bounce_rate": _bounce(con, {"start": window.start, "end": window.end}),
+        "peak_hour": hours.index(max(hours)) if views else None,
+        "peak_day": WEEKDAYS[days_.index(max(days_))] if views else None,
+        "views_24h": last[1]["views"],
+        "unique_views_24h": last[1]["unique_views"],
+        "clicks_24h": last[1]["clicks"],
+        "views_7d": last[7]["views"],
+        "unique_views_7d": last[7]["unique_views"],
+        "views_30d": last[30]["views"],
+        "unique_views_30d": last[30]["unique_views"],
+        "traffic_sources": shares("source", "unknown"),
+        "device_types": shares("device_type", "other"),
+        "first_view_at": common.instant(totals["first_view_hour"]),
+        "last_view_at": common.instant(raw["last_view_ms"] or totals["last_view_hour"]),
+    }

@@ -106,7 +106,9 @@ def rollup_report(con: Any, window: Window, include_bots: bool) -> dict[str, Any
     totals = rollup.summary(con, window, include_bots)
     previous = previous_summary(con, window.previous(), include_bots)
     buckets = rollup.buckets(con, window, include_bots)
-    events = rollup.event_totals(con, window, include_bots)
+    counts = rollup.event_totals(con, window, include_bots)
+    events = {k: counts[k] for k in ("views", "unique_views", "clicks", "shares", "favorites",
+                                     "ticket_clicks", "external_clicks")}
 
     def dist(column: str, **kw: Any) -> dict[str, int]:
         return rollup.distribution(con, window, include_bots, column, **kw)

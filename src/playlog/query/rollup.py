@@ -46,6 +46,14 @@ def _where(include_bots: bool, extra: str = "") -> str:
     return HOURS + ("" if include_bots else " AND NOT is_bot") + extra
 
 
+def _filtered(window: Window, include_bots: bool, filters: dict[str, str] | None, **params: Any):
+    """(WHERE clause, parameters) for the window, bots and ``column = value`` filters."""
+    filters = filters or {}
+    extra = "".join(f" AND {column} = $f_{column}" for column in filters)
+    values = {f"f_{column}": value for column, value in filters.items()}
+    return _where(include_bots, extra), _params(window, **values, **params)
+
+
 def distinct(con: Any, scope: str, window: Window, include_bots: bool,
              key: str = "") -> float:
     """Estimated distinct listeners / visitors of one key ('' for all) in the window."""
@@ -57,14 +65,14 @@ def distinct(con: Any, scope: str, window: Window, include_bots: bool,
 
 def summary(con: Any, window: Window, include_bots: bool, track_id: str | None = None) -> dict[str, Any]:
     """The keys of common.summary, from the roll-ups."""
-    extra = " AND track_id = $track" if track_id is not None else ""
-    params = _params(window, **({"track": track_id} if track_id is not None else {}))
+    filters = {"track_id": track_id} if track_id is not None else None
+    where, params = _filtered(window, include_bots, filters)
     row = common.rows(con, f"""
         SELECT coalesce(sum(plays), 0) AS plays, coalesce(sum(listening_ms), 0) AS ms,
                sum(completion_sum) AS csum, coalesce(sum(completion_n), 0) AS cn,
                coalesce(sum(ended), 0) AS ended, coalesce(sum(skipped), 0) AS skipped,
                coalesce(sum(errored), 0) AS errored
-        FROM {PLAYS} WHERE {_where(include_bots, extra)}""", params)[0]
+        FROM {PLAYS} WHERE {where}""", params)[0]
     return {
         "plays": int(row["plays"]),
         "unique_listeners": distinct(con, "listeners", window, include_bots, track_id or ""),
@@ -75,26 +83,30 @@ def summary(con: Any, window: Window, include_bots: bool, track_id: str | None =
     }
 
 
-def buckets(con: Any, window: Window, include_bots: bool, track_id: str | None = None):
-    """(local wall time, plays) per roll-up hour, for common.by_day / by_hour."""
-    extra = " AND track_id = $track" if track_id is not None else ""
-    params = _params(window, tz=window.tz, **({"track": track_id} if track_id is not None else {}))
+def buckets(con: Any, window: Window, include_bots: bool, track_id: str | None = None, *,
+            table: str = PLAYS, measure: str = "plays", filters: dict[str, str] | None = None):
+    """(local wall time, summed `measure`) per roll-up hour, for common.by_day / by_hour."""
+    if track_id is not None:
+        filters = {**(filters or {}), "track_id": track_id}
+    where, params = _filtered(window, include_bots, filters, tz=window.tz)
     found = con.execute(
-        f"SELECT timezone($tz, hour) AS local, sum(plays) AS n FROM {PLAYS} "
-        f"WHERE {_where(include_bots, extra)} GROUP BY 1 ORDER BY 1", params
+        f"SELECT timezone($tz, hour) AS local, sum({measure}) AS n FROM {table} "
+        f"WHERE {where} GROUP BY 1 HAVING sum({measure}) > 0 ORDER BY 1", params
     ).fetchall()
     return [(local, int(n)) for local, n in found]
 
 
 def distribution(con: Any, window: Window, include_bots: bool, column: str, *,
                  table: str = PLAYS, measure: str = "plays", missing: str = "unknown",
-                 track_id: str | None = None) -> dict[str, int]:
+                 track_id: str | None = None, filters: dict[str, str] | None = None
+                 ) -> dict[str, int]:
     """`column` value → summed `measure`, most first (ties by value)."""
-    extra = " AND track_id = $track" if track_id is not None else ""
-    params = _params(window, missing=missing, **({"track": track_id} if track_id is not None else {}))
+    if track_id is not None:
+        filters = {**(filters or {}), "track_id": track_id}
+    where, params = _filtered(window, include_bots, filters, missing=missing)
     found = con.execute(
         f"SELECT coalesce({column}, $missing) AS k, sum({measure}) AS n FROM {table} "
-        f"WHERE {_where(include_bots, extra)} GROUP BY 1 ORDER BY n DESC, k", params
+        f"WHERE {where} GROUP BY 1 ORDER BY n DESC, k", params
     ).fetchall()
     return {k: int(n) for k, n in found if n}
 
@@ -177,14 +189,25 @@ def top_events(con: Any, window: Window, *, by: str = "views", limit: int = 10,
     return _typed(common.rows(con, sql, _params(window, limit=limit)))
 
 
-def event_totals(con: Any, window: Window, include_bots: bool) -> dict[str, int]:
-    row = common.rows(con, f"SELECT {EVENT_COUNTS} FROM rollup_events WHERE {_where(include_bots)}",
-                      _params(window))[0]
-    totals = {k: int(v or 0) for k, v in row.items()}
-    totals["unique_views"] = distinct(con, "visitors", window, include_bots)
-    order = ("views", "unique_views", "clicks", "shares", "favorites", "ticket_clicks",
-             "external_clicks")
-    return {k: totals[k] for k in order}
+def event_totals(con: Any, window: Window, include_bots: bool,
+                 event_id: str | None = None) -> dict[str, Any]:
+    """Views, unique views (estimated), clicks … of all pages or one page."""
+    filters = {"event_id": event_id} if event_id is not None else None
+    where, params = _filtered(window, include_bots, filters)
+    row = common.rows(con, f"""
+        SELECT {EVENT_COUNTS},
+               sum(time_on_page_ms) FILTER (WHERE event_type = 'view') AS time_ms,
+               sum(time_on_page_n) FILTER (WHERE event_type = 'view') AS time_n,
+               epoch_ms(min(hour) FILTER (WHERE event_type = 'view')) AS first_hour,
+               epoch_ms(max(hour) FILTER (WHERE event_type = 'view')) AS last_hour
+        FROM rollup_events WHERE {where}""", params)[0]
+    totals: dict[str, Any] = {k: int(row[k] or 0) for k in (
+        "views", "clicks", "shares", "favorites", "ticket_clicks", "external_clicks")}
+    totals["unique_views"] = distinct(con, "visitors", window, include_bots, event_id or "")
+    totals["avg_time_on_page_seconds"] = (
+        float(row["time_ms"]) / row["time_n"] / 1000 if row["time_n"] else 0.0)
+    totals["first_view_hour"], totals["last_view_hour"] = row["first_hour"], row["last_hour"]
+    return totals
 
 
 def _typed(found: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -1,6 +1,9 @@
 """`playlog user ID`: the UserAnalytics of SPEC §3 over a window.
 
-The user's sessions started in the window are loaded once. Runs for
+The user's sessions started in the window are loaded once. When the window
+reaches before the raw rows (cleanup deleted them), counts come from the
+roll-ups, which know the user by a salted key; favourite genres, binge runs and
+the last activity come from the raw rows that remain. Runs for
 ``binge_listening_tendency`` are found with window functions: a session joins
 the previous one's run when it starts at most 10 minutes after the previous
 session (by start) ended (``ended_at``, else ``last_update``).
@@ -11,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from playlog.query import common
+from playlog.query import common, rollup
 from playlog.query.window import Window
 
 TABLE = "user_sessions"
@@ -19,6 +22,8 @@ BINGE_RUN = 5
 BINGE_GAP_MINUTES = 10
 
 KNOWN_USER = "SELECT 1 FROM sessions WHERE user_id = ?"
+# The key roll-ups know a listener by (store.rollups.USERS_SQL).
+USER_KEY = "SELECT left(sha256(salt || '|user|' || ?), 20) FROM store_info"
 USER_IDS = "SELECT DISTINCT user_id AS id FROM sessions"
 
 PLAYS = """
@@ -69,11 +74,17 @@ def user_report(con: Any, user_id: str, window: Window, *, include_bots: bool = 
         extra="session_id, track_id, ended_at",
     )
     plays = common.rows(con, PLAYS.format(table=TABLE))[0]
+    from_rollups = rollup.needed(con, window)
+    if from_rollups:
+        key = common.scalar(con, USER_KEY, [user_id])
+        plays, buckets, devices, qualities = _rollup_parts(con, window, include_bots, key, plays)
     if plays["plays"] == 0 and not common.exists(con, KNOWN_USER, [user_id]):
         raise common.not_found(con, "user", user_id, USER_IDS)
-    buckets = common.local_counts(con, TABLE, window.tz)
+    if not from_rollups:
+        buckets = common.local_counts(con, TABLE, window.tz)
+        devices = common.distribution(con, TABLE, "platform")
+        qualities = common.distribution(con, TABLE, "quality")
     hours = common.by_hour(buckets)
-    qualities = common.distribution(con, TABLE, "quality")
     return {
         "user_id": user_id,
         "total_listening_time_ms": int(plays["played"]),
@@ -88,7 +99,7 @@ def user_report(con: Any, user_id: str, window: Window, *, include_bots: bool = 
             "peak_listening_hour": common.peak_hour(hours),
             "weekend_vs_weekday_ratio": weekend_ratio(buckets, window),
         },
-        "device_preferences": common.distribution(con, TABLE, "platform"),
+        "device_preferences": devices,
         "quality_preference": next((q for q in qualities if q != "unknown"), None),
         "most_active_hours": most_active_hours(hours),
         "discovery_rate": common.ratio(plays["tracks"], plays["plays"]),
@@ -121,3 +132,21 @@ def weekend_ratio(buckets: list[tuple[datetime, int]], window: Window) -> float 
     if not weekend_days or not weekdays or not weekday:
         return None
     return (weekend / weekend_days) / (weekday / weekdays)
+
+
+def _rollup_parts(con: Any, window: Window, include_bots: bool, key: str, raw: dict[str, Any]):
+    """(plays row, hour buckets, platforms, qualities) of one user key from the roll-ups."""
+    where, params = rollup._filtered(window, include_bots, {"user_key": key})
+    row = common.rows(con, f"""
+        SELECT coalesce(sum(plays), 0) AS plays, coalesce(sum(listening_ms), 0) AS played,
+               coalesce(sum(listening_ms) / nullif(sum(plays), 0), 0) AS mean_played,
+               coalesce(sum(skipped_ms) / nullif(sum(skipped), 0), 0) AS mean_skip,
+               coalesce(sum(completion_sum) / 100 / nullif(sum(completion_n), 0), 0) AS completion
+        FROM rollup_users WHERE {where}""", params)[0]
+    row["tracks"] = rollup.distinct(con, "user_tracks", window, include_bots, key)
+    row["last_ms"] = raw["last_ms"]
+    per = {"table": "rollup_users", "filters": {"user_key": key}}
+    buckets = rollup.buckets(con, window, include_bots, **per)
+    devices = rollup.distribution(con, window, include_bots, "platform", **per)
+    qualities = rollup.distribution(con, window, include_bots, "quality", **per)
+    return row, buckets, devices, qualities

@@ -19,7 +19,8 @@ from playlog.store.layout import Layout
 def connect(data_dir: Path, *, memory_limit: str = "1GB") -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection with a view per dataset of schema.DATASETS
     (each with a ``date`` DATE column), ``catalog`` (the track catalog, possibly
-    empty) and ``store_info`` (``raw_from``: the first day with raw rows, or null)."""
+    empty) and ``store_info`` (``raw_from``: the first day with raw rows, or null;
+    ``salt``: the salt of the store's pseudonymous keys)."""
     con = duckdb.connect(config={"memory_limit": memory_limit})
     con.execute("SET TimeZone = 'UTC'")
     layout = Layout(Path(data_dir))
@@ -27,10 +28,12 @@ def connect(data_dir: Path, *, memory_limit: str = "1GB") -> duckdb.DuckDBPyConn
         create_view(con, layout, name)
     create_catalog_view(con, layout)
     # Where raw rows start (cleanup deleted what came before): reports fall back on roll-ups.
+    # The salt lets reports find a user in the roll-ups, which hold only salted keys.
     from playlog.retention import raw_from
 
-    con.execute("CREATE TEMP TABLE store_info AS SELECT CAST(? AS DATE) AS raw_from",
-                [raw_from(layout)])
+    salt = layout.salt.read_text().strip() if layout.salt.is_file() else ""
+    con.execute("CREATE TEMP TABLE store_info AS SELECT CAST(? AS DATE) AS raw_from, ? AS salt",
+                [raw_from(layout), salt])
     return con
 
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import duckdb
+
 from playlog.query import common
 from playlog.query.window import Window
 from playlog.store.rollups import estimate_sql
@@ -42,37 +44,48 @@ def _params(window: Window, **extra: Any) -> dict[str, Any]:
     return {"first_day": first_day, "last_day": last_day, "start": start, "end": end, **extra}
 
 
-def _where(include_bots: bool, extra: str = "") -> str:
-    return HOURS + ("" if include_bots else " AND NOT is_bot") + extra
+def _source(con: Any, table: str, window: Window, include_bots: bool) -> str:
+    """The window's rows of a roll-up (bots left out unless asked), loaded once per
+    connection: a report runs a dozen queries, and each would otherwise open every
+    day file of the window again."""
+    name = f"_{table}_{int(window.start.timestamp())}_{int(window.end.timestamp())}_{int(include_bots)}"
+    try:
+        con.table(name)
+    except duckdb.CatalogException:
+        bots = "" if include_bots else " AND NOT is_bot"
+        table_rows = con.sql(f"SELECT * FROM {table} WHERE {HOURS}{bots}", params=_params(window))
+        con.register(name, table_rows.to_arrow_table())
+    return name
 
 
-def _filtered(window: Window, include_bots: bool, filters: dict[str, str] | None, **params: Any):
-    """(WHERE clause, parameters) for the window, bots and ``column = value`` filters."""
+def _filtered(con: Any, table: str, window: Window, include_bots: bool,
+              filters: dict[str, str] | None = None, **params: Any) -> tuple[str, str, dict]:
+    """(loaded relation, WHERE clause, parameters) for ``column = value`` filters."""
     filters = filters or {}
-    extra = "".join(f" AND {column} = $f_{column}" for column in filters)
+    where = " AND ".join(["TRUE", *(f"{column} = $f_{column}" for column in filters)])
     values = {f"f_{column}": value for column, value in filters.items()}
-    return _where(include_bots, extra), _params(window, **values, **params)
+    return _source(con, table, window, include_bots), where, {**values, **params}
 
 
 def distinct(con: Any, scope: str, window: Window, include_bots: bool,
              key: str = "") -> float:
     """Estimated distinct listeners / visitors of one key ('' for all) in the window."""
-    rows = (f"SELECT key, reg, rho FROM rollup_sketches WHERE {_where(include_bots)} "
-            "AND scope = $scope AND key = $key")
-    found = common.rows(con, estimate_sql(rows), _params(window, scope=scope, key=key))
+    source = _source(con, "rollup_sketches", window, include_bots)
+    rows = f"SELECT key, reg, rho FROM {source} WHERE scope = $scope AND key = $key"
+    found = common.rows(con, estimate_sql(rows), {"scope": scope, "key": key})
     return round(found[0]["estimate"]) if found else 0
 
 
 def summary(con: Any, window: Window, include_bots: bool, track_id: str | None = None) -> dict[str, Any]:
     """The keys of common.summary, from the roll-ups."""
     filters = {"track_id": track_id} if track_id is not None else None
-    where, params = _filtered(window, include_bots, filters)
+    source, where, params = _filtered(con, PLAYS, window, include_bots, filters)
     row = common.rows(con, f"""
         SELECT coalesce(sum(plays), 0) AS plays, coalesce(sum(listening_ms), 0) AS ms,
                sum(completion_sum) AS csum, coalesce(sum(completion_n), 0) AS cn,
                coalesce(sum(ended), 0) AS ended, coalesce(sum(skipped), 0) AS skipped,
                coalesce(sum(errored), 0) AS errored
-        FROM {PLAYS} WHERE {where}""", params)[0]
+        FROM {source} WHERE {where}""", params)[0]
     return {
         "plays": int(row["plays"]),
         "unique_listeners": distinct(con, "listeners", window, include_bots, track_id or ""),
@@ -88,9 +101,9 @@ def buckets(con: Any, window: Window, include_bots: bool, track_id: str | None =
     """(local wall time, summed `measure`) per roll-up hour, for common.by_day / by_hour."""
     if track_id is not None:
         filters = {**(filters or {}), "track_id": track_id}
-    where, params = _filtered(window, include_bots, filters, tz=window.tz)
+    source, where, params = _filtered(con, table, window, include_bots, filters, tz=window.tz)
     found = con.execute(
-        f"SELECT timezone($tz, hour) AS local, sum({measure}) AS n FROM {table} "
+        f"SELECT timezone($tz, hour) AS local, sum({measure}) AS n FROM {source} "
         f"WHERE {where} GROUP BY 1 HAVING sum({measure}) > 0 ORDER BY 1", params
     ).fetchall()
     return [(local, int(n)) for local, n in found]
@@ -103,12 +116,18 @@ def distribution(con: Any, window: Window, include_bots: bool, column: str, *,
     """`column` value → summed `measure`, most first (ties by value)."""
     if track_id is not None:
         filters = {**(filters or {}), "track_id": track_id}
-    where, params = _filtered(window, include_bots, filters, missing=missing)
+    source, where, params = _filtered(con, table, window, include_bots, filters, missing=missing)
     found = con.execute(
-        f"SELECT coalesce({column}, $missing) AS k, sum({measure}) AS n FROM {table} "
+        f"SELECT coalesce({column}, $missing) AS k, sum({measure}) AS n FROM {source} "
         f"WHERE {where} GROUP BY 1 ORDER BY n DESC, k", params
     ).fetchall()
     return {k: int(n) for k, n in found if n}
+
+
+def _sketch_rows(con: Any, window: Window, include_bots: bool, scope: str, keys: str = "") -> str:
+    """Sketch rows of one scope, every key but '' (the all-keys sketch), as a subquery."""
+    source = _source(con, "rollup_sketches", window, include_bots)
+    return f"SELECT key, reg, rho FROM {source} WHERE scope = '{scope}' AND key <> '' {keys}"
 
 
 TRACK_ORDER = {"plays": "plays", "listeners": "listeners", "time": "listening_time_ms"}
@@ -117,15 +136,15 @@ TRACK_ORDER = {"plays": "plays", "listeners": "listeners", "time": "listening_ti
 def top_tracks(con: Any, window: Window, *, by: str = "plays", limit: int = 10,
                include_bots: bool = False) -> list[dict[str, Any]]:
     """The rows of query.top.top_tracks, from the roll-ups."""
-    sketches = (f"SELECT key, reg, rho FROM rollup_sketches WHERE {_where(include_bots)} "
-                "AND scope = 'listeners' AND key <> ''")
+    plays = _source(con, PLAYS, window, include_bots)
+    sketches = _sketch_rows(con, window, include_bots, "listeners")
     sql = f"""
         WITH counts AS (
             SELECT track_id, sum(plays) AS plays, sum(listening_ms) AS listening_time_ms,
                    coalesce(sum(completion_sum) / 100 / nullif(sum(completion_n), 0), 0)
                        AS completion_rate,
                    coalesce(sum(skipped) / nullif(sum(ended), 0), 0) AS skip_rate
-            FROM {PLAYS} WHERE {_where(include_bots)} GROUP BY track_id
+            FROM {plays} GROUP BY track_id
         ), listeners AS ({estimate_sql(sketches)})
         SELECT row_number() OVER (ORDER BY {TRACK_ORDER[by]} DESC, c.track_id) AS rank,
                c.track_id, k.title, k.artist, c.plays, round(l.estimate) AS listeners,
@@ -135,24 +154,25 @@ def top_tracks(con: Any, window: Window, *, by: str = "plays", limit: int = 10,
         LEFT JOIN (SELECT track_id, any_value(title) AS title, any_value(artist) AS artist
                    FROM catalog GROUP BY track_id) k USING (track_id)
         ORDER BY rank LIMIT $limit"""
-    return _typed(common.rows(con, sql, _params(window, limit=limit)))
+    return _typed(common.rows(con, sql, {"limit": limit}))
 
 
 def top_users(con: Any, window: Window, *, limit: int = 10, include_bots: bool = False):
     """Listeners by listening time; roll-ups know them only by their pseudonymous key."""
-    sketches = (f"SELECT key, reg, rho FROM rollup_sketches WHERE {_where(include_bots)} "
-                "AND scope = 'user_tracks'")
+    users = _source(con, "rollup_users", window, include_bots)
+    sketches = _sketch_rows(con, window, include_bots, "user_tracks",
+                            "AND key IN (SELECT user_key FROM best)")
     sql = f"""
         WITH best AS (
             SELECT user_key, sum(listening_ms) AS listening_time_ms, sum(plays) AS plays
-            FROM rollup_users WHERE {_where(include_bots)} GROUP BY user_key
+            FROM {users} GROUP BY user_key
             ORDER BY listening_time_ms DESC, user_key LIMIT $limit
-        ), tracks AS ({estimate_sql(sketches + " AND key IN (SELECT user_key FROM best)")})
+        ), tracks AS ({estimate_sql(sketches)})
         SELECT row_number() OVER (ORDER BY listening_time_ms DESC, user_key) AS rank,
                'key:' || user_key AS user_id, listening_time_ms, plays,
                round(t.estimate) AS unique_tracks
         FROM best LEFT JOIN tracks t ON t.key = best.user_key ORDER BY rank"""
-    return _typed(common.rows(con, sql, _params(window, limit=limit)))
+    return _typed(common.rows(con, sql, {"limit": limit}))
 
 
 EVENT_ORDER = {"views": "views", "unique": "unique_views", "clicks": "clicks"}
@@ -168,12 +188,11 @@ EVENT_COUNTS = """
 def top_events(con: Any, window: Window, *, by: str = "views", limit: int = 10,
                include_bots: bool = False) -> list[dict[str, Any]]:
     """The rows of query.top.top_events, from the roll-ups."""
-    sketches = (f"SELECT key, reg, rho FROM rollup_sketches WHERE {_where(include_bots)} "
-                "AND scope = 'visitors' AND key <> ''")
+    events = _source(con, "rollup_events", window, include_bots)
+    sketches = _sketch_rows(con, window, include_bots, "visitors")
     sql = f"""
         WITH counts AS (
-            SELECT event_id, {EVENT_COUNTS} FROM rollup_events WHERE {_where(include_bots)}
-            GROUP BY event_id
+            SELECT event_id, {EVENT_COUNTS} FROM {events} GROUP BY event_id
         ), visitors AS ({estimate_sql(sketches)})
         SELECT row_number() OVER (ORDER BY {EVENT_ORDER[by]} DESC, event_id) AS rank, *
         FROM (
@@ -186,21 +205,21 @@ def top_events(con: Any, window: Window, *, by: str = "views", limit: int = 10,
             FROM counts c LEFT JOIN visitors v ON v.key = c.event_id
         )
         ORDER BY rank LIMIT $limit"""
-    return _typed(common.rows(con, sql, _params(window, limit=limit)))
+    return _typed(common.rows(con, sql, {"limit": limit}))
 
 
 def event_totals(con: Any, window: Window, include_bots: bool,
                  event_id: str | None = None) -> dict[str, Any]:
     """Views, unique views (estimated), clicks … of all pages or one page."""
     filters = {"event_id": event_id} if event_id is not None else None
-    where, params = _filtered(window, include_bots, filters)
+    source, where, params = _filtered(con, "rollup_events", window, include_bots, filters)
     row = common.rows(con, f"""
         SELECT {EVENT_COUNTS},
                sum(time_on_page_ms) FILTER (WHERE event_type = 'view') AS time_ms,
                sum(time_on_page_n) FILTER (WHERE event_type = 'view') AS time_n,
                epoch_ms(min(hour) FILTER (WHERE event_type = 'view')) AS first_hour,
                epoch_ms(max(hour) FILTER (WHERE event_type = 'view')) AS last_hour
-        FROM rollup_events WHERE {where}""", params)[0]
+        FROM {source} WHERE {where}""", params)[0]
     totals: dict[str, Any] = {k: int(row[k] or 0) for k in (
         "views", "clicks", "shares", "favorites", "ticket_clicks", "external_clicks")}
     totals["unique_views"] = distinct(con, "visitors", window, include_bots, event_id or "")

@@ -136,13 +136,14 @@ def weekend_ratio(buckets: list[tuple[datetime, int]], window: Window) -> float 
 
 def _rollup_parts(con: Any, window: Window, include_bots: bool, key: str, raw: dict[str, Any]):
     """(plays row, hour buckets, platforms, qualities) of one user key from the roll-ups."""
-    where, params = rollup._filtered(window, include_bots, {"user_key": key})
+    source, where, params = rollup._filtered(con, "rollup_users", window, include_bots,
+                                             {"user_key": key})
     row = common.rows(con, f"""
         SELECT coalesce(sum(plays), 0) AS plays, coalesce(sum(listening_ms), 0) AS played,
                coalesce(sum(listening_ms) / nullif(sum(plays), 0), 0) AS mean_played,
                coalesce(sum(skipped_ms) / nullif(sum(skipped), 0), 0) AS mean_skip,
                coalesce(sum(completion_sum) / 100 / nullif(sum(completion_n), 0), 0) AS completion
-        FROM rollup_users WHERE {where}""", params)[0]
+        FROM {source} WHERE {where}""", params)[0]
     row["tracks"] = rollup.distinct(con, "user_tracks", window, include_bots, key)
     row["last_ms"] = raw["last_ms"]
     per = {"table": "rollup_users", "filters": {"user_key": key}}

@@ -24,12 +24,12 @@ time zone stay exact.
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import duckdb
+import polars as pl
 
 from playlog.schema import EVENTS, ROLLUP_DATASETS, SCHEMAS, SESSIONS
-from playlog.store.appender import conform_arrow
+from playlog.store.appender import conform
 from playlog.store.transaction import Transaction
 
 PLAYS, USERS, EVENT_COUNTS, SKETCHES = ROLLUP_DATASETS
@@ -130,16 +130,14 @@ def _sketches_sql(has_sessions: bool, has_events: bool) -> str:
     return " UNION ALL ".join(parts)
 
 
-def rebuild_day(
-    con: duckdb.DuckDBPyConnection,
-    tx: Transaction,
-    day: date,
-    sessions: list[str],
-    events: list[str],
-    salt: str,
-    old_rollups: list[Path],
-) -> None:
-    """Stage the roll-ups of `day` from its raw files (as they will be after `tx`)."""
+def rebuild(con: duckdb.DuckDBPyConnection, tx: Transaction, layout, days: set[date],
+            salt: str) -> None:
+    """Stage the roll-ups of `days` from the raw files the transaction will leave, in one
+    query per roll-up over all those days, and drop the days' previous roll-ups."""
+    if not days:
+        return
+    sessions = [f for day in sorted(days) for f in tx.files_after(SESSIONS, day)]
+    events = [f for day in sorted(days) for f in tx.files_after(EVENTS, day)]
     jobs = []
     if sessions:
         jobs += [(PLAYS, PLAYS_SQL, {"files": sessions}),
@@ -147,27 +145,20 @@ def rebuild_day(
     if events:
         jobs.append((EVENT_COUNTS, EVENTS_SQL, {"files": events}))
     if sessions or events:
-        params = {"salt": salt} if sessions else {}
+        params: dict = {}
         if sessions:
-            params["sessions"] = sessions
+            params.update(sessions=sessions, salt=salt)
         if events:
             params["events"] = events
         jobs.append((SKETCHES, _sketches_sql(bool(sessions), bool(events)), params))
     for name, sql, params in jobs:
-        table = con.sql(sql, params=params).to_arrow_table()
-        if table.num_rows:
-            tx.write_table(name, day, conform_arrow(table, SCHEMAS[name]))
-    for path in old_rollups:
-        tx.remove(path)
-
-
-def rebuild(con, tx: Transaction, layout, days: set[date], salt: str) -> None:
-    """Rebuild the roll-ups of `days` from the raw files the transaction will leave."""
-    for day in sorted(days):
-        rebuild_day(
-            con, tx, day,
-            sessions=tx.files_after(SESSIONS, day),
-            events=tx.files_after(EVENTS, day),
-            salt=salt,
-            old_rollups=[p for name in ROLLUPS for p in layout.files(name, day)],
-        )
+        found = pl.from_arrow(con.sql(sql, params=params).to_arrow_table())
+        if found.is_empty():
+            continue
+        parts = found.with_columns(_day=pl.col("hour").dt.date()).partition_by("_day", as_dict=True)
+        for (day,), part in parts.items():
+            tx.write_table(name, day, conform(part, SCHEMAS[name]))
+    for name in ROLLUPS:
+        for day in days:
+            for path in layout.files(name, day):
+                tx.remove(path)

@@ -13,6 +13,8 @@ app = typer.Typer(
     name="playlog",
     help=(
         "Listening and event-page analytics over log files.\n\n"
+        "Ingest logs from cron, ask for reports, apply retention; each command's "
+        "--help has examples.\n\n"
         "Examples:\n\n"
         "  playlog ingest /var/log/playlog/\n\n"
         "  playlog report --days 7\n\n"

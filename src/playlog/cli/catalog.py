@@ -39,6 +39,9 @@ Examples:
 
 SHOW_HELP = """Show the size of the stored catalog and its first rows.
 
+The catalog lives in <data>/catalog/tracks.parquet; --limit sets how many rows
+are shown (default 10, 0 for the count alone).
+
 Examples:
 
   playlog catalog show

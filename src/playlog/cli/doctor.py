@@ -16,8 +16,9 @@ DOCTOR_HELP = """Show what enrichment will use: data directory, GeoIP database, 
 
 The GeoIP database is the first of --geoip-db, PLAYLOG_GEOIP_DB, the config
 file's geoip_db, the geoipupdate locations (/usr/share/GeoIP, /var/lib/GeoIP,
-/usr/local/share/GeoIP) and the old database embedded in the package. Exits
-with status 1 when the chosen GeoIP database cannot be used.
+/usr/local/share/GeoIP, /opt/homebrew/var/GeoIP) and the old database embedded
+in the package. Exits with status 1 when the chosen GeoIP database cannot be
+used.
 
 Examples:
 

@@ -87,6 +87,9 @@ Examples:
 
 TOP_TRACKS_HELP = """The most played tracks of a window (default: the last 7 days).
 
+Ranked by plays (default), distinct listeners or listening time (--by), with
+titles and artists from the catalog; --limit rows (default 10).
+
 Examples:
 
   playlog top-tracks
@@ -97,6 +100,9 @@ Examples:
 """
 
 TOP_EVENTS_HELP = """The most viewed event pages of a window (default: the last 7 days).
+
+Ranked by views (default), unique views or clicks (--by); --limit rows
+(default 10).
 
 Examples:
 

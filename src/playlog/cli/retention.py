@@ -14,9 +14,10 @@ from playlog.cli.options import DataOpt, OutputFormat
 
 CLEANUP_HELP = """Apply retention: delete (or archive) old raw days, anonymise IPs sooner, compact.
 
-Whole UTC days are removed; their roll-ups stay, so reports over old periods
-still answer. Defaults come from the [cleanup] section of the config file, so
-the cron line can be just `playlog cleanup`.
+Whole UTC days are removed; their roll-ups stay and keep the counts of those
+days. The quarantine is trimmed like the raw days and the ledger forgets log
+files not seen since the cutoff. Defaults come from the \\[cleanup] section of
+the config file, so the cron line can be just `playlog cleanup`.
 
 Examples:
 
@@ -29,7 +30,8 @@ Examples:
 
 COMPACT_HELP = """Merge the many small files that frequent ingests leave in a day into one.
 
-Changes no answer; `playlog cleanup` runs it too.
+Atomic and under the same lock as ingest; changes no answer. `playlog cleanup`
+runs it too.
 
 Examples:
 

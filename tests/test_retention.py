@@ -130,9 +130,12 @@ def test_anonymised_days_hold_no_full_ip_and_late_records_follow(store, tmp_path
     assert not recent["client_ip"].str.ends_with(".0").all()
     late = write_log(tmp_path / "late.jsonl", [dict(type="event", ts="2026-11-13T10:00:00Z",
                                                     event_id="ev1", event_type="view",
-                                                    client_ip="90.12.33.44")])
+                                                    client_ip="90.12.33.44",
+                                                    user_agent="Mozilla/5.0 late")])
     run(late, store)
-    assert "90.12.33.0" in set(events(store)["client_ip"]) and "90.12.33.44" not in set(events(store)["client_ip"])
+    stored = events(store).filter(pl.col("client_ip").str.starts_with("90.12.33."))
+    assert stored["client_ip"].to_list() == ["90.12.33.0"]
+    assert stored["user_agent"].to_list() == [None]
 
 
 def test_archive_moves_days_and_reingest_is_not_double_counted(store, tmp_path):

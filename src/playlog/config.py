@@ -101,11 +101,12 @@ def load_settings(
     data_dir = _pick(data, "PLAYLOG_DATA", file, "data") or default_data_dir()
     zone = _pick(tz, "PLAYLOG_TZ", file, "tz") or "UTC"
     timeout_text = _pick(session_timeout, "PLAYLOG_SESSION_TIMEOUT", file, "session_timeout")
-    timeout = (
-        parse_duration(timeout_text, "--session-timeout")
-        if timeout_text
-        else DEFAULT_SESSION_TIMEOUT
+    where = (
+        "--session-timeout" if session_timeout is not None
+        else "PLAYLOG_SESSION_TIMEOUT" if os.environ.get("PLAYLOG_SESSION_TIMEOUT")
+        else f"{path}: session_timeout"
     )
+    timeout = parse_duration(timeout_text, where) if timeout_text else DEFAULT_SESSION_TIMEOUT
     geo = _pick(geoip_db, "PLAYLOG_GEOIP_DB", file, "geoip_db")
     return Settings(
         data_dir=Path(data_dir).expanduser(),

@@ -175,6 +175,7 @@ class _Run:
         self.salt = load_salt(layout)
         self.raw_from = retention.raw_from(layout)
         self.anonymized_before = retention.anonymized_before(layout)
+        self.agents_dropped_before = retention.user_agents_dropped_before(layout)
         self.events = DedupAppender(layout, EVENTS, EVENT_SCHEMA, self.tx, self.con)
         self.progress = DedupAppender(layout, PROGRESS, PROGRESS_SCHEMA, self.tx, self.con)
         self.states: list[pl.DataFrame] = []
@@ -271,19 +272,23 @@ class _Run:
             self.events.add(events.with_columns(_day=pl.col("ts").dt.date()), "_day")
 
     def _enrich(self, df: pl.DataFrame) -> pl.DataFrame:
-        """Enrichment, then IP anonymisation (asked for, or of days cleanup anonymised)."""
+        """Enrichment, then IP anonymisation (asked for, or of days cleanup anonymised)
+        and user agents dropped on days cleanup dropped them."""
         if self.enricher is not None:
             df = self.enricher.enrich(df)
+        day = pl.col("ts" if "ts" in df.columns else "started_at").dt.date()
         if self.anonymize_ip or self.anonymized_before is not None:
             from playlog.enrich.privacy import anonymize_ip_expr
 
-            when = "ts" if "ts" in df.columns else "started_at"
-            cut = pl.lit(True)
-            if not self.anonymize_ip:
-                cut = pl.col(when).dt.date() < self.anonymized_before
+            cut = pl.lit(True) if self.anonymize_ip else day < self.anonymized_before
             df = df.with_columns(
                 client_ip=pl.when(cut).then(anonymize_ip_expr("client_ip"))
                 .otherwise(pl.col("client_ip"))
+            )
+        if self.agents_dropped_before is not None:
+            df = df.with_columns(
+                user_agent=pl.when(day < self.agents_dropped_before).then(None)
+                .otherwise(pl.col("user_agent"))
             )
         return df
 

@@ -78,6 +78,11 @@ def anonymized_before(layout: Layout) -> date | None:
     return _day_or_none(retention_state(layout).get("anonymized_before"))
 
 
+def user_agents_dropped_before(layout: Layout) -> date | None:
+    """Days before this one hold no user agent strings."""
+    return _day_or_none(retention_state(layout).get("user_agents_dropped_before"))
+
+
 def cleanup(
     settings: Settings,
     *,

@@ -62,10 +62,24 @@ _register()
 
 
 def main() -> None:
+    """The console entry point: usage errors become one line, like every other error."""
     try:
-        app(prog_name="playlog")
+        code = app(prog_name="playlog", standalone_mode=False)
     except KeyboardInterrupt:
         sys.stderr.write("playlog: error: interrupted\n")
         raise SystemExit(130) from None
     except BrokenPipeError:
         raise SystemExit(0) from None
+    except Exception as exc:  # the CLI framework's usage errors carry their exit code
+        if not (hasattr(exc, "format_message") and hasattr(exc, "exit_code")):
+            raise
+        sys.stderr.write(f"playlog: error: {_one_line(exc)}\n")
+        raise SystemExit(exc.exit_code) from None
+    raise SystemExit(code if isinstance(code, int) else 0)
+
+
+def _one_line(exc: Exception) -> str:
+    message = " ".join(exc.format_message().split())
+    hint = getattr(exc, "ctx", None)
+    usage = f" (see '{hint.command_path} --help')" if hint is not None else ""
+    return message + usage

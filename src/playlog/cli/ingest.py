@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from playlog.cli.errors import command
-from playlog.cli.options import DataOpt, OutputFormat
+from playlog.cli.options import DataOpt, SummaryFormat, SummaryFormatOpt
 
 INGEST_HELP = """Read native JSON Lines logs (plain or .gz) into the day-partitioned store.
 
@@ -34,10 +34,7 @@ def register(app: typer.Typer) -> None:
 def ingest_command(
     paths: Annotated[list[Path], typer.Argument(help="Log files or folders.", show_default=False)],
     data: DataOpt = None,
-    fmt: Annotated[
-        Optional[OutputFormat],
-        typer.Option("--format", "-f", help="Summary as table (default) or json."),
-    ] = None,
+    fmt: SummaryFormatOpt = None,
     strict: Annotated[
         bool, typer.Option("--strict", help="Exit with an error if any line was rejected.")
     ] = False,
@@ -91,7 +88,7 @@ def ingest_command(
     finally:
         if enricher is not None:
             enricher.close()
-    if fmt == OutputFormat.json:
+    if fmt == SummaryFormat.json:
         sys.stdout.write(json.dumps(summary.as_dict(), indent=2) + "\n")
     else:
         _print_summary(summary.as_dict())

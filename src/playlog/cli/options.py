@@ -16,6 +16,18 @@ class OutputFormat(str, Enum):
     csv = "csv"
 
 
+class SummaryFormat(str, Enum):
+    """For commands that print a summary of what they did, not a data table."""
+
+    table = "table"
+    json = "json"
+
+
+SummaryFormatOpt = Annotated[
+    Optional[SummaryFormat], typer.Option("--format", "-f", help="table (default) or json.")
+]
+
+
 def resolve_format(fmt: OutputFormat | None) -> OutputFormat:
     """Table on a terminal, JSON when piped, unless --format says otherwise."""
     if fmt is not None:

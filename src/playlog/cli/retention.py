@@ -10,7 +10,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from playlog.cli.errors import command
-from playlog.cli.options import DataOpt, OutputFormat
+from playlog.cli.options import DataOpt, SummaryFormat, SummaryFormatOpt
 
 CLEANUP_HELP = """Apply retention: delete (or archive) old raw days, anonymise IPs sooner, compact.
 
@@ -46,9 +46,6 @@ def register(app: typer.Typer) -> None:
     command(app, "compact", COMPACT_HELP)(compact_command)
 
 
-FormatOpt = Annotated[
-    Optional[OutputFormat], typer.Option("--format", "-f", help="table (default) or json.")
-]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Say what would change; change nothing.")]
 WaitOpt = Annotated[
     Optional[float], typer.Option("--wait", help="Seconds to wait for another run's lock.")
@@ -73,7 +70,7 @@ def cleanup_command(
         Optional[Path], typer.Option("--archive", help="Move old raw days here instead of deleting.")
     ] = None,
     dry_run: DryRunOpt = False,
-    fmt: FormatOpt = None,
+    fmt: SummaryFormatOpt = None,
     wait: WaitOpt = None,
 ) -> None:
     from playlog.config import load_settings, parse_duration
@@ -85,10 +82,16 @@ def cleanup_command(
     anon = anonymize_ip_after or conf.get("anonymize_ip_after")
     drop = drop_user_agents if drop_user_agents is not None else bool(conf.get("drop_user_agents"))
     target = archive or (Path(conf["archive"]).expanduser() if conf.get("archive") else None)
+    def source(flag: str, given: Any, key: str) -> str:
+        return flag if given else f"{settings.config_file} [cleanup] {key}"
+
     result = cleanup(
         settings,
-        older_than=parse_duration(older, "--older-than") if older else None,
-        anonymize_ip_after=parse_duration(anon, "--anonymize-ip-after") if anon else None,
+        older_than=parse_duration(older, source("--older-than", older_than, "older_than"))
+        if older else None,
+        anonymize_ip_after=parse_duration(
+            anon, source("--anonymize-ip-after", anonymize_ip_after, "anonymize_ip_after")
+        ) if anon else None,
         drop_user_agents=drop,
         archive=target,
         dry_run=dry_run,
@@ -98,7 +101,7 @@ def cleanup_command(
 
 
 def compact_command(
-    data: DataOpt = None, dry_run: DryRunOpt = False, fmt: FormatOpt = None, wait: WaitOpt = None
+    data: DataOpt = None, dry_run: DryRunOpt = False, fmt: SummaryFormatOpt = None, wait: WaitOpt = None
 ) -> None:
     from playlog.config import load_settings
     from playlog.retention import compact
@@ -107,8 +110,8 @@ def compact_command(
     _show(result.as_dict(), fmt)
 
 
-def _show(result: dict[str, Any], fmt: OutputFormat | None) -> None:
-    if fmt == OutputFormat.json:
+def _show(result: dict[str, Any], fmt: SummaryFormat | None) -> None:
+    if fmt == SummaryFormat.json:
         sys.stdout.write(json.dumps(result, indent=2) + "\n")
         return
     from rich.console import Console
@@ -116,10 +119,11 @@ def _show(result: dict[str, Any], fmt: OutputFormat | None) -> None:
 
     console = Console()
     verb = "would change" if result["dry_run"] else "changed"
+    days = len({a["day"] for a in result["actions"]})
     if not result["actions"]:
         console.print(f"nothing to do (raw data kept from {result['raw_from'] or 'the start'})")
         return
-    table = Table(title=f"cleanup: {len(result['actions'])} day(s) {verb}")
+    table = Table(title=f"cleanup: {len(result['actions'])} dataset-day(s) on {days} day(s) {verb}")
     for column in ("action", "dataset", "day", "files", "bytes"):
         table.add_column(column, justify="right" if column in ("files", "bytes") else "left")
     for a in result["actions"]:

@@ -165,3 +165,30 @@ def _objects(text):
         obj, i = decoder.raw_decode(text, i)
         out.append(obj)
     return out
+
+
+def test_watch_follow_ingests_new_lines_before_each_refresh(tmp_path, monkeypatch):
+    """--follow reads what the logs gained since the last refresh, then re-reads the store."""
+    import playlog.cli.live as live
+    from logs import session, write_log
+
+    log = tmp_path / "live.jsonl"
+    write_log(log, session("a", 0, progress=1))  # open at 12:00:30
+    refreshes = []
+
+    def sleep(seconds):
+        refreshes.append(seconds)
+        if len(refreshes) == 1:  # the writer appends a second listener
+            write_log(log, session("b", 1, progress=1), mode="a")
+            return
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(live.time, "sleep", sleep)
+    from storebuild import at
+
+    monkeypatch.setattr("playlog.query.window.now_utc", lambda: at("2026-11-20 12:02"))
+    result = run("realtime", "--data", tmp_path / "d", "--watch", "1", "--follow", log,
+                 "--format", "json")
+    assert result.exit_code == 0, result.output
+    first, second = _objects(result.stdout)
+    assert (first["current_listeners"], second["current_listeners"]) == (1, 2)

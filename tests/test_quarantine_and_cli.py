@@ -168,3 +168,12 @@ def test_source_path_is_kept_as_given(tmp_path):
     log = write_log(tmp_path / "a.jsonl", ["garbage"])
     run(Path(log), tmp_path / "d")
     assert read(tmp_path / "d", "quarantine")["source_file"].item() == str(log)
+
+
+def test_progress_bar_on_request_goes_to_stderr(tmp_path):
+    log = write_log(tmp_path / "a.jsonl", [OK] * 50)
+    result = CliRunner().invoke(app, ["ingest", str(log), "--data", str(tmp_path / "d"),
+                                      "--progress", "--format", "json"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["events"] == 1  # stdout stays pure data
+    assert "ingest" in result.stderr and "bytes" not in result.stdout

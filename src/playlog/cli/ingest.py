@@ -80,7 +80,7 @@ def ingest_command(
     enricher = make_enricher(settings, enabled=not no_enrich, geoip=not no_geoip)
     show_bar = progress if progress is not None else sys.stderr.isatty()
     try:
-        with _progress_bar(show_bar) as on_progress:
+        with _progress_bar(show_bar, forced=progress is True) as on_progress:
             summary = ingest(
                 paths, settings, on_progress=on_progress, wait=wait or 0.0, enricher=enricher,
                 anonymize_ip=anonymize_ip,
@@ -115,8 +115,9 @@ def _print_summary(summary: dict) -> None:
 class _progress_bar:
     """A rich progress bar over bytes read, drawn on stderr; a no-op when off."""
 
-    def __init__(self, enabled: bool) -> None:
+    def __init__(self, enabled: bool, forced: bool = False) -> None:
         self.enabled = enabled
+        self.forced = forced  # --progress: draw it even when stderr is not a terminal
         self._progress = None
         self._task = None
 
@@ -138,7 +139,7 @@ class _progress_bar:
             DownloadColumn(),
             TransferSpeedColumn(),
             TimeRemainingColumn(),
-            console=Console(stderr=True),
+            console=Console(stderr=True, force_terminal=self.forced or None),
             transient=True,
         )
         self._progress.start()

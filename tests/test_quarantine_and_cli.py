@@ -176,4 +176,4 @@ def test_progress_bar_on_request_goes_to_stderr(tmp_path):
                                       "--progress", "--format", "json"])
     assert result.exit_code == 0
     assert json.loads(result.stdout)["events"] == 1  # stdout stays pure data
-    assert "ingest" in result.stderr and "bytes" not in result.stdout
+    assert "ingest" in result.stderr and "━" in result.stderr and "━" not in result.stdout

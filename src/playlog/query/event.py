@@ -103,20 +103,25 @@ def event_report(con: Any, event_id: str, window: Window, *, include_bots: bool 
     span = {"start": window.start, "end": window.end}
     totals = _counts(con, span)
     last = {days: _counts(con, _ending(window, days)) for days in (1, 7, 30)}
-    peak_hour, peak_day = _peaks(con, window)
+    sources = {"traffic_sources": _shares(con, "source", span),
+               "device_types": _shares(con, "device_type", span)}
+    views = (common.instant(totals["first_view_ms"]), common.instant(totals["last_view_ms"]))
+    return _summary(event_id, totals, _bounce(con, span), _peaks(con, window), last, sources, views)
+
+
+def _summary(event_id: str, totals: dict[str, Any], bounce: float,
+             peaks: tuple[int | None, str | None], last: dict[int, dict[str, Any]],
+             sources: dict[str, dict[str, int]], views: tuple[Any, Any]) -> dict[str, Any]:
+    """The SPEC §3 object of an event page from its parts (raw rows or roll-ups)."""
     return {
         "event_id": event_id,
-        "total_views": totals["views"],
-        "total_unique_views": totals["unique_views"],
-        "total_clicks": totals["clicks"],
-        "total_shares": totals["shares"],
-        "total_favorites": totals["favorites"],
-        "total_ticket_clicks": totals["ticket_clicks"],
-        "total_external_clicks": totals["external_clicks"],
+        **{f"total_{k}": totals[k] for k in (
+            "views", "unique_views", "clicks", "shares", "favorites", "ticket_clicks",
+            "external_clicks")},
         "avg_time_on_page_seconds": totals["avg_time_on_page_seconds"],
-        "bounce_rate": _bounce(con, span),
-        "peak_hour": peak_hour,
-        "peak_day": peak_day,
+        "bounce_rate": bounce,
+        "peak_hour": peaks[0],
+        "peak_day": peaks[1],
         "views_24h": last[1]["views"],
         "unique_views_24h": last[1]["unique_views"],
         "clicks_24h": last[1]["clicks"],
@@ -124,11 +129,21 @@ def event_report(con: Any, event_id: str, window: Window, *, include_bots: bool 
         "unique_views_7d": last[7]["unique_views"],
         "views_30d": last[30]["views"],
         "unique_views_30d": last[30]["unique_views"],
-        "traffic_sources": _shares(con, "source", span),
-        "device_types": _shares(con, "device_type", span),
-        "first_view_at": common.instant(totals["first_view_ms"]),
-        "last_view_at": common.instant(totals["last_view_ms"]),
+        **sources,
+        "first_view_at": views[0],
+        "last_view_at": views[1],
     }
+
+
+def _peak_of(buckets: list[tuple[Any, int]]) -> tuple[int | None, str | None]:
+    """The local hour and weekday with most views; the earliest (Monday first) on a tie."""
+    if not buckets:
+        return None, None
+    hours, days = [0] * 24, [0] * 7
+    for local, n in buckets:
+        hours[local.hour] += n
+        days[local.weekday()] += n
+    return hours.index(max(hours)), WEEKDAYS[days.index(max(days))]
 
 
 def event_periods(
@@ -158,17 +173,11 @@ def _period_row(row: dict[str, Any], period: str, bounces: dict, tz: str) -> dic
 
 
 def _peaks(con: Any, window: Window) -> tuple[int | None, str | None]:
-    """The local hour and weekday with most views; the earliest (Monday first) on a tie."""
     where = "event_type = 'view' AND ts >= $start AND ts < $end"
     sql = common.LOCAL_BUCKETS.format(name=TABLE, column="ts", where=where)
-    buckets = con.execute(sql, {"tz": window.tz, "start": window.start, "end": window.end}).fetchall()
-    if not buckets:
-        return None, None
-    hours, days = [0] * 24, [0] * 7
-    for local, n in buckets:
-        hours[local.hour] += n
-        days[local.weekday()] += n
-    return hours.index(max(hours)), WEEKDAYS[days.index(max(days))]
+    return _peak_of(
+        con.execute(sql, {"tz": window.tz, "start": window.start, "end": window.end}).fetchall()
+    )
 
 
 def _counts(con: Any, span: dict[str, Any]) -> dict[str, Any]:
@@ -207,40 +216,16 @@ def _from_rollups(con: Any, event_id: str, window: Window, include_bots: bool) -
         last[days] = (rollup.event_totals(con, part, include_bots, event_id)
                       if rollup.needed(con, part) else _counts(con, _ending(window, days)))
     page = {"event_id": event_id}
-    views = rollup.buckets(con, window, include_bots, table="rollup_events", measure="records",
-                           filters={**page, "event_type": "view"})
-    hours, days_ = [0] * 24, [0] * 7
-    for local, n in views:
-        hours[local.hour] += n
-        days_[local.weekday()] += n
-    raw = _counts(con, {"start": window.start, "end": window.end})
-
-    def shares(column: str, missing: str) -> dict[str, int]:
-        return rollup.distribution(con, window, include_bots, column, table="rollup_events",
-                                   measure="records", missing=missing, filters=page)
-
-    return {
-        "event_id": event_id,
-        "total_views": totals["views"],
-        "total_unique_views": totals["unique_views"],
-        "total_clicks": totals["clicks"],
-        "total_shares": totals["shares"],
-        "total_favorites": totals["favorites"],
-        "total_ticket_clicks": totals["ticket_clicks"],
-        "total_external_clicks": totals["external_clicks"],
-        "avg_time_on_page_seconds": totals["avg_time_on_page_seconds"],
-        "bounce_rate": _bounce(con, {"start": window.start, "end": window.end}),
-        "peak_hour": hours.index(max(hours)) if views else None,
-        "peak_day": WEEKDAYS[days_.index(max(days_))] if views else None,
-        "views_24h": last[1]["views"],
-        "unique_views_24h": last[1]["unique_views"],
-        "clicks_24h": last[1]["clicks"],
-        "views_7d": last[7]["views"],
-        "unique_views_7d": last[7]["unique_views"],
-        "views_30d": last[30]["views"],
-        "unique_views_30d": last[30]["unique_views"],
-        "traffic_sources": shares("source", "unknown"),
-        "device_types": shares("device_type", "other"),
-        "first_view_at": common.instant(totals["first_view_hour"]),
-        "last_view_at": common.instant(raw["last_view_ms"] or totals["last_view_hour"]),
+    per = {"table": "rollup_events", "measure": "records"}
+    views = rollup.buckets(con, window, include_bots, filters={**page, "event_type": "view"}, **per)
+    sources = {
+        name: rollup.distribution(con, window, include_bots, column, missing=missing,
+                                  filters=page, **per)
+        for name, column, missing in (("traffic_sources", "source", "unknown"),
+                                      ("device_types", "device_type", "other"))
     }
+    span = {"start": window.start, "end": window.end}
+    raw_last = _counts(con, span)["last_view_ms"]
+    times = (common.instant(totals["first_view_hour"]),
+             common.instant(raw_last or totals["last_view_hour"]))
+    return _summary(event_id, totals, _bounce(con, span), _peak_of(views), last, sources, times)

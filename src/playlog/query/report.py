@@ -41,24 +41,36 @@ def period_report(con: Any, window: Window, *, include_bots: bool = False) -> di
     if rollup.needed(con, window):
         return rollup_report(con, window, include_bots)
     common.load_sessions(con, CURRENT, window, include_bots=include_bots, extra="track_id, user_id")
-    totals = common.summary(con, CURRENT)
+    return _assemble(
+        con, window, include_bots,
+        totals=common.summary(con, CURRENT),
+        buckets=common.local_counts(con, CURRENT, window.tz),
+        tops={"top_tracks": top.top_tracks(con, window, limit=TOP, source=CURRENT),
+              "top_users": top.top_users(con, CURRENT, limit=TOP)},
+        dist=lambda column: common.distribution(con, CURRENT, column),
+        events=event_section(con, window, include_bots),
+    )
+
+
+def _assemble(con: Any, window: Window, include_bots: bool, *, totals: dict[str, Any],
+              buckets: list, tops: dict[str, Any], dist: Any, events: dict[str, Any]
+              ) -> dict[str, Any]:
+    """The report object from its parts (raw rows or roll-ups)."""
     previous = previous_summary(con, window.previous(), include_bots)
-    buckets = common.local_counts(con, CURRENT, window.tz)
     return {
         "window": window_dict(window),
         "previous_window": window_dict(window.previous()),
         "totals": totals,
         "previous_totals": previous,
         "change": change(totals, previous),
-        "top_tracks": top.top_tracks(con, window, limit=TOP, source=CURRENT),
-        "top_users": top.top_users(con, CURRENT, limit=TOP),
+        **tops,
         "plays_by_day": common.by_day(buckets, window),
         "plays_by_hour": common.by_hour(buckets),
         "plays_by_weekday_hour": week_grid(buckets),
-        "platform_distribution": common.distribution(con, CURRENT, "platform"),
-        "quality_distribution": common.distribution(con, CURRENT, "quality"),
-        "geographic_distribution": common.distribution(con, CURRENT, "country"),
-        **event_section(con, window, include_bots),
+        "platform_distribution": dist("platform"),
+        "quality_distribution": dist("quality"),
+        "geographic_distribution": dist("country"),
+        **events,
     }
 
 
@@ -103,33 +115,24 @@ def event_section(con: Any, window: Window, include_bots: bool) -> dict[str, Any
 
 def rollup_report(con: Any, window: Window, include_bots: bool) -> dict[str, Any]:
     """The same report from the roll-ups (the window reaches before the raw rows)."""
-    totals = rollup.summary(con, window, include_bots)
-    previous = previous_summary(con, window.previous(), include_bots)
-    buckets = rollup.buckets(con, window, include_bots)
     counts = rollup.event_totals(con, window, include_bots)
-    events = {k: counts[k] for k in ("views", "unique_views", "clicks", "shares", "favorites",
-                                     "ticket_clicks", "external_clicks")}
+    per_event = {"table": "rollup_events", "measure": "records"}
 
     def dist(column: str, **kw: Any) -> dict[str, int]:
         return rollup.distribution(con, window, include_bots, column, **kw)
 
-    event_kw = {"table": "rollup_events", "measure": "records"}
-    return {
-        "window": window_dict(window),
-        "previous_window": window_dict(window.previous()),
-        "totals": totals,
-        "previous_totals": previous,
-        "change": change(totals, previous),
-        "top_tracks": rollup.top_tracks(con, window, limit=TOP, include_bots=include_bots),
-        "top_users": rollup.top_users(con, window, limit=TOP, include_bots=include_bots),
-        "plays_by_day": common.by_day(buckets, window),
-        "plays_by_hour": common.by_hour(buckets),
-        "plays_by_weekday_hour": week_grid(buckets),
-        "platform_distribution": dist("platform"),
-        "quality_distribution": dist("quality"),
-        "geographic_distribution": dist("country"),
-        "events": events,
-        "top_events": rollup.top_events(con, window, limit=TOP, include_bots=include_bots),
-        "traffic_sources": dist("source", **event_kw),
-        "device_types": dist("device_type", missing="other", **event_kw),
-    }
+    return _assemble(
+        con, window, include_bots,
+        totals=rollup.summary(con, window, include_bots),
+        buckets=rollup.buckets(con, window, include_bots),
+        tops={"top_tracks": rollup.top_tracks(con, window, limit=TOP, include_bots=include_bots),
+              "top_users": rollup.top_users(con, window, limit=TOP, include_bots=include_bots)},
+        dist=dist,
+        events={
+            "events": {k: counts[k] for k in ("views", "unique_views", "clicks", "shares",
+                                              "favorites", "ticket_clicks", "external_clicks")},
+            "top_events": rollup.top_events(con, window, limit=TOP, include_bots=include_bots),
+            "traffic_sources": dist("source", **per_event),
+            "device_types": dist("device_type", missing="other", **per_event),
+        },
+    )

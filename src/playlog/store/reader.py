@@ -13,6 +13,7 @@ import duckdb
 import pyarrow as pa
 
 from playlog.schema import DATASETS, SCHEMAS
+from playlog.store.files import read_json
 from playlog.store.layout import Layout
 
 
@@ -29,11 +30,10 @@ def connect(data_dir: Path, *, memory_limit: str = "1GB") -> duckdb.DuckDBPyConn
     create_catalog_view(con, layout)
     # Where raw rows start (cleanup deleted what came before): reports fall back on roll-ups.
     # The salt lets reports find a user in the roll-ups, which hold only salted keys.
-    from playlog.retention import raw_from
-
+    raw_from = read_json(layout.retention, {}).get("raw_from")
     salt = layout.salt.read_text().strip() if layout.salt.is_file() else ""
     con.execute("CREATE TEMP TABLE store_info AS SELECT CAST(? AS DATE) AS raw_from, ? AS salt",
-                [raw_from(layout), salt])
+                [raw_from, salt])
     return con
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import os
 import subprocess
 import sys
@@ -103,12 +104,15 @@ FROM range(1, $tracks + 1) AS t(i)
 """
 
 
+LAYOUT = 2  # day files sorted by id in small row groups (schema.SORT_KEYS)
+
+
 def build(root: Path, sessions: int, events: int, days: int) -> None:
     """Write the store day by day (each day's rows cast to the stored schema)."""
     import duckdb
     import pyarrow.parquet as pq
 
-    from playlog.schema import EVENT_SCHEMA, SESSION_SCHEMA
+    from playlog.schema import EVENT_SCHEMA, ROW_GROUP_ROWS, SESSION_SCHEMA, SORT_KEYS
     from playlog.store.reader import CATALOG_SCHEMA
 
     con = duckdb.connect()
@@ -126,11 +130,15 @@ def build(root: Path, sessions: int, events: int, days: int) -> None:
                       "users": USERS}
             params.update({"tracks": TRACKS, "end": END} if name == "sessions" else {"pages": PAGES})
             table = con.sql(sql, params=params).to_arrow_table().cast(schema)
-            pq.write_table(table, folder / "part-0.parquet", row_group_size=128 * 1024)
+            # laid out as ingest and compaction leave a day: sorted by id, small row groups
+            table = table.sort_by([(key, "ascending") for key in SORT_KEYS[name]])
+            pq.write_table(table, folder / "part-0.parquet", row_group_size=ROW_GROUP_ROWS)
     (root / "catalog").mkdir(exist_ok=True)
     catalog = con.sql(CATALOG_SQL, params={"tracks": TRACKS}).to_arrow_table().cast(CATALOG_SCHEMA)
     pq.write_table(catalog, root / "catalog" / "tracks.parquet")
-    (root / "BUILT").write_text(json.dumps({"sessions": sessions, "events": events, "days": days}))
+    (root / "BUILT").write_text(
+        json.dumps({"sessions": sessions, "events": events, "days": days, "layout": LAYOUT})
+    )
 
 
 def run_process(argv: list[str]) -> tuple[float, int]:
@@ -187,7 +195,9 @@ def main() -> None:
     args = parser.parse_args()
     events = args.events or args.sessions
     root = args.dir or Path(f"/tmp/playlog-bench-{args.sessions}-{events}-{args.days}")
-    if not (root / "BUILT").is_file():
+    built = json.loads((root / "BUILT").read_text()) if (root / "BUILT").is_file() else {}
+    if built.get("layout") != LAYOUT:
+        shutil.rmtree(root, ignore_errors=True)
         started = time.perf_counter()
         build(root, args.sessions, events, args.days)
         print(f"built {root} in {time.perf_counter() - started:.1f} s")

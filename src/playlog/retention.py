@@ -21,7 +21,9 @@ import duckdb
 import polars as pl
 
 from playlog.config import Settings
-from playlog.schema import EVENTS, QUARANTINE, RAW_DATASETS, ROLLUP_DATASETS, SCHEMAS, SESSIONS
+from playlog.schema import (
+    EVENTS, QUARANTINE, RAW_DATASETS, ROLLUP_DATASETS, SCHEMAS, SESSIONS, SORT_KEYS,
+)
 from playlog.store.appender import conform
 from playlog.store.files import read_json
 from playlog.store.layout import Layout
@@ -211,10 +213,9 @@ class _Cleanup:
                     continue
                 self.result.add("compact", dataset, day, files)
                 if not self.dry_run:
-                    rows = pl.read_parquet(files)
-                    order = "started_at" if dataset == SESSIONS else (
-                        "rejected_at" if dataset == QUARANTINE else "ts")
-                    self._replace_day(dataset, day, files, rows.sort(order, maintain_order=True))
+                    rows = pl.read_parquet(files).sort(SORT_KEYS[dataset], nulls_last=True,
+                                                       maintain_order=True)
+                    self._replace_day(dataset, day, files, rows)
 
     def _replace_day(self, dataset: str, day: date, files: list[Path], rows: pl.DataFrame) -> None:
         for path in files:

@@ -156,6 +156,17 @@ SCHEMAS = {
     "rollup_sketches": ROLLUP_SKETCHES_SCHEMA,
 }
 
+# Within a day file, rows are sorted by these and written in row groups of
+# ROW_GROUP_ROWS: a report on one track or page then reads the few row groups
+# whose min/max statistics hold its id instead of every row group.
+SORT_KEYS = {
+    SESSIONS: ("track_id", "started_at", "session_id"),
+    EVENTS: ("event_id", "ts"),
+    PROGRESS: ("ts",),
+    QUARANTINE: ("rejected_at", "source_file", "line"),
+}
+ROW_GROUP_ROWS = 16_384
+
 EVENT_TYPES = ("view", "click", "share", "favorite", "external_click", "ticket_click")
 RECORD_TYPES = ("session_start", "session_progress", "session_end", "play", "event")
 QUALITIES = ("high", "medium", "low", "mobile")

@@ -16,6 +16,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from playlog.schema import ROW_GROUP_ROWS, SORT_KEYS
 from playlog.store.layout import Layout
 from playlog.store.transaction import COMPRESSION, Transaction
 
@@ -61,7 +62,9 @@ class DedupAppender:
             if fresh.is_empty():
                 continue
             self._ids[day] = pl.concat([seen, fresh["record_id"]])
-            self._writer(day).write_table(conform(fresh, self.schema))
+            keys = SORT_KEYS.get(self.dataset)
+            ordered = fresh.sort(keys, nulls_last=True) if keys else fresh
+            self._writer(day).write_table(conform(ordered, self.schema), row_group_size=ROW_GROUP_ROWS)
             self.written += fresh.height
 
     def days(self) -> list[date]:

@@ -18,7 +18,7 @@ import duckdb
 import polars as pl
 
 from playlog import sessionize
-from playlog.schema import SESSION_SCHEMA, SESSIONS
+from playlog.schema import SESSION_SCHEMA, SESSIONS, SORT_KEYS
 from playlog.store.appender import conform
 from playlog.store.layout import Layout
 from playlog.store.transaction import Transaction
@@ -101,7 +101,7 @@ class SessionStore:
         if keep is not None and keep.height:
             out = pl.concat([out, conform_frame(keep)], how="vertical_relaxed")
         for (day,), part in out.partition_by("_day", as_dict=True).items():
-            part = part.sort("started_at", "session_id")
+            part = part.sort(SORT_KEYS[SESSIONS], nulls_last=True)
             self.tx.write_table(SESSIONS, day, conform(part, SESSION_SCHEMA))
 
 

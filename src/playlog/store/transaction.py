@@ -22,6 +22,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from playlog.schema import ROW_GROUP_ROWS
 from playlog.store.files import fsync_path, read_json, write_json_atomic
 from playlog.store.layout import Layout
 
@@ -48,7 +49,7 @@ class Transaction:
 
     def write_table(self, dataset: str, day: date | str, table: pa.Table) -> None:
         tmp = self.new_file(dataset, day)
-        pq.write_table(table, tmp, compression=COMPRESSION)
+        pq.write_table(table, tmp, compression=COMPRESSION, row_group_size=ROW_GROUP_ROWS)
 
     def remove(self, path: Path | str) -> None:
         self.removed.append(str(path))

@@ -26,10 +26,8 @@ from __future__ import annotations
 from datetime import date
 
 import duckdb
-import polars as pl
 
 from playlog.schema import EVENTS, ROLLUP_DATASETS, SCHEMAS, SESSIONS
-from playlog.store.appender import conform
 from playlog.store.transaction import Transaction
 
 PLAYS, USERS, EVENT_COUNTS, SKETCHES = ROLLUP_DATASETS
@@ -136,6 +134,10 @@ def rebuild(con: duckdb.DuckDBPyConnection, tx: Transaction, layout, days: set[d
     query per roll-up over all those days, and drop the days' previous roll-ups."""
     if not days:
         return
+    import polars as pl  # here, not at import: reports use this module's SQL helpers only
+
+    from playlog.store.appender import conform
+
     sessions = [f for day in sorted(days) for f in tx.files_after(SESSIONS, day)]
     events = [f for day in sorted(days) for f in tx.files_after(EVENTS, day)]
     jobs = []

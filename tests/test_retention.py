@@ -216,7 +216,7 @@ def test_cleanup_command_reads_defaults_from_the_config_file(store, tmp_path, mo
 def test_sketch_estimates_stay_within_two_percent_at_scale():
     con = duckdb.connect()
     reg, rho = rollups.register_sql("v")
-    for n in (1_000, 50_000, 400_000):
+    for n in (1_000, 50_000, 165_000, 180_000, 400_000):
         est = con.sql(rollups.estimate_sql(
             f"SELECT 'k' AS key, {reg} AS reg, {rho} AS rho "
             f"FROM (SELECT 'listener-' || range AS v FROM range({n}))")).fetchall()[0][1]
@@ -319,3 +319,35 @@ def test_user_report_over_deleted_days(store):
     for key in ("average_skip_time_ms", "completion_rate", "peak_listening_hour",
                 "weekend_vs_weekday_ratio"):
         assert after["listening_patterns"][key] == pytest.approx(before["listening_patterns"][key])
+
+
+def test_cleanup_builds_missing_rollups_once(store):
+    import shutil
+
+    before = totals(store)
+    for name in ("rollup_plays", "rollup_users", "rollup_events", "rollup_sketches"):
+        shutil.rmtree(store / name)  # a store from before roll-ups existed
+    cleanup(load_settings(data=store), older_than=timedelta(days=4), now=NOW)
+    after = totals(store)
+    old = lambda t: t.filter(pl.col("day") < datetime(2026, 11, 17).date())  # noqa: E731
+    assert old(after["plays"]).equals(old(before["plays"]))
+    assert old(after["events"]).equals(old(before["events"]))
+
+
+def test_readers_see_an_interrupted_commit_as_it_will_be(tmp_path, monkeypatch):
+    data = tmp_path / "d"
+    recs = traffic(per_day=20)
+    for n in range(0, len(recs), 60):
+        run(write_log(tmp_path / f"p{n}.jsonl", recs[n:n + 60]), data)
+    exact = connect(data).sql("SELECT count(*) FROM events").fetchall()[0][0]
+
+    def renames_only(layout, journal):
+        for tmp, final in journal["add"]:
+            transaction.os.replace(tmp, final)
+        raise KeyboardInterrupt  # killed before the old files were removed
+
+    monkeypatch.setattr(transaction, "apply_journal", renames_only)
+    with pytest.raises(KeyboardInterrupt):
+        compact(load_settings(data=data))
+    assert (data / "state" / "journal.json").exists()
+    assert connect(data).sql("SELECT count(*) FROM events").fetchall()[0][0] == exact

@@ -135,12 +135,14 @@ class _Cleanup:
 
     def expire(self, cutoff: date) -> None:
         """Delete (or archive) raw and quarantine days before `cutoff`."""
+        self._ensure_rollups({
+            day for dataset in (SESSIONS, EVENTS) for day in self.layout.days(dataset)
+            if day < cutoff
+        })
         for dataset in (*RAW_DATASETS, QUARANTINE):
             for day in self.layout.days(dataset):
                 if day >= cutoff:
                     continue
-                if dataset in (SESSIONS, EVENTS):
-                    self._ensure_rollups(day)
                 files = self.layout.files(dataset, day)
                 self.result.add("archive" if self.archive else "delete", dataset, day, files)
                 self.gone.add((dataset, day))
@@ -153,15 +155,18 @@ class _Cleanup:
         cutoff_time = datetime.combine(cutoff, datetime.min.time(), timezone.utc)
         self.result.ledger_entries_dropped = self.ledger.forget_older_than(cutoff_time)
 
-    def _ensure_rollups(self, day: date) -> None:
-        if any(self.layout.files(name, day) for name in ROLLUP_DATASETS):
+    def _ensure_rollups(self, days: set[date]) -> None:
+        """Build, in one pass, the roll-ups of the days about to go that have none."""
+        missing = {d for d in days if not any(self.layout.files(n, d) for n in ROLLUP_DATASETS)}
+        if not missing:
             return
         from playlog.pipeline import load_salt
         from playlog.store import rollups
 
-        self.result.add("rollup", SESSIONS, day, [])
+        for day in sorted(missing):
+            self.result.add("rollup", "roll-ups", day, [])
         if not self.dry_run:
-            rollups.rebuild(self.con, self.tx, self.layout, {day}, load_salt(self.layout))
+            rollups.rebuild(self.con, self.tx, self.layout, missing, load_salt(self.layout))
 
     def _drop(self, dataset: str, day: date, files: list[Path]) -> None:
         for path in files:

@@ -122,8 +122,8 @@ QUARANTINE_SCHEMA = pa.schema(
 # Roll-ups (see store/rollups.py): additive counts per UTC hour, and sketches.
 _SESSION_MEASURES = [
     pa.field(name, pa.float64() if name == "completion_sum" else pa.int64())
-    for name in ("plays", "listening_ms", "completion_sum", "completion_n", "ended", "skipped",
-                 "errored", "skipped_ms")
+    for name in ("plays", "listening_ms", "played_n", "completion_sum", "completion_n", "ended",
+                 "skipped", "errored", "skipped_ms", "skipped_played_n")
 ]
 _HOUR = pa.field("hour", TS)
 ROLLUP_PLAYS_SCHEMA = pa.schema(
@@ -133,7 +133,7 @@ ROLLUP_PLAYS_SCHEMA = pa.schema(
 )
 ROLLUP_USERS_SCHEMA = pa.schema(
     [_HOUR, *(pa.field(n, pa.string()) for n in ("user_key", "platform", "quality")),
-     pa.field("is_bot", pa.bool_()), *_SESSION_MEASURES]
+     pa.field("is_bot", pa.bool_()), pa.field("identified", pa.bool_()), *_SESSION_MEASURES]
 )
 ROLLUP_EVENTS_SCHEMA = pa.schema(
     [_HOUR, *(pa.field(n, pa.string()) for n in ("event_id", "event_type", "source", "device_type")),

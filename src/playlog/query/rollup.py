@@ -158,14 +158,14 @@ def top_tracks(con: Any, window: Window, *, by: str = "plays", limit: int = 10,
 
 
 def top_users(con: Any, window: Window, *, limit: int = 10, include_bots: bool = False):
-    """Listeners by listening time; roll-ups know them only by their pseudonymous key."""
+    """Identified users by listening time; roll-ups know them only by a pseudonymous key."""
     users = _source(con, "rollup_users", window, include_bots)
     sketches = _sketch_rows(con, window, include_bots, "user_tracks",
                             "AND key IN (SELECT user_key FROM best)")
     sql = f"""
         WITH best AS (
             SELECT user_key, sum(listening_ms) AS listening_time_ms, sum(plays) AS plays
-            FROM {users} GROUP BY user_key
+            FROM {users} WHERE identified GROUP BY user_key
             ORDER BY listening_time_ms DESC, user_key LIMIT $limit
         ), tracks AS ({estimate_sql(sketches)})
         SELECT row_number() OVER (ORDER BY listening_time_ms DESC, user_key) AS rank,

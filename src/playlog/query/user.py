@@ -140,8 +140,8 @@ def _rollup_parts(con: Any, window: Window, include_bots: bool, key: str, raw: d
                                              {"user_key": key})
     row = common.rows(con, f"""
         SELECT coalesce(sum(plays), 0) AS plays, coalesce(sum(listening_ms), 0) AS played,
-               coalesce(sum(listening_ms) / nullif(sum(plays), 0), 0) AS mean_played,
-               coalesce(sum(skipped_ms) / nullif(sum(skipped), 0), 0) AS mean_skip,
+               coalesce(sum(listening_ms) / nullif(sum(played_n), 0), 0) AS mean_played,
+               coalesce(sum(skipped_ms) / nullif(sum(skipped_played_n), 0), 0) AS mean_skip,
                coalesce(sum(completion_sum) / 100 / nullif(sum(completion_n), 0), 0) AS completion
         FROM {source} WHERE {where}""", params)[0]
     row["tracks"] = rollup.distinct(con, "user_tracks", window, include_bots, key)

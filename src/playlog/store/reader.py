@@ -25,20 +25,49 @@ def connect(data_dir: Path, *, memory_limit: str = "1GB") -> duckdb.DuckDBPyConn
     con = duckdb.connect(config={"memory_limit": memory_limit})
     con.execute("SET TimeZone = 'UTC'")
     layout = Layout(Path(data_dir))
+    journal = read_json(layout.journal, None)
     for name in DATASETS:
-        create_view(con, layout, name)
+        create_view(con, layout, name, journal)
     create_catalog_view(con, layout)
     # Where raw rows start (cleanup deleted what came before): reports fall back on roll-ups.
     # The salt lets reports find a user in the roll-ups, which hold only salted keys.
-    raw_from = read_json(layout.retention, {}).get("raw_from")
+    retention = read_json(layout.retention, {})
+    if journal is not None:
+        retention = journal.get("state", {}).get(str(layout.retention), retention)
+    raw_from = retention.get("raw_from")
     salt = layout.salt.read_text().strip() if layout.salt.is_file() else ""
     con.execute("CREATE TEMP TABLE store_info AS SELECT CAST(? AS DATE) AS raw_from, ? AS salt",
                 [raw_from, salt])
     return con
 
 
-def create_view(con: duckdb.DuckDBPyConnection, layout: Layout, name: str) -> None:
-    if layout.days(name):
+def visible_files(layout: Layout, name: str, journal: dict | None) -> list[str] | None:
+    """With a commit under way (or interrupted), the files of `name` as the commit
+    leaves them: without those it removes, with those it adds (wherever they are
+    now). None when there is no journal: the glob is right."""
+    if journal is None:
+        return None
+    prefix = str(layout.dataset(name)) + "/"
+    gone = set(journal["remove"])
+    files = {str(p) for d in layout.days(name) for p in layout.files(name, d)} - gone
+    for tmp, final in journal["add"]:
+        if final.startswith(prefix):
+            files.discard(final)
+            files.add(final if Path(final).exists() else tmp)
+    return sorted(f for f in files if Path(f).exists())
+
+
+def create_view(con: duckdb.DuckDBPyConnection, layout: Layout, name: str,
+                journal: dict | None = None) -> None:
+    files = visible_files(layout, name, journal)
+    if files:
+        listed = "[" + ", ".join(quote(f) for f in files) + "]"
+        con.execute(
+            f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet({listed}, "
+            "hive_partitioning = true, hive_types = {'date': DATE}, union_by_name = true)"
+        )
+        return
+    if files is None and layout.days(name):
         # A view cannot take parameters: the path goes in as a quoted literal.
         con.execute(
             f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet({quote(layout.glob(name))}, "

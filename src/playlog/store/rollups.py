@@ -7,10 +7,12 @@ day like the raw datasets, keyed by the UTC hour, so reports in any whole-hour
 time zone stay exact.
 
 - ``rollup_plays``: per hour, track and dimension (platform, quality, country,
-  device type, source, bot): plays, listening ms, completion sum and count,
-  ended, skipped and errored sessions, ms played before a skip.
+  device type, source, bot): plays, listening ms and how many sessions reported
+  a duration, completion sum and count, ended, skipped and errored sessions, ms
+  played before a skip and how many skipped sessions reported one.
 - ``rollup_users``: the same additive counts per hour and *user key* (a salted
-  hash of the listener key: no raw user id).
+  hash of the listener key: no raw user id), with whether the listener is an
+  identified user or an anonymous key.
 - ``rollup_events``: per hour, event page, event type, source, device type and
   bot: records, time on page sum and count.
 - ``rollup_sketches``: HyperLogLog registers for distinct counts, stored sparse
@@ -48,13 +50,19 @@ def register_sql(value: str) -> tuple[str, str]:
     return reg, rho
 
 
+# Below this many distinct values linear counting beats the raw HyperLogLog
+# estimate, which is biased just above 2.5 m (HyperLogLog++'s threshold for 16 bits).
+LINEAR_COUNTING_UP_TO = 350_000
+
+
 def estimate_sql(rows: str, group: str = "key") -> str:
     """SQL estimating distinct counts per `group` from sketch rows (a subquery or view)."""
     m = HLL_REGISTERS
     alpha = 0.7213 / (1 + 1.079 / m)
+    linear = f"{m} * ln({m} / zeros)"
     return f"""
-        SELECT {group}, CASE WHEN raw <= {2.5 * m} AND zeros > 0
-                             THEN {m} * ln({m} / zeros) ELSE raw END AS estimate
+        SELECT {group}, CASE WHEN zeros > 0 AND {linear} <= {LINEAR_COUNTING_UP_TO}
+                             THEN {linear} ELSE raw END AS estimate
         FROM (
             SELECT {group}, {alpha * m * m} / (sum(pow(2.0, -CAST(rho AS INTEGER))) + ({m} - count(*))) AS raw,
                    {m} - count(*) AS zeros
@@ -66,13 +74,15 @@ def estimate_sql(rows: str, group: str = "key") -> str:
 _SESSION_MEASURES = """
     count(*) AS plays,
     CAST(coalesce(sum(duration_played_ms), 0) AS BIGINT) AS listening_ms,
+    count(duration_played_ms) AS played_n,
     sum(completion_percentage) AS completion_sum,
     count(completion_percentage) AS completion_n,
     count(*) FILTER (WHERE ended) AS ended,
     count(*) FILTER (WHERE skip_reason = 'user_skip') AS skipped,
     count(*) FILTER (WHERE skip_reason IN ('network_error', 'quality_issue', 'timeout')) AS errored,
     CAST(coalesce(sum(duration_played_ms) FILTER (WHERE skip_reason = 'user_skip'), 0) AS BIGINT)
-        AS skipped_ms
+        AS skipped_ms,
+    count(duration_played_ms) FILTER (WHERE skip_reason = 'user_skip') AS skipped_played_n
 """
 
 PLAYS_SQL = f"""
@@ -84,7 +94,8 @@ FROM read_parquet($files, union_by_name = true) GROUP BY ALL
 USERS_SQL = f"""
 SELECT date_trunc('hour', started_at) AS hour,
        left(sha256($salt || '|user|' || listener_key), 20) AS user_key,
-       platform, quality, coalesce(is_bot, false) AS is_bot, {_SESSION_MEASURES}
+       platform, quality, coalesce(is_bot, false) AS is_bot, user_id IS NOT NULL AS identified,
+       {_SESSION_MEASURES}
 FROM read_parquet($files, union_by_name = true)
 WHERE listener_key IS NOT NULL GROUP BY ALL
 """

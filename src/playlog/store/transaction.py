@@ -89,16 +89,19 @@ class Transaction:
 
 
 def apply_journal(layout: Layout, journal: dict[str, Any]) -> None:
+    """Renames, then state (e.g. where raw rows start, so readers turn to the roll-ups
+    before raw files go), then removals, then the ledger. Readers that find the
+    journal still there see the store as it will be (store.reader.visible_files)."""
     for tmp, final in journal["add"]:
         if os.path.exists(tmp):
             os.replace(tmp, final)
+    for path, value in journal.get("state", {}).items():
+        write_json_atomic(Path(path), value)
     for path in journal["remove"]:
         Path(path).unlink(missing_ok=True)
         _remove_if_empty(Path(path).parent)
     if journal.get("ledger") is not None:
         write_json_atomic(layout.ledger, journal["ledger"])
-    for path, value in journal.get("state", {}).items():
-        write_json_atomic(Path(path), value)
     layout.journal.unlink(missing_ok=True)
 
 

@@ -53,6 +53,9 @@ ProgressCallback = Callable[[int, int], None]
 # Names a folder's files must match to be read (explicit file arguments are always read).
 LOG_SUFFIXES = (".jsonl", ".ndjson", ".json", ".log")
 
+# Per-block session states are folded into one frame when this many have piled up.
+STATE_BATCHES = 8
+
 
 @dataclass
 class IngestSummary:
@@ -250,15 +253,17 @@ class _Run:
         good = df.filter(pl.col("reason").is_null())
         self.summary.records += df.height
         if bad.height:
-            self.rejects.append(
+            self.rejects.append(_detached(
                 bad.select(
                     source_file=pl.lit(str(path)), line=pl.col("line_no"), reason="reason", raw="raw"
                 )
-            )
+            ))
         sessions = good.filter(pl.col("type").is_in(sessionize.SESSION_TYPES))
         if sessions.height:
-            states = sessionize.to_states(sessions)
+            states = _detached(sessionize.to_states(sessions))
             self.states.append(states)
+            if len(self.states) >= STATE_BATCHES:  # few sessions span blocks: fold them
+                self.states = [sessionize.merge_states(pl.concat(self.states, how="vertical_relaxed"))]
             ends = sessions.filter(pl.col("type") != "session_progress")
             self.session_ids.append(ends["record_id"])
             self.ledger.advance_watermark(states["last_update"].max())
@@ -320,6 +325,14 @@ class _Run:
         )
         table = conform(rejects.with_columns(rejected_at=pl.lit(now)), QUARANTINE_SCHEMA)
         self.tx.write_table(QUARANTINE, now.date(), table)
+
+
+def _detached(df: pl.DataFrame) -> pl.DataFrame:
+    """`df` with its own copy of its data.
+
+    Polars strings are views into the buffers they were cut from: a few kept rows
+    would otherwise hold a whole block of lines in memory until the run ends."""
+    return pl.from_arrow(df.to_arrow(compat_level=pl.CompatLevel.oldest()))  # type: ignore[return-value]
 
 
 def _open_at(path: Path, entry: FileEntry | None):

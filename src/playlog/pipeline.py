@@ -29,14 +29,15 @@ from typing import Any
 
 import duckdb
 import polars as pl
+import pyarrow as pa
 
 from playlog import sessionize
 from playlog import retention
 from playlog.catalog import load_catalog
 from playlog.config import Settings
 from playlog.errors import InputError, StoreError
-from playlog.parse.lines import iter_blocks, open_log, skip_to, split_lines, _read_safely
-from playlog.parse.native import parse_lines
+from playlog.parse.lines import Block, iter_blocks, open_log, skip_to, _read_safely
+from playlog.parse.native import parse_ahead
 from playlog.schema import (
     EVENT_SCHEMA, EVENTS, PROGRESS, PROGRESS_SCHEMA, QUARANTINE, QUARANTINE_SCHEMA, SESSIONS,
 )
@@ -221,15 +222,17 @@ class _Run:
         entry = self.ledger.files.get(fp)
         stream, raw, offset, line = _open_at(path, entry)
         tail = b""
+        parsed = parse_ahead(iter_blocks(stream, offset, line), self.salt)
         try:
-            for block in iter_blocks(stream, offset, line):
-                self._take_block(block, path)
+            for block, table in parsed:
+                self._take_block(block, table, path)
                 offset, line = block.end_offset, block.first_line + block.lines - 1
                 tail = (tail + block.data[-TAIL_BYTES:])[-TAIL_BYTES:]
                 self.summary.bytes += len(block.data)
                 if on_progress:
                     on_progress(done + raw.tell(), total)
         finally:
+            parsed.close()  # stops the parsing thread before the file closes
             raw.close()
         if tail or entry is None:
             self.ledger.record(fp, path, offset, line, tail_hash(tail) if tail else "")
@@ -239,8 +242,7 @@ class _Run:
             on_progress(done + path.stat().st_size, total)
         return done + path.stat().st_size
 
-    def _take_block(self, block, path: Path) -> None:
-        table = parse_lines(self.con, split_lines(block), self.salt)
+    def _take_block(self, block: Block, table: pa.Table, path: Path) -> None:
         df = pl.from_arrow(table).with_columns(pl.col("ts").dt.cast_time_unit("ms"))
         if self.raw_from is not None:  # raw rows before it were deleted: do not count again
             df = df.with_columns(

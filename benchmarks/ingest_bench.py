@@ -10,12 +10,14 @@ each in a fresh process:
   PARTITION_BY (date))`` — parse and write, nothing else;
 - playlog: ``playlog ingest FILE`` — parse, validate, quarantine, enrich,
   sessionize, de-duplicate, ledger, atomic commit;
-- with --variants, playlog again without enrichment (``--no-enrich``) and without
-  GeoIP (``--no-geoip``), to show what enrichment costs;
+- with --variants, playlog again without enrichment (``--no-enrich``), to show
+  what enrichment costs (target: full enrichment within 1.3x of ``--no-enrich``);
 - with --scaling, playlog on a quarter of the file, to show that peak memory
   does not grow with the input.
 
-Prints seconds, records/s, peak RSS and the ratio to the baseline.
+Prints seconds, records/s, peak RSS and the ratio to the baseline, then each
+playlog run's ``stage_seconds`` (read, sessions, rollups, commit) and the share of
+the run spent maintaining roll-ups (target: at most 20 %).
 """
 
 from __future__ import annotations
@@ -98,7 +100,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=2_000_000)
     parser.add_argument("--work", type=Path, default=Path("/tmp/playlog-bench"))
-    parser.add_argument("--variants", action="store_true", help="also without enrichment / GeoIP")
+    parser.add_argument("--variants", action="store_true", help="also without enrichment")
     parser.add_argument("--scaling", action="store_true", help="also on a quarter of the file")
     args = parser.parse_args()
     log = generate(args.work, args.records)
@@ -107,6 +109,7 @@ def main() -> None:
     print(f"input: {log} — {lines:,} records, {size_mb:,.0f} MB")
 
     rows = []
+    stages: list[tuple[str, float, dict[str, float]]] = []
     out = args.work / "bare-out"
     shutil.rmtree(out, ignore_errors=True)
     secs, rss, _ = run_measured([sys.executable, "-c", BARE.format(log=log, out=out, columns=COLUMNS)])
@@ -121,10 +124,10 @@ def main() -> None:
         secs, rss, out_text = run_measured(cmd)
         summary = json.loads(out_text)
         rows.append((label, count, secs, rss, f"{summary['sessions']:,} sessions"))
+        stages.append((label, summary["seconds"], summary.get("stage_seconds", {})))
 
     playlog("playlog ingest", log, lines)
     if args.variants:
-        playlog("playlog ingest --no-geoip", log, lines, "--no-geoip")
         playlog("playlog ingest --no-enrich", log, lines, "--no-enrich")
     if args.scaling:
         quarter = head(log, 0.25)
@@ -136,6 +139,17 @@ def main() -> None:
         ratio = "" if "quarter" in label else f"{secs / base:.2f}"
         print(f"{label:34} {count:>11,} {secs:>8.2f} {count / secs:>11,.0f} {rss:>9,.0f} "
               f"{ratio:>10}  {note}")
+
+    print(f"\n{'stages (s, in-process)':34} {'read':>8} {'sessions':>8} {'rollups':>8} "
+          f"{'commit':>8} {'total':>8} {'rollups %':>9}")
+    for label, total, st in stages:
+        share = 100 * st.get("rollups", 0.0) / total if total else 0.0
+        print(f"{label:34} " + " ".join(f"{st.get(k, 0.0):>8.2f}" for k in
+              ("read", "sessions", "rollups", "commit")) + f" {total:>8.2f} {share:>8.1f}%")
+    if args.variants:
+        full = next(secs for label, _, secs, _, _ in rows if label == "playlog ingest")
+        bare = next(secs for label, _, secs, _, _ in rows if label.endswith("--no-enrich"))
+        print(f"\nenrichment: {full / bare:.2f}x the run without it (target <= 1.3x)")
 
 
 if __name__ == "__main__":

@@ -265,7 +265,7 @@ class _Run:
             states = _detached(sessionize.to_states(sessions))
             self.states.append(states)
             if len(self.states) >= STATE_BATCHES:  # few sessions span blocks: fold them
-                self.states = [sessionize.merge_states(pl.concat(self.states, how="vertical_relaxed"))]
+                self.states = [sessionize.combine_states(pl.concat(self.states, how="vertical_relaxed"))]
             ends = sessions.filter(pl.col("type") != "session_progress")
             self.session_ids.append(ends["record_id"])
             self.ledger.advance_watermark(states["last_update"].max())

@@ -21,7 +21,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
-BLOCK_SIZE = 32 * 1024 * 1024
+BLOCK_SIZE = 16 * 1024 * 1024  # two are in memory at once (see parse_ahead)
 BATCH_ROWS = 16_384
 GZIP_MAGIC = b"\x1f\x8b"
 

@@ -264,8 +264,9 @@ class _Run:
         if sessions.height:
             states = _detached(sessionize.to_states(sessions))
             self.states.append(states)
-            if len(self.states) >= STATE_BATCHES:  # few sessions span blocks: fold them
-                self.states = [sessionize.combine_states(pl.concat(self.states, how="vertical_relaxed"))]
+            if len(self.states) >= STATE_BATCHES:  # a session spanning blocks becomes one row
+                folded = pl.concat(self.states, how="vertical_relaxed")
+                self.states = [sessionize.combine_states(folded)]
             ends = sessions.filter(pl.col("type") != "session_progress")
             self.session_ids.append(ends["record_id"])
             self.ledger.advance_watermark(states["last_update"].max())
@@ -334,7 +335,8 @@ def _detached(df: pl.DataFrame) -> pl.DataFrame:
 
     Polars strings are views into the buffers they were cut from: a few kept rows
     would otherwise hold a whole block of lines in memory until the run ends."""
-    return pl.from_arrow(df.to_arrow(compat_level=pl.CompatLevel.oldest()))  # type: ignore[return-value]
+    copied = pl.from_arrow(df.to_arrow(compat_level=pl.CompatLevel.oldest()))
+    return copied  # type: ignore[return-value]
 
 
 def _open_at(path: Path, entry: FileEntry | None):

@@ -3,9 +3,10 @@
 A stored session row is a pure function of the set of its records, the
 watermark (the latest session-record time ever ingested) and the idle timeout.
 Records become per-session *states* (`to_states`); states combine with
-`merge_states` (or `combine_states` when each row is already a merged state), which is associative and commutative (minimum, maximum, any, and
-"the value of the earliest start record"), so any split of the records over
-files and runs, in any order, merges to the same state; `finalize` derives the
+`merge_states`, which is associative and commutative (minimum, maximum, any,
+and "the value of the earliest start record"), so any split of the records
+over files and runs, in any order, merges to the same state (`combine_states`
+does the same for rows that are each a merged state); `finalize` derives the
 stored row. A stored row carries its state columns, so it can be merged again
 when a late record arrives (`states_from_rows`).
 """

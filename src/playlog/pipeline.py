@@ -29,14 +29,15 @@ from typing import Any
 
 import duckdb
 import polars as pl
+import pyarrow as pa
 
 from playlog import sessionize
 from playlog import retention
 from playlog.catalog import load_catalog
 from playlog.config import Settings
 from playlog.errors import InputError, StoreError
-from playlog.parse.lines import iter_blocks, open_log, skip_to, split_lines, _read_safely
-from playlog.parse.native import parse_lines
+from playlog.parse.lines import Block, iter_blocks, open_log, skip_to, _read_safely
+from playlog.parse.native import parse_ahead
 from playlog.schema import (
     EVENT_SCHEMA, EVENTS, PROGRESS, PROGRESS_SCHEMA, QUARANTINE, QUARANTINE_SCHEMA, SESSIONS,
 )
@@ -52,6 +53,9 @@ ProgressCallback = Callable[[int, int], None]
 
 # Names a folder's files must match to be read (explicit file arguments are always read).
 LOG_SUFFIXES = (".jsonl", ".ndjson", ".json", ".log")
+
+# Per-block session states are folded into one frame when this many have piled up.
+STATE_BATCHES = 8
 
 
 @dataclass
@@ -219,15 +223,17 @@ class _Run:
         entry = self.ledger.files.get(fp)
         stream, raw, offset, line = _open_at(path, entry)
         tail = b""
+        parsed = parse_ahead(iter_blocks(stream, offset, line), self.salt)
         try:
-            for block in iter_blocks(stream, offset, line):
-                self._take_block(block, path)
+            for block, table in parsed:
+                self._take_block(block, table, path)
                 offset, line = block.end_offset, block.first_line + block.lines - 1
                 tail = (tail + block.data[-TAIL_BYTES:])[-TAIL_BYTES:]
                 self.summary.bytes += len(block.data)
                 if on_progress:
                     on_progress(done + raw.tell(), total)
         finally:
+            parsed.close()  # stops the parsing thread before the file closes
             raw.close()
         if tail or entry is None:
             self.ledger.record(fp, path, offset, line, tail_hash(tail) if tail else "")
@@ -237,8 +243,7 @@ class _Run:
             on_progress(done + path.stat().st_size, total)
         return done + path.stat().st_size
 
-    def _take_block(self, block, path: Path) -> None:
-        table = parse_lines(self.con, split_lines(block), self.salt)
+    def _take_block(self, block: Block, table: pa.Table, path: Path) -> None:
         df = pl.from_arrow(table).with_columns(pl.col("ts").dt.cast_time_unit("ms"))
         if self.raw_from is not None:  # raw rows before it were deleted: do not count again
             df = df.with_columns(
@@ -251,15 +256,18 @@ class _Run:
         good = df.filter(pl.col("reason").is_null())
         self.summary.records += df.height
         if bad.height:
-            self.rejects.append(
+            self.rejects.append(_detached(
                 bad.select(
                     source_file=pl.lit(str(path)), line=pl.col("line_no"), reason="reason", raw="raw"
                 )
-            )
+            ))
         sessions = good.filter(pl.col("type").is_in(sessionize.SESSION_TYPES))
         if sessions.height:
-            states = sessionize.to_states(sessions)
+            states = _detached(sessionize.to_states(sessions))
             self.states.append(states)
+            if len(self.states) >= STATE_BATCHES:  # a session spanning blocks becomes one row
+                folded = pl.concat(self.states, how="vertical_relaxed")
+                self.states = [sessionize.combine_states(folded)]
             ends = sessions.filter(pl.col("type") != "session_progress")
             self.session_ids.append(ends["record_id"])
             self.ledger.advance_watermark(states["last_update"].max())
@@ -325,6 +333,15 @@ class _Run:
         )
         table = conform(rejects.with_columns(rejected_at=pl.lit(now)), QUARANTINE_SCHEMA)
         self.tx.write_table(QUARANTINE, now.date(), table)
+
+
+def _detached(df: pl.DataFrame) -> pl.DataFrame:
+    """`df` with its own copy of its data.
+
+    Polars strings are views into the buffers they were cut from: a few kept rows
+    would otherwise hold a whole block of lines in memory until the run ends."""
+    copied = pl.from_arrow(df.to_arrow(compat_level=pl.CompatLevel.oldest()))
+    return copied  # type: ignore[return-value]
 
 
 def _open_at(path: Path, entry: FileEntry | None):

@@ -3,9 +3,10 @@
 A stored session row is a pure function of the set of its records, the
 watermark (the latest session-record time ever ingested) and the idle timeout.
 Records become per-session *states* (`to_states`); states combine with
-`merge_states`, which is associative and commutative (minimum, maximum, any, and
-"the value of the earliest start record"), so any split of the records over
-files and runs, in any order, merges to the same state; `finalize` derives the
+`merge_states`, which is associative and commutative (minimum, maximum, any,
+and "the value of the earliest start record"), so any split of the records
+over files and runs, in any order, merges to the same state (`combine_states`
+does the same for rows that are each a merged state); `finalize` derives the
 stored row. A stored row carries its state columns, so it can be merged again
 when a late record arrives (`states_from_rows`).
 """
@@ -113,6 +114,17 @@ def merge_states(states: pl.DataFrame) -> pl.DataFrame:
         # the earliest start record's value (a later start record's fills a gap)
         *[pl.col(name).drop_nulls().first() for name in ATTRIBUTES],
     )
+
+
+def combine_states(states: pl.DataFrame) -> pl.DataFrame:
+    """`merge_states` for rows that are each already a merged state (of `to_states`
+    or `merge_states`, not stored rows): a session seen once passes through as it
+    is (merging one merged state gives it back), only repeated ones are merged."""
+    repeated = pl.col("session_id").is_duplicated()
+    once = states.filter(~repeated)
+    if once.height == states.height:
+        return states
+    return pl.concat([once, merge_states(states.filter(repeated))], how="vertical_relaxed")
 
 
 def states_from_rows(rows: pl.DataFrame) -> pl.DataFrame:

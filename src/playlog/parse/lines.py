@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
-BLOCK_SIZE = 32 * 1024 * 1024
+BLOCK_SIZE = 16 * 1024 * 1024  # two are in memory at once (see parse_ahead)
 BATCH_ROWS = 16_384
 GZIP_MAGIC = b"\x1f\x8b"
 
@@ -111,15 +112,21 @@ def iter_blocks(
 
 def split_lines(block: Block) -> pa.Table:
     """The block as a table ``line_no`` (int64), ``line`` (string), one row per line."""
-    data = block.data[:-1]
+    data = block.data
     if b"\r" in data:  # CRLF line ends
         data = data.replace(b"\r\n", b"\n")
-    parts = pc.split_pattern(pa.array([data], pa.binary()), b"\n").flatten()
+    # Zero-copy view of the bytes as one binary value; the split leaves an empty
+    # last element after the final newline, which is sliced off.
+    whole = pa.Array.from_buffers(
+        pa.large_binary(), 1,
+        [None, pa.array([0, len(data)], pa.int64()).buffers()[1], pa.py_buffer(data)],
+    )
+    parts = pc.split_pattern(whole, b"\n").flatten()[: block.lines]
     try:
-        lines = parts.cast(pa.string())
+        lines = parts.cast(pa.large_string()).cast(pa.string())
     except pa.ArrowInvalid:  # invalid UTF-8 somewhere: replace the bad bytes
-        lines = pa.array(data.decode("utf-8", "replace").split("\n"), pa.string())
-    numbers = pa.array(range(block.first_line, block.first_line + block.lines), pa.int64())
-    table = pa.table({"line_no": numbers, "line": lines})
+        lines = pa.array(data[:-1].decode("utf-8", "replace").split("\n"), pa.string())
+    numbers = pl.int_range(block.first_line, block.first_line + block.lines, eager=True).to_arrow()
+    table = pa.table({"line_no": numbers.cast(pa.int64()), "line": lines})
     # DuckDB scans an Arrow table batch by batch, one thread per batch.
     return pa.Table.from_batches(table.to_batches(max_chunksize=BATCH_ROWS))

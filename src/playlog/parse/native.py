@@ -8,9 +8,14 @@ dropped: blank lines are skipped, everything else is a record or a reject.
 
 from __future__ import annotations
 
+import queue
+import threading
+from collections.abc import Iterator
+
 import duckdb
 import pyarrow as pa
 
+from playlog.parse.lines import Block, split_lines
 from playlog.schema import EVENT_TYPES, RECORD_TYPES
 
 TEXT_FIELDS = (
@@ -162,3 +167,59 @@ def parse_lines(con: duckdb.DuckDBPyConnection, lines: pa.Table, salt: str) -> p
         return con.sql(PARSE_SQL, params={"salt": salt}).to_arrow_table()
     finally:
         con.unregister("lines")
+
+
+def connect() -> duckdb.DuckDBPyConnection:
+    """A connection for parsing: UTC, no spilling of a block's worth of lines."""
+    con = duckdb.connect(config={"memory_limit": "1GB"})
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+_DONE = object()
+
+
+def parse_ahead(blocks: Iterator[Block], salt: str) -> Iterator[tuple[Block, pa.Table]]:
+    """``(block, parse_lines(block))`` for each block, read and parsed in a thread.
+
+    The thread reads, splits and parses the next block (DuckDB and Arrow release
+    the GIL) while the caller works on this one; it stays at most one block
+    ahead, so memory holds about two blocks. Close the iterator (or exhaust it)
+    before closing the stream `blocks` reads from."""
+    handoff: queue.Queue[object] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def put(item: object) -> None:
+        while not stop.is_set():
+            try:
+                handoff.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def work() -> None:
+        con = connect()
+        try:
+            for block in blocks:
+                if stop.is_set():
+                    return
+                put((block, parse_lines(con, split_lines(block), salt)))
+            put(_DONE)
+        except BaseException as exc:  # handed to the caller, raised there
+            put(exc)
+        finally:
+            con.close()
+
+    worker = threading.Thread(target=work, name="playlog-parse", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = handoff.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        worker.join()

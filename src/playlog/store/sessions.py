@@ -51,11 +51,13 @@ class SessionStore:
     ) -> SessionUpdate:
         if states is None or states.is_empty():
             return SessionUpdate(0, list(open_days))
-        states = sessionize.merge_states(states)
+        states = sessionize.combine_states(states)
         affected, hit, keep = self._stored_rows(states, open_days)
-        merged = sessionize.merge_states(
-            pl.concat([states, sessionize.states_from_rows(hit)], how="vertical_relaxed")
-        )
+        merged = states
+        if hit.height:  # stored rows are not merged states (a timeout is in skip_reason)
+            merged = sessionize.merge_states(
+                pl.concat([states, sessionize.states_from_rows(hit)], how="vertical_relaxed")
+            )
         final = finish(sessionize.finalize(merged, watermark, timeout, catalog))
         final = final.with_columns(_day=pl.col("started_at").dt.date())
         self._write(final, keep)

@@ -351,3 +351,22 @@ def test_readers_see_an_interrupted_commit_as_it_will_be(tmp_path, monkeypatch):
         compact(load_settings(data=data))
     assert (data / "state" / "journal.json").exists()
     assert connect(data).sql("SELECT count(*) FROM events").fetchall()[0][0] == exact
+
+
+def test_late_record_after_agents_were_dropped_keeps_what_they_said(tmp_path):
+    data = tmp_path / "d"
+    bot = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+    recs = [dict(type="session_start", ts="2026-11-12T10:00:00Z", session_id="b", track_id="t1",
+                 user_agent=bot, client_ip="81.2.69.142"),
+            dict(type="session_start", ts="2026-11-12T10:00:00Z", session_id="m", track_id="t1",
+                 user_agent="okhttp/4.12.0", client_ip="81.2.69.142")]
+    run(write_log(tmp_path / "a.jsonl", recs), data, enricher="auto")
+    cleanup(load_settings(data=data), anonymize_ip_after=timedelta(days=3),
+            drop_user_agents=True, now=NOW)
+    late = [dict(type="session_end", ts="2026-11-12T10:05:00Z", session_id=sid,
+                 duration_played_ms=1000) for sid in ("b", "m")]
+    run(write_log(tmp_path / "late.jsonl", late), data, enricher="auto")
+    rows = {r["session_id"]: r for r in sessions(data).iter_rows(named=True)}
+    assert rows["b"]["is_bot"] is True and rows["b"]["device_type"] == "bot"
+    assert (rows["m"]["platform"], rows["m"]["country"]) == ("mobile", "GB")
+    assert rows["m"]["user_agent"] is None and rows["m"]["ended"] is True

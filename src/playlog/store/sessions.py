@@ -18,7 +18,7 @@ import duckdb
 import polars as pl
 
 from playlog import sessionize
-from playlog.schema import SESSION_SCHEMA, SESSIONS, SORT_KEYS
+from playlog.schema import ENRICHMENT_FIELDS, SESSION_SCHEMA, SESSIONS, SORT_KEYS
 from playlog.store.appender import conform
 from playlog.store.layout import Layout
 from playlog.store.transaction import Transaction
@@ -58,7 +58,7 @@ class SessionStore:
             merged = sessionize.merge_states(
                 pl.concat([states, sessionize.states_from_rows(hit)], how="vertical_relaxed")
             )
-        final = finish(sessionize.finalize(merged, watermark, timeout, catalog))
+        final = _finish(sessionize.finalize(merged, watermark, timeout, catalog), hit, finish)
         final = final.with_columns(_day=pl.col("started_at").dt.date())
         self._write(final, keep)
         for path in affected:
@@ -105,6 +105,34 @@ class SessionStore:
         for (day,), part in out.partition_by("_day", as_dict=True).items():
             part = part.sort(SORT_KEYS[SESSIONS], nulls_last=True)
             self.tx.write_table(SESSIONS, day, conform(part, SESSION_SCHEMA))
+
+
+# What enrichment reads; the columns it derives.
+ENRICH_INPUTS = ("user_agent", "client_ip", "given_platform", "referrer")
+ENRICHED = ("platform", *(f.name for f in ENRICHMENT_FIELDS))
+
+
+def _finish(rows: pl.DataFrame, stored: pl.DataFrame,
+            finish: Callable[[pl.DataFrame], pl.DataFrame]) -> pl.DataFrame:
+    """`finish` (enrichment) for rows whose enrichment inputs are new or changed; stored
+    rows merged again with the same inputs keep what was derived when they were whole
+    (after cleanup dropped a day's user agents, enriching again would lose bots)."""
+    if stored.is_empty():
+        return finish(rows)
+    old = stored.select(
+        "session_id",
+        *(pl.col(c).alias(f"_old_{c}") for c in ENRICH_INPUTS + ENRICHED),
+    )
+    joined = rows.join(old, on="session_id", how="left")
+    same = pl.col("session_id").is_in(stored["session_id"].implode()) & pl.all_horizontal(
+        pl.col(c).eq_missing(pl.col(f"_old_{c}")) for c in ENRICH_INPUTS
+    )
+    olds = [f"_old_{c}" for c in ENRICH_INPUTS + ENRICHED]
+    kept = joined.filter(same).with_columns(
+        pl.col(f"_old_{c}").alias(c) for c in ENRICHED
+    ).drop(olds)
+    fresh = finish(joined.filter(~same).drop(olds))
+    return pl.concat([fresh, kept], how="diagonal_relaxed")
 
 
 def conform_frame(df: pl.DataFrame) -> pl.DataFrame:

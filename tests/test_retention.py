@@ -370,3 +370,16 @@ def test_late_record_after_agents_were_dropped_keeps_what_they_said(tmp_path):
     assert rows["b"]["is_bot"] is True and rows["b"]["device_type"] == "bot"
     assert (rows["m"]["platform"], rows["m"]["country"]) == ("mobile", "GB")
     assert rows["m"]["user_agent"] is None and rows["m"]["ended"] is True
+
+
+def test_event_periods_over_deleted_days(store):
+    args = ("event", "ev1", "--period", "day", "--from", "2026-11-11", "--to", "2026-11-21")
+    before = report_json(store, *args)
+    cleanup(load_settings(data=store), older_than=timedelta(days=4), now=NOW)
+    after = report_json(store, *args)
+    assert [r["period"] for r in after] == [r["period"] for r in before]
+    for a, b in zip(after, before):
+        for key in ("views", "clicks", "shares", "favorites", "ticket_clicks", "external_clicks"):
+            assert a[key] == b[key], (a["period"], key)
+        assert close(a["unique_views"], b["unique_views"])
+        assert a["avg_time_on_page_seconds"] == pytest.approx(b["avg_time_on_page_seconds"])

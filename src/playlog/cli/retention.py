@@ -74,6 +74,7 @@ def cleanup_command(
     wait: WaitOpt = None,
 ) -> None:
     from playlog.config import load_settings, parse_duration
+    from playlog.errors import UsageError
     from playlog.retention import cleanup
 
     settings = load_settings(data=data)
@@ -82,6 +83,10 @@ def cleanup_command(
     anon = anonymize_ip_after or conf.get("anonymize_ip_after")
     drop = drop_user_agents if drop_user_agents is not None else bool(conf.get("drop_user_agents"))
     target = archive or (Path(conf["archive"]).expanduser() if conf.get("archive") else None)
+    if drop and not anon:
+        raise UsageError("--drop-user-agents", "needs --anonymize-ip-after (or "
+                         "anonymize_ip_after in the config file): it applies to the same days")
+
     def source(flag: str, given: Any, key: str) -> str:
         return flag if given else f"{settings.config_file} [cleanup] {key}"
 

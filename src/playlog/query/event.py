@@ -152,8 +152,11 @@ def event_periods(
     """One row per local hour, day, ISO week or month of the window that has records."""
     load_page(con, event_id, window, include_bots)
     params = {"start": window.start, "end": window.end, "period": period, "tz": window.tz}
-    grouped = {"group": PERIOD_KEY, "group_by": "GROUP BY ALL ORDER BY 1", "table": TABLE}
-    counts = common.rows(con, COUNTS.format(**grouped), params)
+    if rollup.needed(con, window):
+        counts = rollup.event_periods(con, event_id, window, period, include_bots)
+    else:
+        grouped = {"group": PERIOD_KEY, "group_by": "GROUP BY ALL ORDER BY 1", "table": TABLE}
+        counts = common.rows(con, COUNTS.format(**grouped), params)
     bounce_sql = BOUNCE.format(table=TABLE, key=PERIOD_KEY, outer="period_start,")
     bounces = dict(con.execute(bounce_sql, params).fetchall())
     return [_period_row(row, period, bounces, window.tz) for row in counts]

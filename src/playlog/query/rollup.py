@@ -229,6 +229,40 @@ def event_totals(con: Any, window: Window, include_bots: bool,
     return totals
 
 
+def event_periods(con: Any, event_id: str, window: Window, period: str,
+                  include_bots: bool) -> list[dict[str, Any]]:
+    """The rows of query.event.COUNTS by local period, from the roll-ups (unique views
+    estimated per period; view times are not kept: first/last are null)."""
+    bucket = "date_trunc($period, timezone($tz, hour))"
+    events, where, params = _filtered(con, "rollup_events", window, include_bots,
+                                      {"event_id": event_id}, period=period, tz=window.tz)
+    sketches = _source(con, "rollup_sketches", window, include_bots)
+    visitors = (f"SELECT {bucket} AS period_start, reg, rho FROM {sketches} "
+                "WHERE scope = 'visitors' AND key = $f_event_id")
+    sql = f"""
+        WITH counts AS (
+            SELECT {bucket} AS period_start, {EVENT_COUNTS},
+                   sum(time_on_page_ms) FILTER (WHERE event_type = 'view') AS time_ms,
+                   sum(time_on_page_n) FILTER (WHERE event_type = 'view') AS time_n
+            FROM {events} WHERE {where} GROUP BY 1
+        ), unique_views AS ({estimate_sql(visitors, group="period_start")})
+        SELECT c.period_start, coalesce(c.views, 0) AS views,
+               coalesce(round(u.estimate), 0) AS unique_views,
+               coalesce(c.clicks, 0) AS clicks, coalesce(c.shares, 0) AS shares,
+               coalesce(c.favorites, 0) AS favorites, coalesce(c.ticket_clicks, 0) AS ticket_clicks,
+               coalesce(c.external_clicks, 0) AS external_clicks,
+               coalesce(c.time_ms / nullif(c.time_n, 0) / 1000.0, 0) AS avg_time_on_page_seconds,
+               NULL AS first_view_ms, NULL AS last_view_ms
+        FROM counts c LEFT JOIN unique_views u USING (period_start)
+        ORDER BY 1"""
+    found = common.rows(con, sql, params)
+    for row in found:
+        for key in ("views", "unique_views", "clicks", "shares", "favorites", "ticket_clicks",
+                    "external_clicks"):
+            row[key] = int(row[key])
+    return found
+
+
 def _typed(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for row in found:
         for key, value in row.items():

@@ -40,7 +40,7 @@ def timed(args: list[str], repeat: int) -> tuple[float, float, dict]:
     """(best seconds, peak RSS MiB, parsed JSON) of a command, each run a fresh process."""
     best, peak, out = float("inf"), 0.0, {}
     for _ in range(repeat):
-        seconds, rss, text = run_measured([sys.executable, "-m", "playlog", *args])
+        seconds, rss, _cpu, text = run_measured([sys.executable, "-m", "playlog", *args])
         best, peak, out = min(best, seconds), max(peak, rss), json.loads(text)
     return best, peak, out
 

@@ -23,16 +23,7 @@ TOP = 10
 
 LOAD_EVENTS = "SELECT * FROM " + top.EVENTS_IN_WINDOW
 
-EVENT_TOTALS = """
-SELECT count(*) FILTER (WHERE event_type = 'view') AS views,
-       count(DISTINCT visitor) FILTER (WHERE event_type = 'view') AS unique_views,
-       count(*) FILTER (WHERE event_type = 'click') AS clicks,
-       count(*) FILTER (WHERE event_type = 'share') AS shares,
-       count(*) FILTER (WHERE event_type = 'favorite') AS favorites,
-       count(*) FILTER (WHERE event_type = 'ticket_click') AS ticket_clicks,
-       count(*) FILTER (WHERE event_type = 'external_click') AS external_clicks
-FROM {table}
-"""
+EVENT_TOTALS = "SELECT " + top.EVENT_COUNTS + " FROM {table}"
 
 
 

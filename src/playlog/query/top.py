@@ -80,6 +80,15 @@ FROM (
 ORDER BY rank
 """
 
+# The event-page counts of a window of records with a `visitor` column.
+EVENT_COUNTS = """count(*) FILTER (WHERE event_type = 'view') AS views,
+       count(DISTINCT visitor) FILTER (WHERE event_type = 'view') AS unique_views,
+       count(*) FILTER (WHERE event_type = 'click') AS clicks,
+       count(*) FILTER (WHERE event_type = 'share') AS shares,
+       count(*) FILTER (WHERE event_type = 'favorite') AS favorites,
+       count(*) FILTER (WHERE event_type = 'ticket_click') AS ticket_clicks,
+       count(*) FILTER (WHERE event_type = 'external_click') AS external_clicks"""
+
 TOP_EVENTS = """
 WITH best AS (
     SELECT event_id FROM {source} AS s GROUP BY event_id
@@ -87,14 +96,7 @@ WITH best AS (
 )
 SELECT row_number() OVER (ORDER BY {order} DESC, event_id) AS rank, *
 FROM (
-    SELECT event_id,
-           count(*) FILTER (WHERE event_type = 'view') AS views,
-           count(DISTINCT visitor) FILTER (WHERE event_type = 'view') AS unique_views,
-           count(*) FILTER (WHERE event_type = 'click') AS clicks,
-           count(*) FILTER (WHERE event_type = 'share') AS shares,
-           count(*) FILTER (WHERE event_type = 'favorite') AS favorites,
-           count(*) FILTER (WHERE event_type = 'ticket_click') AS ticket_clicks,
-           count(*) FILTER (WHERE event_type = 'external_click') AS external_clicks
+    SELECT event_id, {counts}
     FROM {source} AS s
     WHERE event_id IN (SELECT event_id FROM best)
     GROUP BY event_id
@@ -139,7 +141,8 @@ def top_events(
     if source is None:
         source = EVENTS_IN_WINDOW.format(bots=common.bots_clause(include_bots))
         params.update(window_params(window))
-    sql = TOP_EVENTS.format(source=source, order=EVENT_ORDER[by], measure=EVENT_MEASURE[by])
+    sql = TOP_EVENTS.format(source=source, order=EVENT_ORDER[by], measure=EVENT_MEASURE[by],
+                            counts=EVENT_COUNTS)
     return _typed(common.rows(con, sql, params))
 
 

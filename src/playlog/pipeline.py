@@ -36,7 +36,7 @@ from playlog import retention
 from playlog.catalog import load_catalog
 from playlog.config import Settings
 from playlog.errors import InputError, StoreError
-from playlog.parse.lines import Block, iter_blocks, open_log, skip_to, _read_safely
+from playlog.parse.lines import Block, iter_blocks, open_log, read_safely, skip_to
 from playlog.parse.native import parse_ahead
 from playlog.schema import (
     EVENT_SCHEMA, EVENTS, PROGRESS, PROGRESS_SCHEMA, QUARANTINE, QUARANTINE_SCHEMA, SESSIONS,
@@ -354,7 +354,7 @@ def _open_at(path: Path, entry: FileEntry | None):
         return stream, raw, 0, 0
     start = max(0, entry.offset - TAIL_BYTES)
     reached = skip_to(stream, start, raw)
-    before = _read_safely(stream, entry.offset - start) if reached == start else b""
+    before = read_safely(stream, entry.offset - start) if reached == start else b""
     if len(before) == entry.offset - start and tail_hash(before) == entry.tail:
         return stream, raw, entry.offset, entry.lines
     raw.close()

@@ -53,12 +53,12 @@ def read_prefix(path: Path, size: int) -> bytes:
     """The first `size` decompressed bytes (fewer if the file is shorter)."""
     stream, raw = open_log(path)
     try:
-        return _read_safely(stream, size)
+        return read_safely(stream, size)
     finally:
         raw.close()
 
 
-def _read_safely(stream: BinaryIO, size: int) -> bytes:
+def read_safely(stream: BinaryIO, size: int) -> bytes:
     """Read up to `size` bytes; a gzip file cut short (still being written) just ends."""
     try:
         return stream.read(size)
@@ -73,7 +73,7 @@ def skip_to(stream: BinaryIO, offset: int, raw: BinaryIO) -> int:
         return stream.tell() if offset <= _size(raw) else _size(raw)
     done = 0
     while done < offset:
-        chunk = _read_safely(stream, min(BLOCK_SIZE, offset - done))
+        chunk = read_safely(stream, min(BLOCK_SIZE, offset - done))
         if not chunk:
             break
         done += len(chunk)
@@ -95,7 +95,7 @@ def iter_blocks(
     carry = b""
     offset, line = start_offset, start_line
     while True:
-        chunk = _read_safely(stream, block_size)
+        chunk = read_safely(stream, block_size)
         if not chunk:
             return
         data = carry + chunk

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from playlog.errors import NotFoundError
@@ -142,6 +143,15 @@ def window_summary(con: Any, window: Window, *, include_bots: bool = False) -> d
         columns=SESSION_COLUMNS, where="", bots=bots_clause(include_bots)
     )
     return summary(con, f"({query})", window.params())
+
+
+def plain_numbers(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows with DuckDB's HUGEINT sums and DECIMAL averages as plain ints and floats."""
+    for row in found:
+        for key, value in row.items():
+            if isinstance(value, Decimal):
+                row[key] = float(value)
+    return found
 
 
 def ratio(part: float, whole: float) -> float:

@@ -68,7 +68,7 @@ def _filtered(con: Any, table: str, window: Window, include_bots: bool,
 
 
 def distinct(con: Any, scope: str, window: Window, include_bots: bool,
-             key: str = "") -> float:
+             key: str = "") -> int:
     """Estimated distinct listeners / visitors of one key ('' for all) in the window."""
     source = _source(con, "rollup_sketches", window, include_bots)
     rows = f"SELECT key, reg, rho FROM {source} WHERE scope = $scope AND key = $key"
@@ -140,21 +140,23 @@ def top_tracks(con: Any, window: Window, *, by: str = "plays", limit: int = 10,
     sketches = _sketch_rows(con, window, include_bots, "listeners")
     sql = f"""
         WITH counts AS (
-            SELECT track_id, sum(plays) AS plays, sum(listening_ms) AS listening_time_ms,
+            SELECT track_id, CAST(sum(plays) AS BIGINT) AS plays,
+                   CAST(sum(listening_ms) AS BIGINT) AS listening_time_ms,
                    coalesce(sum(completion_sum) / 100 / nullif(sum(completion_n), 0), 0)
                        AS completion_rate,
                    coalesce(sum(skipped) / nullif(sum(ended), 0), 0) AS skip_rate
             FROM {plays} GROUP BY track_id
         ), listeners AS ({estimate_sql(sketches)})
         SELECT row_number() OVER (ORDER BY {TRACK_ORDER[by]} DESC, c.track_id) AS rank,
-               c.track_id, k.title, k.artist, c.plays, round(l.estimate) AS listeners,
+               c.track_id, k.title, k.artist, c.plays,
+               CAST(round(l.estimate) AS BIGINT) AS listeners,
                c.listening_time_ms, c.completion_rate, c.skip_rate
         FROM counts c
         LEFT JOIN listeners l ON l.key = c.track_id
         LEFT JOIN (SELECT track_id, any_value(title) AS title, any_value(artist) AS artist
                    FROM catalog GROUP BY track_id) k USING (track_id)
         ORDER BY rank LIMIT $limit"""
-    return _typed(common.rows(con, sql, {"limit": limit}))
+    return common.plain_numbers(common.rows(con, sql, {"limit": limit}))
 
 
 def top_users(con: Any, window: Window, *, limit: int = 10, include_bots: bool = False):
@@ -164,25 +166,26 @@ def top_users(con: Any, window: Window, *, limit: int = 10, include_bots: bool =
                             "AND key IN (SELECT user_key FROM best)")
     sql = f"""
         WITH best AS (
-            SELECT user_key, sum(listening_ms) AS listening_time_ms, sum(plays) AS plays
+            SELECT user_key, CAST(sum(listening_ms) AS BIGINT) AS listening_time_ms,
+                   CAST(sum(plays) AS BIGINT) AS plays
             FROM {users} WHERE identified GROUP BY user_key
             ORDER BY listening_time_ms DESC, user_key LIMIT $limit
         ), tracks AS ({estimate_sql(sketches)})
         SELECT row_number() OVER (ORDER BY listening_time_ms DESC, user_key) AS rank,
                'key:' || user_key AS user_id, listening_time_ms, plays,
-               round(t.estimate) AS unique_tracks
+               CAST(round(t.estimate) AS BIGINT) AS unique_tracks
         FROM best LEFT JOIN tracks t ON t.key = best.user_key ORDER BY rank"""
-    return _typed(common.rows(con, sql, {"limit": limit}))
+    return common.plain_numbers(common.rows(con, sql, {"limit": limit}))
 
 
 EVENT_ORDER = {"views": "views", "unique": "unique_views", "clicks": "clicks"}
 EVENT_COUNTS = """
-    sum(records) FILTER (WHERE event_type = 'view') AS views,
-    sum(records) FILTER (WHERE event_type = 'click') AS clicks,
-    sum(records) FILTER (WHERE event_type = 'share') AS shares,
-    sum(records) FILTER (WHERE event_type = 'favorite') AS favorites,
-    sum(records) FILTER (WHERE event_type = 'ticket_click') AS ticket_clicks,
-    sum(records) FILTER (WHERE event_type = 'external_click') AS external_clicks"""
+    CAST(sum(records) FILTER (WHERE event_type = 'view') AS BIGINT) AS views,
+    CAST(sum(records) FILTER (WHERE event_type = 'click') AS BIGINT) AS clicks,
+    CAST(sum(records) FILTER (WHERE event_type = 'share') AS BIGINT) AS shares,
+    CAST(sum(records) FILTER (WHERE event_type = 'favorite') AS BIGINT) AS favorites,
+    CAST(sum(records) FILTER (WHERE event_type = 'ticket_click') AS BIGINT) AS ticket_clicks,
+    CAST(sum(records) FILTER (WHERE event_type = 'external_click') AS BIGINT) AS external_clicks"""
 
 
 def top_events(con: Any, window: Window, *, by: str = "views", limit: int = 10,
@@ -197,7 +200,7 @@ def top_events(con: Any, window: Window, *, by: str = "views", limit: int = 10,
         SELECT row_number() OVER (ORDER BY {EVENT_ORDER[by]} DESC, event_id) AS rank, *
         FROM (
             SELECT c.event_id, coalesce(c.views, 0) AS views,
-                   coalesce(round(v.estimate), 0) AS unique_views,
+                   coalesce(CAST(round(v.estimate) AS BIGINT), 0) AS unique_views,
                    coalesce(c.clicks, 0) AS clicks, coalesce(c.shares, 0) AS shares,
                    coalesce(c.favorites, 0) AS favorites,
                    coalesce(c.ticket_clicks, 0) AS ticket_clicks,
@@ -205,7 +208,7 @@ def top_events(con: Any, window: Window, *, by: str = "views", limit: int = 10,
             FROM counts c LEFT JOIN visitors v ON v.key = c.event_id
         )
         ORDER BY rank LIMIT $limit"""
-    return _typed(common.rows(con, sql, {"limit": limit}))
+    return common.plain_numbers(common.rows(con, sql, {"limit": limit}))
 
 
 def event_totals(con: Any, window: Window, include_bots: bool,
@@ -247,7 +250,7 @@ def event_periods(con: Any, event_id: str, window: Window, period: str,
             FROM {events} WHERE {where} GROUP BY 1
         ), unique_views AS ({estimate_sql(visitors, group="period_start")})
         SELECT c.period_start, coalesce(c.views, 0) AS views,
-               coalesce(round(u.estimate), 0) AS unique_views,
+               coalesce(CAST(round(u.estimate) AS BIGINT), 0) AS unique_views,
                coalesce(c.clicks, 0) AS clicks, coalesce(c.shares, 0) AS shares,
                coalesce(c.favorites, 0) AS favorites, coalesce(c.ticket_clicks, 0) AS ticket_clicks,
                coalesce(c.external_clicks, 0) AS external_clicks,
@@ -255,19 +258,4 @@ def event_periods(con: Any, event_id: str, window: Window, period: str,
                NULL AS first_view_ms, NULL AS last_view_ms
         FROM counts c LEFT JOIN unique_views u USING (period_start)
         ORDER BY 1"""
-    found = common.rows(con, sql, params)
-    for row in found:
-        for key in ("views", "unique_views", "clicks", "shares", "favorites", "ticket_clicks",
-                    "external_clicks"):
-            row[key] = int(row[key])
-    return found
-
-
-def _typed(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    for row in found:
-        for key, value in row.items():
-            if isinstance(value, float) and key in ("listeners", "unique_views", "unique_tracks"):
-                row[key] = int(value)
-            elif value is not None and not isinstance(value, (str, int, float)):
-                row[key] = int(value) if key in ("plays", "listening_time_ms") else float(value)
-    return found
+    return common.plain_numbers(common.rows(con, sql, params))

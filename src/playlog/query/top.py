@@ -122,12 +122,13 @@ def top_tracks(
         source = SESSIONS_IN_WINDOW.format(bots=common.bots_clause(include_bots))
         params.update(window_params(window))
     sql = TOP_TRACKS.format(source=source, order=TRACK_ORDER[by], measure=TRACK_MEASURE[by])
-    return _typed(common.rows(con, sql, params))
+    return common.plain_numbers(common.rows(con, sql, params))
 
 
 def top_users(con: Any, source: str, *, limit: int = 10) -> list[dict[str, Any]]:
     """Identified users ranked by listening time, from a loaded window ``source``."""
-    return _typed(common.rows(con, TOP_USERS.format(source=source), {"limit": limit}))
+    found = common.rows(con, TOP_USERS.format(source=source), {"limit": limit})
+    return common.plain_numbers(found)
 
 
 def top_events(
@@ -143,18 +144,8 @@ def top_events(
         params.update(window_params(window))
     sql = TOP_EVENTS.format(source=source, order=EVENT_ORDER[by], measure=EVENT_MEASURE[by],
                             counts=EVENT_COUNTS)
-    return _typed(common.rows(con, sql, params))
+    return common.plain_numbers(common.rows(con, sql, params))
 
-
-def _typed(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """DuckDB's HUGEINT sums and DECIMAL averages as plain ints and floats."""
-    for row in found:
-        for key, value in row.items():
-            if value is not None and not isinstance(value, (str, int, float)):
-                row[key] = float(value)
-            elif isinstance(value, int) and not isinstance(value, bool):
-                row[key] = int(value)
-    return found
 
 TRACK_FIELDS = [
     "rank", "track_id", "title", "artist", "plays", "listeners", "listening_time_ms",

@@ -6,6 +6,9 @@ import os
 
 import pytest
 
+# The pinned "now" of every test: just after the last day of tests/sample.py.
+NOW = "2026-11-21T00:00:00Z"
+
 
 @pytest.fixture(autouse=True)
 def _isolate(tmp_path_factory, monkeypatch):
@@ -19,4 +22,6 @@ def _isolate(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("TZ", "UTC")
     monkeypatch.setenv("COLUMNS", "100")
     monkeypatch.setenv("NO_COLOR", "1")
+    # Every "now" of playlog is pinned: no test depends on the day it runs.
+    monkeypatch.setenv("PLAYLOG_NOW", NOW)
     yield

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,15 +31,20 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
-from playlog import sessionize
-from playlog import retention
+from playlog import clock, retention, sessionize
 from playlog.catalog import load_catalog
 from playlog.config import Settings
 from playlog.errors import InputError, StoreError
 from playlog.parse.lines import Block, iter_blocks, open_log, read_safely, skip_to
 from playlog.parse.native import parse_ahead
 from playlog.schema import (
-    EVENT_SCHEMA, EVENTS, PROGRESS, PROGRESS_SCHEMA, QUARANTINE, QUARANTINE_SCHEMA, SESSIONS,
+    EVENT_SCHEMA,
+    EVENTS,
+    PROGRESS,
+    PROGRESS_SCHEMA,
+    QUARANTINE,
+    QUARANTINE_SCHEMA,
+    SESSIONS,
 )
 from playlog.store import rollups
 from playlog.store.appender import DedupAppender, conform
@@ -134,7 +139,7 @@ def discover(paths: Iterable[Path | str]) -> list[Path]:
 
 
 def _looks_like_log(name: str) -> bool:
-    stem = name[:-3] if name.endswith(".gz") else name
+    stem = name.removesuffix(".gz")
     parts = stem.split(".")
     while len(parts) > 1 and parts[-1].isdigit():  # rotated: app.log.1, app.log.2.gz
         parts.pop()
@@ -308,7 +313,7 @@ class _Run:
             self.summary.duplicates += ids.len() - ids.n_unique()
         store = SessionStore(self.layout, self.con, self.tx)
         states = pl.concat(self.states, how="vertical_relaxed") if self.states else None
-        watermark = self.ledger.watermark or datetime(1970, 1, 1, tzinfo=timezone.utc)
+        watermark = self.ledger.watermark or datetime(1970, 1, 1, tzinfo=UTC)
         result = store.update(
             states,
             watermark=watermark,
@@ -324,7 +329,7 @@ class _Run:
         if not self.rejects:
             return
         rejects = pl.concat(self.rejects)
-        now = datetime.now(timezone.utc)
+        now = clock.now()
         self.summary.quarantined = rejects.height
         reasons = rejects.group_by(pl.col("reason").str.extract(r"^([^:]+)")).len()
         self.summary.quarantine_reasons = dict(

@@ -13,16 +13,23 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import polars as pl
 
+from playlog import clock
 from playlog.config import Settings
 from playlog.schema import (
-    EVENTS, QUARANTINE, RAW_DATASETS, ROLLUP_DATASETS, SCHEMAS, SESSIONS, SORT_KEYS,
+    EVENTS,
+    QUARANTINE,
+    RAW_DATASETS,
+    ROLLUP_DATASETS,
+    SCHEMAS,
+    SESSIONS,
+    SORT_KEYS,
 )
 from playlog.store.appender import conform
 from playlog.store.files import read_json
@@ -97,7 +104,7 @@ def cleanup(
     now: datetime | None = None,
     wait: float = 0.0,
 ) -> CleanupResult:
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.now()
     layout = Layout(settings.data_dir)
     if not layout.root.is_dir():
         return CleanupResult(dry_run=dry_run)
@@ -152,7 +159,7 @@ class _Cleanup:
             self.state["raw_from"] = str(cutoff)
             self.result.raw_from = str(cutoff)
         self.ledger = Ledger.load(self.layout)
-        cutoff_time = datetime.combine(cutoff, datetime.min.time(), timezone.utc)
+        cutoff_time = datetime.combine(cutoff, datetime.min.time(), UTC)
         self.result.ledger_entries_dropped = self.ledger.forget_older_than(cutoff_time)
 
     def _ensure_rollups(self, days: set[date]) -> None:

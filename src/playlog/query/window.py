@@ -99,7 +99,9 @@ def parse_instant(text: str, option: str, tz: str) -> datetime:
 
 
 def now_utc() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
+    from playlog import clock
+
+    return clock.now()
 
 
 def resolve_window(

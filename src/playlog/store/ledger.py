@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from playlog import clock
 from playlog.parse.lines import read_prefix
 from playlog.store.files import read_json
 from playlog.store.layout import Layout
@@ -87,7 +88,7 @@ class Ledger:
             lines=lines,
             tail=tail,
             size=path.stat().st_size,
-            seen_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            seen_at=clock.now().isoformat(timespec="seconds"),
         )
 
     def forget_older_than(self, cutoff: datetime) -> int:

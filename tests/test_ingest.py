@@ -52,6 +52,23 @@ def test_play_record_is_a_complete_session(tmp_path):
     assert row["completion_percentage"] == pytest.approx(50.0)
 
 
+def test_completion_is_unknown_when_no_record_reported_a_position(tmp_path):
+    log = write_log(tmp_path / "p.jsonl", [
+        dict(type="session_start", ts=at(0), session_id="quiet", track_id="t1",
+             total_duration_ms=200_000),
+        dict(type="session_end", ts=at(3), session_id="quiet"),
+        dict(type="session_start", ts=at(0), session_id="heard", track_id="t1",
+             total_duration_ms=200_000),
+        dict(type="session_progress", ts=at(1), session_id="heard", duration_played_ms=30_000),
+        dict(type="session_end", ts=at(3), session_id="heard", duration_played_ms=250_000),
+    ])
+    run(log, tmp_path / "d")
+    rows = {r["session_id"]: r for r in sessions(tmp_path / "d").iter_rows(named=True)}
+    assert rows["quiet"]["duration_played_ms"] is None
+    assert rows["quiet"]["completion_percentage"] is None  # not 100: played is unknown
+    assert rows["heard"]["completion_percentage"] == 100.0  # capped
+
+
 def test_idle_sessions_time_out_by_event_time_and_late_records_update_them(tmp_path):
     data = tmp_path / "d"
     first = write_log(tmp_path / "1.jsonl", session("old", 0, progress=2) + session("new", 45, end=48))

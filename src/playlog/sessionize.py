@@ -149,11 +149,23 @@ def finalize(
         .when(timed_out).then(pl.col("last_update")),
         skip_reason=pl.when(pl.col("explicit_end")).then(pl.col("skip_reason"))
         .when(timed_out).then(pl.lit("timeout")),
-        completion_percentage=pl.when(total > 0).then(
-            pl.min_horizontal(pl.lit(100.0), 100.0 * pl.col("duration_played_ms") / total)
-        ),
+        completion_percentage=completion_percentage(pl.col("duration_played_ms"), total),
         platform=pl.when(pl.col("given_platform").is_in(PLATFORMS)).then(pl.col("given_platform")),
         listener_key=pl.coalesce(pl.col("user_id"), pl.lit("anon:") + pl.col("anon_key")),
+    )
+
+
+def completion_percentage(played: pl.Expr, total: pl.Expr) -> pl.Expr:
+    """min(100, 100 × played / total), null when either is unknown (docs/metrics.md).
+
+    A session that never reported a position has played = null: its completion is
+    unknown, not 100 (`min_horizontal` would skip the null). The quotient is rounded
+    to 9 decimals so that it does not depend on how the optimiser orders the
+    multiplication and the division (the same session must give the same row)."""
+    ratio = (played.cast(pl.Float64) * 100.0 / total.cast(pl.Float64)).round(9)
+    return (
+        pl.when((total > 0) & played.is_not_null())
+        .then(pl.when(ratio > 100.0).then(pl.lit(100.0)).otherwise(ratio))
     )
 
 

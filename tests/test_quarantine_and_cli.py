@@ -165,9 +165,25 @@ def test_help_does_not_import_heavy_libraries():
 
 
 def test_source_path_is_kept_as_given(tmp_path):
-    log = write_log(tmp_path / "a.jsonl", ["garbage"])
+    log = write_log(tmp_path / "a.jsonl", [OK, "garbage"])
     run(Path(log), tmp_path / "d")
     assert read(tmp_path / "d", "quarantine")["source_file"].item() == str(log)
+
+
+def test_a_file_no_format_matches_is_named_not_quarantined_line_by_line(tmp_path):
+    junk = write_log(tmp_path / "junk.log", ["garbage", "more garbage"])
+    good = write_log(tmp_path / "good.jsonl", [OK])
+    data = tmp_path / "d"
+    summary = run([junk, good], data)
+    assert summary.skipped == {str(junk): "no known log format matches its first 2 line(s)"}
+    assert summary.formats == {str(good): "native"} and summary.quarantined == 0
+    result = CliRunner().invoke(app, ["ingest", str(junk), "--data", str(data)])
+    assert result.exit_code == 4 and "junk.log" in result.stderr
+    forced = CliRunner().invoke(app, ["ingest", str(junk), "--data", str(data),
+                                      "--log-format", "native", "--format", "json"])
+    assert forced.exit_code == 0 and json.loads(forced.stdout)["quarantined"] == 2
+    unknown = CliRunner().invoke(app, ["ingest", str(junk), "--log-format", "nope"])
+    assert unknown.exit_code == 2 and "known formats: native" in unknown.stderr
 
 
 def test_progress_bar_on_request_goes_to_stderr(tmp_path):

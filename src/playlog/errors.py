@@ -48,9 +48,10 @@ class InputError(PlaylogError):
 
     status = ExitStatus.NO_INPUT
 
-    def __init__(self, path: str, message: str, *, line: int | None = None) -> None:
+    def __init__(self, path: str, message: str, *, line: int | None = None,
+                 hint: str | None = None) -> None:
         where = f"{path}:{line}" if line is not None else path
-        super().__init__(f"{where}: {message}")
+        super().__init__(f"{where}: {message}", hint=hint)
         self.path = path
         self.line = line
 

@@ -18,7 +18,6 @@ One run, under the data directory's lock:
 from __future__ import annotations
 
 import os
-import secrets
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -34,9 +33,12 @@ import pyarrow as pa
 from playlog import clock, retention, sessionize
 from playlog.catalog import load_catalog
 from playlog.config import Settings
-from playlog.errors import InputError, StoreError
-from playlog.parse.lines import Block, iter_blocks, open_log, read_safely, skip_to
-from playlog.parse.native import parse_ahead
+from playlog.errors import StoreError
+from playlog.parse import registry
+from playlog.parse.ahead import parse_ahead
+from playlog.parse.discover import discover
+from playlog.parse.lines import iter_blocks, open_log, read_prefix, read_safely, skip_to
+from playlog.parse.registry import Format, ParseContext, Parsed
 from playlog.schema import (
     EVENT_SCHEMA,
     EVENTS,
@@ -51,13 +53,11 @@ from playlog.store.appender import DedupAppender, conform
 from playlog.store.layout import Layout
 from playlog.store.ledger import TAIL_BYTES, FileEntry, Ledger, fingerprint, tail_hash
 from playlog.store.lock import exclusive
+from playlog.store.salt import load_salt
 from playlog.store.sessions import SessionStore
 from playlog.store.transaction import Transaction, recover
 
 ProgressCallback = Callable[[int, int], None]
-
-# Names a folder's files must match to be read (explicit file arguments are always read).
-LOG_SUFFIXES = (".jsonl", ".ndjson", ".json", ".log")
 
 # Per-block session states are folded into one frame when this many have piled up.
 STATE_BATCHES = 8
@@ -73,6 +73,8 @@ class IngestSummary:
     progress: int = 0
     quarantined: int = 0
     duplicates: int = 0
+    formats: dict[str, str] = field(default_factory=dict)  # file → the format it was read as
+    skipped: dict[str, str] = field(default_factory=dict)  # file → why it was not read
     seconds: float = 0.0
     quarantine_reasons: dict[str, int] = field(default_factory=dict)
     stage_seconds: dict[str, float] = field(default_factory=dict)
@@ -89,12 +91,16 @@ def ingest(
     wait: float = 0.0,
     enricher: Any = "auto",
     anonymize_ip: bool = False,
+    log_format: str | None = None,
 ) -> IngestSummary:
     """Ingest the new content of `paths` (files or folders) into the store.
 
     `enricher` is an object with ``enrich(df)`` (see playlog.enrich), None for
-    no enrichment, or "auto" for the default one built from `settings`."""
+    no enrichment, or "auto" for the default one built from `settings`.
+    `log_format` names the format of every file (see parse.registry); by default
+    each file's is detected from its first lines and remembered by the ledger."""
     started = time.perf_counter()
+    forced = registry.resolve(log_format) if log_format else None
     files = discover(paths)
     owned = enricher == "auto"
     if owned:
@@ -104,7 +110,7 @@ def ingest(
     try:
         with exclusive(layout.lock, wait):
             recover(layout)
-            run = _Run(layout, settings, enricher, anonymize_ip)
+            run = _Run(layout, settings, enricher, anonymize_ip, forced)
             try:
                 summary = run.execute(files, on_progress)
             except BaseException:
@@ -117,33 +123,6 @@ def ingest(
             enricher.close()
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary
-
-
-def discover(paths: Iterable[Path | str]) -> list[Path]:
-    """The files to read: explicit files, and log files found in folders (recursively)."""
-    found: list[Path] = []
-    for item in map(Path, paths):
-        if item.is_dir():
-            found.extend(
-                p for p in sorted(item.rglob("*"))
-                if p.is_file() and not p.name.startswith(".") and _looks_like_log(p.name)
-            )
-        elif item.is_file():
-            found.append(item)
-        else:
-            raise InputError(str(item), "no such file or directory")
-    for path in found:
-        if not os.access(path, os.R_OK):
-            raise InputError(str(path), "permission denied")
-    return list(dict.fromkeys(found))
-
-
-def _looks_like_log(name: str) -> bool:
-    stem = name.removesuffix(".gz")
-    parts = stem.split(".")
-    while len(parts) > 1 and parts[-1].isdigit():  # rotated: app.log.1, app.log.2.gz
-        parts.pop()
-    return any(".".join(parts).endswith(suffix) for suffix in LOG_SUFFIXES)
 
 
 def _ensure_writable(layout: Layout) -> None:
@@ -159,21 +138,11 @@ def _ensure_writable(layout: Layout) -> None:
         ) from None
 
 
-def load_salt(layout: Layout) -> str:
-    """The secret salt of anonymous keys, created once with a secure random generator."""
-    if layout.salt.is_file():
-        return layout.salt.read_text().strip()
-    salt = secrets.token_hex(32)
-    layout.salt.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(layout.salt, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(salt + "\n")
-    return salt
-
-
 class _Run:
-    def __init__(self, layout: Layout, settings: Settings, enricher: Any, anonymize_ip: bool):
+    def __init__(self, layout: Layout, settings: Settings, enricher: Any, anonymize_ip: bool,
+                 forced: Format | None = None):
         self.layout = layout
+        self.forced = forced
         self.settings = settings
         self.enricher = enricher
         self.anonymize_ip = anonymize_ip
@@ -226,12 +195,18 @@ class _Run:
         if fp is None:  # not even one complete line yet
             return done + path.stat().st_size
         entry = self.ledger.files.get(fp)
+        fmt = self._format(path, entry)
+        if fmt is None:
+            return done + path.stat().st_size
         stream, raw, offset, line = _open_at(path, entry)
+        resumed = entry is not None and offset == entry.offset and offset > 0
+        parser = fmt.open(ParseContext(str(path), self.salt), entry.state if resumed else None)
+        self.summary.formats[str(path)] = fmt.name
         tail = b""
-        parsed = parse_ahead(iter_blocks(stream, offset, line), self.salt)
+        parsed = parse_ahead(iter_blocks(stream, offset, line), parser)
         try:
-            for block, table in parsed:
-                self._take_block(block, table, path)
+            for block, result in parsed:
+                self._take(result, path)
                 offset, line = block.end_offset, block.first_line + block.lines - 1
                 tail = (tail + block.data[-TAIL_BYTES:])[-TAIL_BYTES:]
                 self.summary.bytes += len(block.data)
@@ -241,14 +216,45 @@ class _Run:
             parsed.close()  # stops the parsing thread before the file closes
             raw.close()
         if tail or entry is None:
-            self.ledger.record(fp, path, offset, line, tail_hash(tail) if tail else "")
+            self.ledger.record(fp, path, offset, line, tail_hash(tail) if tail else "",
+                               fmt.name, parser.state())
         else:  # nothing new: the entry stays, under the name seen last
-            self.ledger.record(fp, path, entry.offset, entry.lines, entry.tail)
+            self.ledger.record(fp, path, entry.offset, entry.lines, entry.tail,
+                               fmt.name, entry.state)
         if on_progress:
             on_progress(done + path.stat().st_size, total)
         return done + path.stat().st_size
 
-    def _take_block(self, block: Block, table: pa.Table, path: Path) -> None:
+    def _format(self, path: Path, entry: FileEntry | None) -> Format | None:
+        """The format of `path`: forced, else remembered by the ledger, else detected
+        from its first lines (None, and the file is skipped, when nothing matches)."""
+        if self.forced is not None:
+            return self.forced
+        if entry is not None and entry.format:
+            known = registry.get(entry.format)
+            if known is not None:
+                return known
+        sample = sample_lines(path)
+        found = registry.detect(sample)
+        if found.format is None and sample:
+            self.summary.skipped[str(path)] = (
+                f"no known log format matches its first {len(sample)} line(s)"
+            )
+        return found.format
+
+    def _take(self, parsed: Parsed, path: Path) -> None:
+        if parsed.rejects is not None and parsed.rejects.num_rows:
+            self._reject(pl.from_arrow(parsed.rejects), path)
+        if parsed.records is not None and parsed.records.num_rows:
+            self._take_records(parsed.records, path)
+
+    def _reject(self, bad: pl.DataFrame, path: Path) -> None:
+        self.rejects.append(_detached(
+            bad.select(source_file=pl.lit(str(path)), line=pl.col("line_no"), reason="reason",
+                       raw="raw")
+        ))
+
+    def _take_records(self, table: pa.Table, path: Path) -> None:
         df = pl.from_arrow(table).with_columns(pl.col("ts").dt.cast_time_unit("ms"))
         if self.raw_from is not None:  # raw rows before it were deleted: do not count again
             df = df.with_columns(
@@ -261,11 +267,7 @@ class _Run:
         good = df.filter(pl.col("reason").is_null())
         self.summary.records += df.height
         if bad.height:
-            self.rejects.append(_detached(
-                bad.select(
-                    source_file=pl.lit(str(path)), line=pl.col("line_no"), reason="reason", raw="raw"
-                )
-            ))
+            self._reject(bad, path)
         sessions = good.filter(pl.col("type").is_in(sessionize.SESSION_TYPES))
         if sessions.height:
             states = _detached(sessionize.to_states(sessions))
@@ -365,6 +367,18 @@ def _open_at(path: Path, entry: FileEntry | None):
     raw.close()
     stream, raw = open_log(path)
     return stream, raw, 0, 0
+
+
+SAMPLE_LINES = 50
+SAMPLE_BYTES = 256 * 1024
+
+
+def sample_lines(path: Path) -> list[str]:
+    """The first complete, non-blank lines of a file, for detecting its format."""
+    head = read_prefix(path, SAMPLE_BYTES)
+    cut = head.rfind(b"\n")
+    lines = head[: cut + 1].decode("utf-8", "replace").splitlines() if cut >= 0 else []
+    return [text for text in lines if text.strip()][:SAMPLE_LINES]
 
 
 def make_enricher(settings: Settings, *, enabled: bool = True, geoip: bool = True) -> Any:

@@ -167,7 +167,7 @@ class _Cleanup:
         missing = {d for d in days if not any(self.layout.files(n, d) for n in ROLLUP_DATASETS)}
         if not missing:
             return
-        from playlog.pipeline import load_salt
+        from playlog.store.salt import load_salt
         from playlog.store import rollups
 
         for day in sorted(missing):

@@ -50,7 +50,7 @@ def _normalized_skip(raw: pl.Expr) -> pl.Expr:
 
 
 def to_states(records: pl.DataFrame) -> pl.DataFrame:
-    """One merged state per session from typed session records (see parse.native)."""
+    """One merged state per session from typed session records (see parse.formats.native)."""
     kind = pl.col("type")
     progress = records.filter(kind == "session_progress")
     others = records.filter(kind != "session_progress")

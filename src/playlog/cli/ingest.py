@@ -67,9 +67,14 @@ def ingest_command(
         Optional[Path],
         typer.Option("--catalog", help="Import this track catalog CSV first."),
     ] = None,
+    log_format: Annotated[
+        Optional[str],
+        typer.Option("--log-format", metavar="NAME",
+                     help="Read every file as this format (default: detected per file)."),
+    ] = None,
 ) -> None:
     from playlog.config import load_settings
-    from playlog.errors import RejectedLinesError
+    from playlog.errors import InputError, RejectedLinesError
     from playlog.pipeline import ingest, make_enricher
 
     settings = load_settings(data=data, session_timeout=session_timeout, geoip_db=geoip_db)
@@ -83,15 +88,20 @@ def ingest_command(
         with _progress_bar(show_bar, forced=progress is True) as on_progress:
             summary = ingest(
                 paths, settings, on_progress=on_progress, wait=wait or 0.0, enricher=enricher,
-                anonymize_ip=anonymize_ip,
+                anonymize_ip=anonymize_ip, log_format=log_format,
             )
     finally:
         if enricher is not None:
             enricher.close()
+    for path, why in summary.skipped.items():
+        sys.stderr.write(f"playlog: warning: {path}: {why} (not read)\n")
     if fmt == SummaryFormat.json:
         sys.stdout.write(json.dumps(summary.as_dict(), indent=2) + "\n")
     else:
         _print_summary(summary.as_dict())
+    if summary.skipped and not summary.formats:
+        raise InputError(", ".join(summary.skipped), "nothing could be read",
+                         hint="name the format with --log-format NAME")
     if strict and summary.quarantined:
         raise RejectedLinesError(
             f"{summary.quarantined} line(s) rejected (see the quarantine in {settings.data_dir})"

@@ -50,6 +50,8 @@ class FileEntry:
     tail: str = ""
     size: int = 0
     seen_at: str = ""
+    format: str = ""  # the format it was read as (parse.registry); "" before formats were kept
+    state: dict[str, Any] = field(default_factory=dict)  # the parser's state at `offset`
 
 
 @dataclass
@@ -81,7 +83,8 @@ class Ledger:
         if latest is not None and (self.watermark is None or latest > self.watermark):
             self.watermark = latest
 
-    def record(self, fp: str, path: Path, offset: int, lines: int, tail: str) -> None:
+    def record(self, fp: str, path: Path, offset: int, lines: int, tail: str,
+               fmt: str = "", state: dict[str, Any] | None = None) -> None:
         self.files[fp] = FileEntry(
             path=str(path),
             offset=offset,
@@ -89,6 +92,8 @@ class Ledger:
             tail=tail,
             size=path.stat().st_size,
             seen_at=clock.now().isoformat(timespec="seconds"),
+            format=fmt,
+            state=dict(state or {}),
         )
 
     def forget_older_than(self, cutoff: datetime) -> int:

@@ -1,4 +1,4 @@
-"""The native format (SPEC §1): one JSON object per line.
+"""The native format (docs/formats.md): one JSON object per line.
 
 `parse_lines` validates and types a table of ``(line_no, line)`` in one DuckDB
 query: every line is parsed once, checked against the rules below, and comes
@@ -8,14 +8,14 @@ dropped: blank lines are skipped, everything else is a record or a reject.
 
 from __future__ import annotations
 
-import queue
-import threading
-from collections.abc import Iterator
+import json
+from collections.abc import Sequence
+from typing import Any
 
 import duckdb
 import pyarrow as pa
 
-from playlog.parse.lines import Block, split_lines
+from playlog.parse.registry import Format, ParseContext, Parsed, register
 from playlog.schema import EVENT_TYPES, RECORD_TYPES
 
 TEXT_FIELDS = (
@@ -169,57 +169,38 @@ def parse_lines(con: duckdb.DuckDBPyConnection, lines: pa.Table, salt: str) -> p
         con.unregister("lines")
 
 
-def connect() -> duckdb.DuckDBPyConnection:
-    """A connection for parsing: UTC, no spilling of a block's worth of lines."""
-    con = duckdb.connect(config={"memory_limit": "1GB"})
-    con.execute("SET TimeZone = 'UTC'")
-    return con
+class NativeParser:
+    def __init__(self, context: ParseContext, state: dict[str, Any] | None = None) -> None:
+        self.salt = context.salt
+
+    def parse(self, con: duckdb.DuckDBPyConnection, lines: pa.Table) -> Parsed:
+        return Parsed(records=parse_lines(con, lines, self.salt))
+
+    def state(self) -> dict[str, Any]:
+        return {}
 
 
-_DONE = object()
-
-
-def parse_ahead(blocks: Iterator[Block], salt: str) -> Iterator[tuple[Block, pa.Table]]:
-    """``(block, parse_lines(block))`` for each block, read and parsed in a thread.
-
-    The thread reads, splits and parses the next block (DuckDB and Arrow release
-    the GIL) while the caller works on this one; it stays at most one block
-    ahead, so memory holds about two blocks. Close the iterator (or exhaust it)
-    before closing the stream `blocks` reads from."""
-    handoff: queue.Queue[object] = queue.Queue(maxsize=1)
-    stop = threading.Event()
-
-    def put(item: object) -> None:
-        while not stop.is_set():
-            try:
-                handoff.put(item, timeout=0.1)
-                return
-            except queue.Full:
-                continue
-
-    def work() -> None:
-        con = connect()
+def sniff(sample: Sequence[str]) -> int:
+    """Lines that are JSON objects with a known `type` (a few lines: no need for DuckDB)."""
+    found = 0
+    for text in sample:
+        if not text.lstrip().startswith("{"):
+            continue
         try:
-            for block in blocks:
-                if stop.is_set():
-                    return
-                put((block, parse_lines(con, split_lines(block), salt)))
-            put(_DONE)
-        except BaseException as exc:  # handed to the caller, raised there
-            put(exc)
-        finally:
-            con.close()
+            record = json.loads(text)
+        except ValueError:
+            continue
+        if isinstance(record, dict) and record.get("type") in RECORD_TYPES:
+            found += 1
+    return found
 
-    worker = threading.Thread(target=work, name="playlog-parse", daemon=True)
-    worker.start()
-    try:
-        while True:
-            item = handoff.get()
-            if item is _DONE:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item  # type: ignore[misc]
-    finally:
-        stop.set()
-        worker.join()
+
+FORMAT = register(Format(
+    name="native",
+    summary="playlog's own JSON Lines: session_start / progress / end, play and event records",
+    sample='{"type":"play","ts":"2026-11-20T18:04:05Z","session_id":"s1","track_id":"t1",'
+           '"duration_played_ms":181000}',
+    sniff=sniff,
+    open=NativeParser,
+    specificity=10,  # keyed by `type`: more specific than any other JSON format
+))

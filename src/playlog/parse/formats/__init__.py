@@ -1,0 +1,1 @@
+"""The log formats: one module each, registered in playlog.parse.registry."""

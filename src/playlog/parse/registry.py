@@ -1,0 +1,125 @@
+"""The log formats playlog reads, by name.
+
+A format is one module of ``playlog.parse.formats`` that calls `register` with a
+`Format`: its name, a one-line summary and a sample line (for ``--help`` and
+docs/formats.md), how to recognise its lines (`sniff`) and how to open a parser
+for one file (`open`). Detection (`detect`), ``--log-format NAME`` (`resolve`),
+the pipeline and the docs all read this one table, so a new format is one new
+module and nothing else.
+
+A parser turns a table of lines (``line_no``, ``line``; see parse.lines) into a
+`Parsed`: typed records of the native format (the columns of
+parse.formats.native, rejects included with their ``reason``) and/or rejects of
+its own. It is created once per file and called on the file's blocks in order,
+so it may keep state (a W3C ``#Fields:`` header); `Parser.state` returns that
+state as JSON, which the ledger keeps, so that a later run resuming the file in
+the middle gets it back through `Format.open`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import duckdb
+import pyarrow as pa
+
+from playlog.errors import UsageError
+
+
+@dataclass(frozen=True)
+class ParseContext:
+    """What a parser may need besides the lines."""
+
+    path: str  # the file being read (for messages)
+    salt: str  # the store's secret salt, for anonymous keys
+
+
+@dataclass
+class Parsed:
+    """What one block of lines became."""
+
+    records: pa.Table | None = None  # native typed records; rows with a `reason` are rejects
+    rejects: pa.Table | None = None  # line_no, reason, raw: lines no record came from
+
+
+class Parser(Protocol):
+    def parse(self, con: duckdb.DuckDBPyConnection, lines: pa.Table) -> Parsed: ...
+
+    def state(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    summary: str  # one line: what writes it
+    sample: str  # one typical line
+    sniff: Callable[[Sequence[str]], int]  # how many of these (non-blank) lines are this format
+    open: Callable[[ParseContext, dict[str, Any] | None], Parser]  # a parser for one file
+    specificity: int = 0  # breaks ties in detection: the more specific format wins
+    aliases: tuple[str, ...] = field(default=())
+
+
+_FORMATS: dict[str, Format] = {}
+_loaded = False
+
+
+def register(fmt: Format) -> Format:
+    """Add a format to the table (called by the modules of playlog.parse.formats)."""
+    for name in (fmt.name, *fmt.aliases):
+        _FORMATS[name] = fmt
+    return fmt
+
+
+def formats() -> list[Format]:
+    """Every known format, by name."""
+    _load()
+    return sorted({id(f): f for f in _FORMATS.values()}.values(), key=lambda f: f.name)
+
+
+def get(name: str) -> Format | None:
+    _load()
+    return _FORMATS.get(name.strip().lower())
+
+
+def resolve(text: str, option: str = "--log-format") -> Format:
+    """The format `text` names; a usage error listing the known names otherwise."""
+    fmt = get(text)
+    if fmt is None:
+        names = ", ".join(f.name for f in formats())
+        raise UsageError(option, f"unknown log format '{text}'", hint=f"known formats: {names}")
+    return fmt
+
+
+@dataclass(frozen=True)
+class Detection:
+    format: Format | None  # the best match, None when no line of the sample matched any
+    matched: int  # how many sample lines it matched
+    lines: int  # how many sample lines there were
+
+
+def detect(sample: Sequence[str]) -> Detection:
+    """The format that matches most of `sample` (a file's first non-blank lines);
+    on a tie, the more specific one, then the first by name."""
+    best: Format | None = None
+    best_key = (0, 0)
+    for fmt in formats():
+        key = (fmt.sniff(sample), fmt.specificity)
+        if key[0] > 0 and key > best_key:
+            best, best_key = fmt, key
+    return Detection(best, best_key[0], len(sample))
+
+
+def _load() -> None:
+    """Import every module of playlog.parse.formats once (each registers itself)."""
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    from playlog.parse import formats as package
+
+    for info in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"{package.__name__}.{info.name}")

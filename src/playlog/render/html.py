@@ -1,0 +1,164 @@
+"""HTML: one self-contained page per report, drawn in the browser from its JSON.
+
+``render_page(kind, data)`` takes a report's data exactly as the query layer
+returns it (never a query of its own) and returns one HTML document:
+
+- the report's ``--format json`` object embedded as
+  ``<script type="application/json" id="playlog-data">`` (``read_page_data``
+  reads it back), and a second object ``playlog-meta`` (kind, when, window,
+  live settings);
+- the page's script and style and the vendored chart library inline (pinned
+  in ``assets/vendor/manifest.json``, re-vendored by scripts/vendor_charts.py),
+  the world map only for kinds that have countries;
+- a Content-Security-Policy that lets the page load nothing from anywhere:
+  no scripts, styles, fonts or images from other hosts. A live page
+  (``refresh_url``) may fetch from its own origin only: it re-reads the same
+  JSON from the read API every ``refresh_seconds`` and redraws, with
+  ``Authorization: Bearer <token>`` when a token is given.
+
+Kinds: report, track, user, event, event-periods, top-tracks, top-events, traffic.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from datetime import datetime
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+from playlog import __version__
+from playlog.render.jsonout import plain
+
+KINDS = ("report", "track", "user", "event", "event-periods", "top-tracks", "top-events",
+         "traffic")
+MAP_KINDS = frozenset({"report", "track", "traffic"})
+SCRIPTS = ("format.js", "dom.js", "charts.js", "listening.js", "events.js", "traffic.js",
+           "app.js")
+VENDOR = ("chart.umd.min.js", "chartjs-chart-matrix.min.js")
+VENDOR_MAP = ("chartjs-chart-geo.umd.min.js",)
+LICENSED = ("chart.js", "chartjs-chart-matrix", "chartjs-chart-geo", "world-atlas",
+            "i18n-iso-countries")
+DATA_ID = "playlog-data"
+META_ID = "playlog-meta"
+_EMBEDDED = re.compile(
+    r'<script type="application/json" id="(?P<id>[\w-]+)">(?P<body>.*?)</script>', re.DOTALL
+)
+
+
+def render_page(
+    kind: str,
+    data: Any,
+    *,
+    context: dict[str, Any] | None = None,
+    refresh_url: str | None = None,
+    refresh_seconds: int = 30,
+    token: str | None = None,
+    generated_at: datetime | None = None,
+) -> str:
+    """The page of ``kind`` showing ``data``. ``context`` adds what the data does not
+    carry (e.g. the window of a top list); ``refresh_url`` makes it a live page."""
+    if kind not in KINDS:
+        raise ValueError(f"no HTML page for {kind!r}; kinds: {', '.join(KINDS)}")
+    from playlog.clock import now
+
+    meta: dict[str, Any] = {
+        "kind": kind,
+        "generated_at": generated_at or now(),
+        "version": __version__,
+        **(context or {}),
+    }
+    if refresh_url is not None:
+        meta["live"] = {"url": refresh_url, "every": max(1, int(refresh_seconds)),
+                        "token": token}
+    parts = {
+        "title": html.escape(page_title(kind, data)),
+        "csp": _policy(live=refresh_url is not None),
+        "style": _asset("page.css"),
+        "data": embed(data),
+        "meta": embed(meta),
+        "world": embed_raw(_vendor("world-110m.json")) if kind in MAP_KINDS else "null",
+        "vendor": "\n".join(_vendor(name) for name in _vendor_scripts(kind)),
+        "script": _app_script(),
+        "licences": html.escape(_licences()),
+    }
+    page = _asset("page.html")
+    for name, value in parts.items():
+        page = page.replace("{{" + name + "}}", value)
+    return page
+
+
+def read_page_data(page: str) -> tuple[Any, dict[str, Any]]:
+    """(data, meta) embedded in a page written by ``render_page``."""
+    found = {m["id"]: m["body"] for m in _EMBEDDED.finditer(page)}
+    if DATA_ID not in found or META_ID not in found:
+        raise ValueError("not a playlog page: no embedded playlog-data")
+    return json.loads(found[DATA_ID]), json.loads(found[META_ID])
+
+
+def embed(value: Any) -> str:
+    """JSON text safe inside a ``<script>`` element: ``<``, ``>`` and ``&`` escaped
+    as JSON escapes, so no string in the data can close the element."""
+    return embed_raw(json.dumps(plain(value), ensure_ascii=False, separators=(",", ":")))
+
+
+def embed_raw(text: str) -> str:
+    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+def page_title(kind: str, data: Any) -> str:
+    """The document title: what the page shows, for tabs and bookmarks."""
+    if kind == "track":
+        name = " – ".join(p for p in (data.get("title"), data.get("artist")) if p)
+        return f"{name or data.get('track_id')} · playlog"
+    if kind == "user":
+        return f"Listener {data.get('user_id')} · playlog"
+    if kind == "event":
+        return f"Event page {data.get('event_id')} · playlog"
+    names = {"report": "Listening report", "traffic": "Web traffic", "top-tracks": "Top tracks",
+             "top-events": "Top event pages", "event-periods": "Event page by period"}
+    return f"{names[kind]} · playlog"
+
+
+def _policy(*, live: bool) -> str:
+    """Nothing is loaded from anywhere; a live page may fetch its own origin."""
+    connect = "'self'" if live else "'none'"
+    return (
+        "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+        f"img-src data:; connect-src {connect}; base-uri 'none'; form-action 'none'"
+    )
+
+
+def _vendor_scripts(kind: str) -> tuple[str, ...]:
+    return VENDOR + (VENDOR_MAP if kind in MAP_KINDS else ())
+
+
+@cache
+def _asset(name: str) -> str:
+    return files("playlog.render").joinpath("assets", name).read_text(encoding="utf-8")
+
+
+@cache
+def _vendor(name: str) -> str:
+    text = files("playlog.render").joinpath("assets", "vendor", name).read_text(encoding="utf-8")
+    if name.endswith(".js") and re.search(r"</script|<!--", text, re.IGNORECASE):
+        raise RuntimeError(f"vendored {name} cannot be inlined in a <script> element")
+    return text
+
+
+@cache
+def _app_script() -> str:
+    """The page's own scripts, in order, in one strict-mode scope."""
+    body = "\n".join(_asset("js/" + name) for name in SCRIPTS)
+    return '(() => {\n"use strict";\n' + body + "\n})();"
+
+
+@cache
+def _licences() -> str:
+    manifest = json.loads(_vendor("manifest.json"))["packages"]
+    return "\n\n".join(
+        f"{name} {manifest[name]['version']}\n\n{_vendor('LICENSE.' + name).strip()}"
+        for name in LICENSED
+    )

@@ -14,6 +14,12 @@ class OutputFormat(str, Enum):
     table = "table"
     json = "json"
     csv = "csv"
+    html = "html"
+
+
+# `-o FILE` without --format: the format its suffix names.
+SUFFIX_FORMATS = {".html": OutputFormat.html, ".htm": OutputFormat.html,
+                  ".json": OutputFormat.json, ".csv": OutputFormat.csv}
 
 
 class SummaryFormat(str, Enum):
@@ -28,10 +34,13 @@ SummaryFormatOpt = Annotated[
 ]
 
 
-def resolve_format(fmt: OutputFormat | None) -> OutputFormat:
-    """Table on a terminal, JSON when piped, unless --format says otherwise."""
+def resolve_format(fmt: OutputFormat | None, output: Path | None = None) -> OutputFormat:
+    """--format when given; else the suffix of -o FILE (.html, .json, .csv); else a table
+    on a terminal and JSON when piped or written to a file."""
     if fmt is not None:
         return fmt
+    if output is not None:
+        return SUFFIX_FORMATS.get(output.suffix.lower(), OutputFormat.json)
     return OutputFormat.table if sys.stdout.isatty() else OutputFormat.json
 
 
@@ -45,7 +54,14 @@ DataOpt = Annotated[
 ]
 FormatOpt = Annotated[
     Optional[OutputFormat],
-    typer.Option("--format", "-f", help="Output: table (default on a terminal), json or csv."),
+    typer.Option("--format", "-f",
+                 help="Output: table (default on a terminal), json, csv or html (one page)."),
+]
+OutputOpt = Annotated[
+    Optional[Path],
+    typer.Option("--output", "-o", metavar="FILE", dir_okay=False,
+                 help="Write to FILE instead of stdout (its suffix .html/.json/.csv "
+                 "picks the format when --format is not given)."),
 ]
 DaysOpt = Annotated[
     Optional[int],

@@ -1,17 +1,24 @@
-"""Writing a report to stdout in the chosen format (data on stdout, nothing else)."""
+"""Writing a report in the chosen format: to stdout (data only, nothing else) or,
+with ``-o FILE``, to that file, replaced atomically."""
 
 from __future__ import annotations
 
+import io
+import os
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from playlog.cli.options import OutputFormat, resolve_format
 
 
-def console():
-    """A rich console on stdout: colour only on a terminal, never with NO_COLOR."""
+def console(file: Any = None):
+    """A rich console: colour only on a terminal, never with NO_COLOR."""
     from rich.console import Console
 
+    if file is not None:
+        return Console(file=file, highlight=False, no_color=True, width=100)
     return Console(highlight=False)
 
 
@@ -22,21 +29,64 @@ def emit(
     *,
     columns: list[str] | None = None,
     empty: str | None = None,
+    output: Path | None = None,
+    context: dict[str, Any] | None = None,
 ) -> None:
-    """Print ``data``. In a table, ``empty`` (a "no data" message) replaces the report;
-    JSON and CSV always carry the (zero) data."""
-    chosen = resolve_format(fmt)
+    """Print ``data``, or write it to ``output``. In a table, ``empty`` (a "no data"
+    message) replaces the report; JSON, CSV and HTML always carry the (zero) data.
+    ``context`` is what an HTML page shows beside the data (its window)."""
+    chosen = resolve_format(fmt, output)
     if chosen == OutputFormat.json:
         from playlog.render.jsonout import render_json
 
-        sys.stdout.write(render_json(data))
+        text = render_json(data)
     elif chosen == OutputFormat.csv:
         from playlog.render.csvout import render_csv
 
-        sys.stdout.write(render_csv(data, columns))
+        text = render_csv(data, columns)
+    elif chosen == OutputFormat.html:
+        from playlog.render.html import render_page
+
+        text = render_page(kind, data, context=context)
     elif empty:
-        sys.stdout.write(empty + "\n")
-    else:
+        text = empty + "\n"
+    elif output is None:
         from playlog.render.table import render_table
 
         render_table(kind, data, console())
+        return
+    else:
+        from playlog.render.table import render_table
+
+        buffer = io.StringIO()
+        render_table(kind, data, console(buffer))
+        text = buffer.getvalue()
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        write_file(output, text)
+
+
+def write_file(path: Path, text: str) -> None:
+    """``text`` into ``path`` via a temporary file renamed over it: a reader never
+    sees half a report. The file gets the usual mode (0666 less the umask)."""
+    from playlog.errors import UsageError
+
+    target = path.expanduser()
+    temp: str | None = None
+    try:
+        handle, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.chmod(temp, 0o666 & ~_umask())
+        os.replace(temp, target)
+    except OSError as exc:
+        if temp is not None:
+            Path(temp).unlink(missing_ok=True)
+        raise UsageError("--output", f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

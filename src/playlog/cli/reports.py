@@ -20,6 +20,7 @@ from playlog.cli.options import (
     FromOpt,
     IncludeBotsOpt,
     LimitOpt,
+    OutputOpt,
     ToOpt,
     TzOpt,
     UntilOpt,
@@ -155,17 +156,26 @@ def _empty(settings: Any, dataset: str, window: Any, nothing: bool) -> str | Non
     return empty_message(settings.data_dir, dataset, window) if nothing else None
 
 
+def _context(window: Any, **extra: Any) -> dict[str, Any]:
+    """What an HTML page shows beside the data: the window, and e.g. the ranking."""
+    from playlog.query.report import window_dict
+
+    return {"window": window_dict(window), **extra}
+
+
 def track_command(
     track_id: Annotated[str, typer.Argument(help="Track id.", show_default=False)],
     data: DataOpt = None, days: DaysOpt = None, from_: FromOpt = None, to: ToOpt = None,
     until: UntilOpt = None, tz: TzOpt = None, fmt: FormatOpt = None,
     include_bots: IncludeBotsOpt = False,
+    output: OutputOpt = None,
 ) -> None:
     from playlog.query.track import track_report
 
     settings, window, con = _open(data, tz, days, from_, to, until, None)
     result = track_report(con, track_id, window, include_bots=include_bots)
-    emit("track", result, fmt, empty=_empty(settings, "sessions", window, not result["total_plays"]))
+    emit("track", result, fmt, empty=_empty(settings, "sessions", window, not result["total_plays"]),
+         output=output, context=_context(window))
 
 
 def user_command(
@@ -173,12 +183,14 @@ def user_command(
     data: DataOpt = None, days: DaysOpt = None, from_: FromOpt = None, to: ToOpt = None,
     until: UntilOpt = None, tz: TzOpt = None, fmt: FormatOpt = None,
     include_bots: IncludeBotsOpt = False,
+    output: OutputOpt = None,
 ) -> None:
     from playlog.query.user import user_report
 
     settings, window, con = _open(data, tz, days, from_, to, until, None)
     result = user_report(con, user_id, window, include_bots=include_bots)
-    emit("user", result, fmt, empty=_empty(settings, "sessions", window, not result["tracks_played"]))
+    emit("user", result, fmt, empty=_empty(settings, "sessions", window, not result["tracks_played"]),
+         output=output, context=_context(window))
 
 
 def event_command(
@@ -189,6 +201,7 @@ def event_command(
     data: DataOpt = None, days: DaysOpt = None, from_: FromOpt = None, to: ToOpt = None,
     until: UntilOpt = None, tz: TzOpt = None, fmt: FormatOpt = None,
     include_bots: IncludeBotsOpt = False,
+    output: OutputOpt = None,
 ) -> None:
     from playlog.query.event import PERIOD_FIELDS, event_periods, event_report
 
@@ -196,11 +209,13 @@ def event_command(
     if period is not None:
         rows = event_periods(con, event_id, window, period.value, include_bots=include_bots)
         empty = _empty(settings, "events", window, not rows)
-        emit("event-periods", rows, fmt, columns=PERIOD_FIELDS, empty=empty)
+        emit("event-periods", rows, fmt, columns=PERIOD_FIELDS, empty=empty, output=output,
+             context=_context(window, event_id=event_id, period=period.value))
         return
     result = event_report(con, event_id, window, include_bots=include_bots)
     nothing = not (result["total_views"] or result["traffic_sources"])
-    emit("event", result, fmt, empty=_empty(settings, "events", window, nothing))
+    emit("event", result, fmt, empty=_empty(settings, "events", window, nothing),
+         output=output, context=_context(window))
 
 
 def top_tracks_command(
@@ -209,12 +224,14 @@ def top_tracks_command(
     data: DataOpt = None, days: DaysOpt = None, from_: FromOpt = None, to: ToOpt = None,
     until: UntilOpt = None, tz: TzOpt = None, fmt: FormatOpt = None,
     include_bots: IncludeBotsOpt = False,
+    output: OutputOpt = None,
 ) -> None:
     from playlog.query.top import TRACK_FIELDS, top_tracks
 
     settings, window, con = _open(data, tz, days, from_, to, until, 7)
     rows = top_tracks(con, window, by=by.value, limit=limit, include_bots=include_bots)
-    emit("top-tracks", rows, fmt, columns=TRACK_FIELDS, empty=_empty(settings, "sessions", window, not rows))
+    emit("top-tracks", rows, fmt, columns=TRACK_FIELDS, empty=_empty(settings, "sessions", window, not rows),
+         output=output, context=_context(window, by=by.value))
 
 
 def top_events_command(
@@ -223,22 +240,26 @@ def top_events_command(
     data: DataOpt = None, days: DaysOpt = None, from_: FromOpt = None, to: ToOpt = None,
     until: UntilOpt = None, tz: TzOpt = None, fmt: FormatOpt = None,
     include_bots: IncludeBotsOpt = False,
+    output: OutputOpt = None,
 ) -> None:
     from playlog.query.top import EVENT_FIELDS, top_events
 
     settings, window, con = _open(data, tz, days, from_, to, until, 7)
     rows = top_events(con, window, by=by.value, limit=limit, include_bots=include_bots)
-    emit("top-events", rows, fmt, columns=EVENT_FIELDS, empty=_empty(settings, "events", window, not rows))
+    emit("top-events", rows, fmt, columns=EVENT_FIELDS, empty=_empty(settings, "events", window, not rows),
+         output=output, context=_context(window, by=by.value))
 
 
 def report_command(
     data: DataOpt = None, days: DaysOpt = None, from_: FromOpt = None, to: ToOpt = None,
     until: UntilOpt = None, tz: TzOpt = None, fmt: FormatOpt = None,
     include_bots: IncludeBotsOpt = False,
+    output: OutputOpt = None,
 ) -> None:
     from playlog.query.report import period_report
 
     settings, window, con = _open(data, tz, days, from_, to, until, 7)
     result = period_report(con, window, include_bots=include_bots)
     nothing = not (result["totals"]["plays"] or result["traffic_sources"])
-    emit("report", result, fmt, empty=_empty(settings, "sessions", window, nothing))
+    emit("report", result, fmt, empty=_empty(settings, "sessions", window, nothing),
+         output=output, context=_context(window))

@@ -99,6 +99,12 @@ def test_period_report(con):
         "2026-11-16": 1, "2026-11-17": 1, "2026-11-18": 2, "2026-11-19": 1,
         "2026-11-20": 1, "2026-11-21": 1, "2026-11-22": 3,
     }
+    minute = 60_000
+    assert r["listening_time_by_day"] == {
+        "2026-11-16": 3 * minute, "2026-11-17": 3 * minute, "2026-11-18": 13 * minute,
+        "2026-11-19": 10 * minute, "2026-11-20": minute, "2026-11-21": minute,
+        "2026-11-22": 3 * minute,
+    }
     assert r["plays_by_weekday_hour"]["Sunday"][22] == 2
     assert r["plays_by_weekday_hour"]["Sunday"][21] == 1
     assert sum(map(sum, r["plays_by_weekday_hour"].values())) == 10
@@ -117,3 +123,4 @@ def test_empty_report_is_all_zeros(tmp_path):
     assert r["totals"]["plays"] == 0 and r["top_tracks"] == [] and r["events"]["views"] == 0
     assert r["change"]["plays"] is None
     assert list(r["plays_by_day"].values()) == [0] * 7
+    assert list(r["listening_time_by_day"].values()) == [0] * 7

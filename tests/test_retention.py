@@ -265,7 +265,8 @@ def test_reports_over_deleted_days_answer_from_rollups(store):
         assert a["totals"][key] == b["totals"][key], key
     assert a["totals"]["average_completion_rate"] == pytest.approx(b["totals"]["average_completion_rate"])
     assert close(a["totals"]["unique_listeners"], b["totals"]["unique_listeners"])
-    for key in ("plays_by_day", "plays_by_hour", "plays_by_weekday_hour", "platform_distribution",
+    for key in ("plays_by_day", "listening_time_by_day", "plays_by_hour", "plays_by_weekday_hour",
+                "platform_distribution",
                 "quality_distribution", "geographic_distribution", "traffic_sources", "device_types"):
         assert a[key] == b[key], key
     for key, value in b["events"].items():

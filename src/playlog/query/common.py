@@ -47,10 +47,13 @@ FROM {name}
 
 LOCAL_BUCKETS = """
 SELECT timezone($tz, bucket) AS local, n FROM (
-    SELECT time_bucket(INTERVAL 15 MINUTE, {column}) AS bucket, count(*) AS n
+    SELECT time_bucket(INTERVAL 15 MINUTE, {column}) AS bucket, {measure} AS n
     FROM {name} WHERE {where} GROUP BY 1
 ) ORDER BY 1
 """
+# The measures of local_counts: rows, or the ms played of sessions.
+ROWS = "count(*)"
+PLAYED_MS = "coalesce(sum(duration_played_ms), 0)"
 
 # A sweep over start (+1) and end (-1) points; at equal instants starts sort
 # first, so intervals that only touch ([a, b] and [b, c]) count as overlapping.
@@ -182,12 +185,13 @@ def distribution(con: Any, name: str, column: str, *, missing: str = "unknown") 
 
 
 def local_counts(
-    con: Any, name: str, tz: str, column: str = "started_at", where: str = "true"
+    con: Any, name: str, tz: str, column: str = "started_at", where: str = "true",
+    measure: str = ROWS,
 ) -> list[tuple[datetime, int]]:
-    """(local wall time, rows) per 15-minute bucket of ``column``. Every zone's offset
-    is a whole number of quarter hours, so a UTC quarter hour lies in one local hour
-    and day: converting the few buckets is exact and far cheaper than every row."""
-    sql = LOCAL_BUCKETS.format(name=name, column=column, where=where)
+    """(local wall time, rows or ``measure``) per 15-minute bucket of ``column``. Every
+    zone's offset is a whole number of quarter hours, so a UTC quarter hour lies in one
+    local hour and day: converting the few buckets is exact and far cheaper than every row."""
+    sql = LOCAL_BUCKETS.format(name=name, column=column, where=where, measure=measure)
     return [(local, int(n)) for local, n in con.execute(sql, {"tz": tz}).fetchall()]
 
 

@@ -177,7 +177,7 @@ def _period_row(row: dict[str, Any], period: str, bounces: dict, tz: str) -> dic
 
 def _peaks(con: Any, window: Window) -> tuple[int | None, str | None]:
     where = "event_type = 'view' AND ts >= $start AND ts < $end"
-    sql = common.LOCAL_BUCKETS.format(name=TABLE, column="ts", where=where)
+    sql = common.LOCAL_BUCKETS.format(name=TABLE, column="ts", where=where, measure=common.ROWS)
     return _peak_of(
         con.execute(sql, {"tz": window.tz, "start": window.start, "end": window.end}).fetchall()
     )

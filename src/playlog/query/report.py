@@ -2,9 +2,9 @@
 
 One object: the window and the previous window of the same length, totals of
 both and their relative change, top tracks, top users by listening time,
-plays by day, hour and weekday × hour (report time zone), platform, quality
-and country distributions, and the event pages of the window (totals, top
-events, traffic sources, device types). The window's sessions and events are
+plays and listening time by day, plays by hour and weekday × hour (report time
+zone), platform, quality and country distributions, and the event pages of the
+window (totals, top events, traffic sources, device types). The window's sessions and events are
 each loaded once (common.load).
 """
 
@@ -36,6 +36,7 @@ def period_report(con: Any, window: Window, *, include_bots: bool = False) -> di
         con, window, include_bots,
         totals=common.summary(con, CURRENT),
         buckets=common.local_counts(con, CURRENT, window.tz),
+        played=common.local_counts(con, CURRENT, window.tz, measure=common.PLAYED_MS),
         tops={"top_tracks": top.top_tracks(con, window, limit=TOP, source=CURRENT),
               "top_users": top.top_users(con, CURRENT, limit=TOP)},
         dist=lambda column: common.distribution(con, CURRENT, column),
@@ -44,8 +45,8 @@ def period_report(con: Any, window: Window, *, include_bots: bool = False) -> di
 
 
 def _assemble(con: Any, window: Window, include_bots: bool, *, totals: dict[str, Any],
-              buckets: list, tops: dict[str, Any], dist: Any, events: dict[str, Any]
-              ) -> dict[str, Any]:
+              buckets: list, played: list, tops: dict[str, Any], dist: Any,
+              events: dict[str, Any]) -> dict[str, Any]:
     """The report object from its parts (raw rows or roll-ups)."""
     previous = previous_summary(con, window.previous(), include_bots)
     return {
@@ -56,6 +57,7 @@ def _assemble(con: Any, window: Window, include_bots: bool, *, totals: dict[str,
         "change": change(totals, previous),
         **tops,
         "plays_by_day": common.by_day(buckets, window),
+        "listening_time_by_day": common.by_day(played, window),
         "plays_by_hour": common.by_hour(buckets),
         "plays_by_weekday_hour": week_grid(buckets),
         "platform_distribution": dist("platform"),
@@ -116,6 +118,7 @@ def rollup_report(con: Any, window: Window, include_bots: bool) -> dict[str, Any
         con, window, include_bots,
         totals=rollup.summary(con, window, include_bots),
         buckets=rollup.buckets(con, window, include_bots),
+        played=rollup.buckets(con, window, include_bots, measure="listening_ms"),
         tops={"top_tracks": rollup.top_tracks(con, window, limit=TOP, include_bots=include_bots),
               "top_users": rollup.top_users(con, window, limit=TOP, include_bots=include_bots)},
         dist=dist,

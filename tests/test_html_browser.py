@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+from typing import ClassVar
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -138,12 +139,12 @@ def test_report_sorts_dark_prints_and_fits_a_phone(browser, pages):
 class Api(BaseHTTPRequestHandler):
     """The dashboard at / and a read endpoint that wants a bearer token."""
 
-    page = b""
-    answer = b"{}"
-    token = "s3cret"
-    seen: list[str] = []
+    page: ClassVar[bytes] = b""
+    answer: ClassVar[bytes] = b"{}"
+    token: ClassVar[str] = "s3cret"
+    seen: ClassVar[list[str]] = []
 
-    def do_GET(self):  # noqa: N802 (the http.server hook)
+    def do_GET(self):
         type(self).seen.append(f"{self.path} {self.headers.get('Authorization')}")
         if self.path == "/":
             self.reply(200, "text/html", type(self).page)

@@ -46,7 +46,7 @@ function kpi(k) {
     sub.push(el("span", { class: `delta ${tone}`, "data-change": k.change }, changed), " vs ");
     sub.push(k.previousText);
   } else if (k.previousText !== undefined) {
-    sub.push(k.previous ? `previous: ${k.previousText}` : "no data before");
+    sub.push(k.hadBefore ? `previous: ${k.previousText}` : "no data before");
   } else if (k.sub) {
     sub.push(k.sub);
   }

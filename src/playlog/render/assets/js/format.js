@@ -49,10 +49,6 @@ function fmtDuration(ms) {
   return `${m} min ${sec} s`;
 }
 
-function fmtHours(ms) {
-  return isNum(ms) ? DEC.format(ms / 3600000) + " h" : "–";
-}
-
 function fmtBytes(n) {
   if (!isNum(n)) return "–";
   const units = ["B", "kB", "MB", "GB", "TB", "PB"];

@@ -9,11 +9,13 @@ function hoursOf(byHour) {
   return Array.from({ length: 24 }, (_, h) => (byHour || {})[String(h)] || 0);
 }
 
-function previousKpi(k, totals, previous, change, key, format) {
+// A total with its change against the previous window. `anyBefore`: whether that
+// window had data at all (then a 0 there is a real 0, else "no data before").
+function previousKpi(k, totals, previous, change, key, format, anyBefore) {
   return {
     ...k, figure: k.figure || key, value: totals[key], text: format(totals[key]),
     change: change ? change[key] : null,
-    previous: previous ? previous[key] : null,
+    hadBefore: anyBefore ?? Boolean(previous && previous[key]),
     previousText: previous ? format(previous[key]) : undefined,
   };
 }
@@ -29,8 +31,9 @@ const LISTEN_TOTALS = [
 
 function listeningKpis(d) {
   const totals = d.totals || {};
+  const anyBefore = Boolean(d.previous_totals && d.previous_totals.plays);
   return kpis(LISTEN_TOTALS.map(([key, label, format, lowerIsBetter]) => previousKpi(
-    { label, lowerIsBetter }, totals, d.previous_totals, d.change, key, format)));
+    { label, lowerIsBetter }, totals, d.previous_totals, d.change, key, format, anyBefore)));
 }
 
 // This window against the previous one, metric by metric.
@@ -53,9 +56,11 @@ function comparisonPanel(id, rows, previousWin, span) {
 }
 
 function listeningComparison(d) {
+  // Without plays before, the previous rates mean nothing: shown as "–".
+  const before = d.previous_totals && d.previous_totals.plays ? d.previous_totals : {};
   const rows = LISTEN_TOTALS.map(([key, label, format, lowerIsBetter]) => ({
     label, format, lowerIsBetter, now: (d.totals || {})[key],
-    before: (d.previous_totals || {})[key], change: (d.change || {})[key] }));
+    before: before[key], change: (d.change || {})[key] }));
   return comparisonPanel("table-comparison", rows, d.previous_window);
 }
 
@@ -65,8 +70,9 @@ function perDayPanel(d, byDay, opts = {}) {
   const series = [{ label: "plays", values: labels.map((k) => byDay[k]) }];
   const time = opts.timeByDay;
   if (time && Object.keys(time).length) {
-    series.push({ label: "listening time", values: labels.map((k) => time[k] || 0),
-                  axis: "y2", format: fmtHours, fill: false });
+    // In hours, so that the axis gets round steps.
+    series.push({ label: "listening time", values: labels.map((k) => (time[k] || 0) / 3600000),
+                  axis: "y2", format: (h) => `${fmtDec(h)} h`, fill: false });
   }
   return panel(opts.title || (series.length > 1 ? "Plays and listening time per day"
                                                 : "Plays per day"),
@@ -122,10 +128,11 @@ function drawReport(d) {
         { span: 8, note: `Plays by weekday and hour (${(d.window || {}).tz || "UTC"})` }),
       hourPanel(d.plays_by_hour, 4),
       panel("Top tracks", topTracksTable(d.top_tracks), { span: 12 }),
-      panel("Top listeners", topUsersTable(d.top_users), { span: 4, note: "By listening time" }),
-      panel("Platforms", barChart(d.platform_distribution, { label: "plays" }), { span: 4 }),
-      panel("Quality", barChart(d.quality_distribution, { label: "plays", colorIndex: 1 }),
-        { span: 4 }),
+      panel("Top listeners", topUsersTable(d.top_users), { span: 6, note: "By listening time" }),
+      panel("Platforms and quality", el("div", { class: "stack" },
+        el("h3", null, "Platform"), barChart(d.platform_distribution, { label: "plays" }),
+        el("h3", null, "Quality"),
+        barChart(d.quality_distribution, { label: "plays", colorIndex: 1 })), { span: 6 }),
       ...countriesPanels(d.geographic_distribution, "plays")),
   ];
   sections.push(eventsSection(d));

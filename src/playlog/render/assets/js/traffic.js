@@ -49,9 +49,10 @@ function trafficSections(t, title) {
   const totals = t.totals || {};
   const previous = previousTrafficTotals(t);
   const change = t.change || null;
+  const anyBefore = Boolean(previous && previous.requests);
   const figures = TRAFFIC_TOTALS.filter(([key]) => key in totals).map(
     ([key, label, format, lowerIsBetter]) => previousKpi({ label, lowerIsBetter,
-      figure: `traffic.${key}` }, totals, previous, change, key, format));
+      figure: `traffic.${key}` }, totals, previous, change, key, format, anyBefore));
   const byDay = t.by_day || {};
   const labels = days(byDay);
   const perDay = labels.length ? lineChart(labels, [
@@ -89,7 +90,8 @@ function trafficSections(t, title) {
   if (previous) {
     const rows = TRAFFIC_TOTALS.filter(([key]) => key in totals).map(
       ([key, label, format, lowerIsBetter]) => ({ label, format, lowerIsBetter,
-        now: totals[key], before: previous[key], change: (change || {})[key] }));
+        now: totals[key], before: anyBefore ? previous[key] : undefined,
+        change: (change || {})[key] }));
     out.push(section("Previous window", comparisonPanel("table-traffic-comparison", rows,
       t.previous_window, 12)));
   }

@@ -30,7 +30,8 @@ file, `~/.local/share/playlog`). Common options:
 | `--from`, `--to` | ISO 8601 dates or times; dates and naive times are in `--tz`; `--to` is exclusive |
 | `--until`, `--at` | end of the window / the instant T (default: now) |
 | `--tz ZONE` | zone for hours, days and weekdays (default: `$PLAYLOG_TZ`, else the config file's `tz`, else UTC) |
-| `--format table\\|json\\|csv` | table on a terminal, JSON when piped |
+| `--format table\\|json\\|csv\\|html` | table on a terminal, JSON when piped; html is one page with charts ([html.md](html.md)) |
+| `-o FILE`, `--output FILE` | write to FILE (replaced atomically) instead of stdout; without `--format`, a `.html`, `.json` or `.csv` suffix picks the format |
 | `--include-bots` | count sessions and records flagged as bots |
 
 Default windows: `track`, `user` and `event` cover all time up to `--until`;

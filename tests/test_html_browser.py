@@ -146,7 +146,7 @@ class Api(BaseHTTPRequestHandler):
 
     def do_GET(self):
         type(self).seen.append(f"{self.path} {self.headers.get('Authorization')}")
-        if self.path == "/":
+        if self.path.split("?")[0] == "/":
             self.reply(200, "text/html", type(self).page)
         elif self.headers.get("Authorization") != f"Bearer {type(self).token}":
             self.reply(401, "application/json", b'{"error": "a read token is needed"}')
@@ -190,7 +190,7 @@ def test_live_page_refreshes_from_the_api(browser, api, two_reports, token):
     Api.page = render_page("report", week, refresh_url="/api/analytics/report?days=7",
                            refresh_seconds=1, token=token).encode()
     Api.answer = json.dumps(day).encode()
-    opened = browser.open(api + "/")
+    opened = browser.open(api + "/?tz=UTC")
     page = opened.page
     assert page.get_attribute('[data-figure="plays"]', "data-value") == str(week["totals"]["plays"])
     assert page.is_visible("#live")
@@ -198,12 +198,13 @@ def test_live_page_refreshes_from_the_api(browser, api, two_reports, token):
         page.wait_for_selector(f'[data-figure="plays"][data-value="{day["totals"]["plays"]}"]',
                                timeout=5000)
         assert "updated" in page.inner_text("#live-status")
-        assert "/api/analytics/report?days=7 Bearer s3cret" in Api.seen
+        assert "/api/analytics/report?days=7&tz=UTC Bearer s3cret" in Api.seen
         assert opened.console_errors() == []
         page.select_option("#live-days", "30")
         page.wait_for_function("() => document.querySelector('#live-status').textContent"
                                ".includes('updated')")
-        assert any(s.startswith("/api/analytics/report?days=30 ") for s in Api.seen)
+        assert "/api/analytics/report?days=30&tz=UTC Bearer s3cret" in Api.seen
+        assert page.url == api + "/?tz=UTC&days=30"  # a reload keeps the window
     else:
         page.wait_for_selector("#live-status.failed", timeout=5000)
         assert "HTTP 401" in page.inner_text("#live-status")

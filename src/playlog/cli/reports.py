@@ -125,6 +125,8 @@ Examples:
   playlog report --from 2026-11-01 --to 2026-12-01 --tz Europe/Paris
 
   playlog report --days 7 --format json > weekly.json
+
+  playlog report --days 7 --until 2026-11-21 -o report.html
 """
 
 

@@ -53,36 +53,46 @@ function watchScheme() {
   window.addEventListener("afterprint", () => printing(false));
 }
 
-// Live mode: the same JSON again from the read API every `every` seconds.
+// Live mode: the same JSON again from the read API every `every` seconds. The API
+// URL takes the page's own query string (so `/?days=30&tz=Europe/Paris` asks the
+// API for that window, and an `access_token` goes along); a bearer token comes from
+// the page's settings or from `#token=` in its address.
 function liveToken(live) {
   if (live.token) return live.token;
   const m = /(?:^|[#&])token=([^&]+)/.exec(window.location.hash);
   return m ? decodeURIComponent(m[1]) : null;
 }
 
-function liveUrl(live, daysValue) {
+function liveUrl(live, days) {
   const url = new URL(live.url, window.location.href);
-  if (daysValue && url.searchParams.has("days")) url.searchParams.set("days", daysValue);
+  for (const [key, value] of new URLSearchParams(window.location.search)) {
+    if (!url.searchParams.has(key)) url.searchParams.set(key, value);
+  }
+  if (days) url.searchParams.set("days", days);
   return url;
+}
+
+// The window's length in whole days, when it is one (a --days window).
+function windowDays(data, meta) {
+  const win = (data && data.window) || meta.window;
+  if (!win || !win.from) return null;
+  const days = (new Date(win.to) - new Date(win.from)) / 86400000;
+  return Number.isInteger(days) ? String(days) : null;
 }
 
 function startLive() {
   const live = state.meta.live;
   if (!live) return;
-  const box = document.getElementById("live");
   const status = document.getElementById("live-status");
   const select = document.getElementById("live-days");
   const token = liveToken(live);
-  const initialDays = new URL(live.url, window.location.href).searchParams.get("days");
-  box.hidden = false;
-  if (initialDays) {
-    if (![...select.options].some((o) => o.value === initialDays)) {
-      select.append(el("option", { value: initialDays }, `${initialDays} days`));
-    }
-    select.value = initialDays;
-  } else {
-    select.parentElement.hidden = true;
+  const days = liveUrl(live).searchParams.get("days") || windowDays(state.data, state.meta);
+  document.getElementById("live").hidden = false;
+  if (days && ![...select.options].some((o) => o.value === days)) {
+    select.append(el("option", { value: days }, `${days} days`));
   }
+  if (days) select.value = days;
+  else select.parentElement.hidden = true;
   const every = Math.max(1, Number(live.every) || 30);
   let timer = null;
   const shown = () => new Date().toLocaleTimeString(undefined,
@@ -90,11 +100,11 @@ function startLive() {
   status.textContent = `Live · every ${every} s`;
   async function refresh() {
     clearTimeout(timer);
-    const url = liveUrl(live, select.value);
     try {
       const headers = { Accept: "application/json" };
       if (token) headers.Authorization = `Bearer ${token}`;
-      const answer = await fetch(url, { headers, cache: "no-store" });
+      const answer = await fetch(liveUrl(live, days && select.value), { headers,
+                                                                         cache: "no-store" });
       if (!answer.ok) throw new Error(`HTTP ${answer.status}`);
       state.data = await answer.json();
       state.meta = { ...state.meta, generated_at: new Date().toISOString() };
@@ -107,7 +117,12 @@ function startLive() {
     }
     timer = setTimeout(refresh, every * 1000);
   }
-  select.addEventListener("change", refresh);
+  select.addEventListener("change", () => {
+    const page = new URL(window.location.href);
+    page.searchParams.set("days", select.value);
+    window.history.replaceState(null, "", page);
+    refresh();
+  });
   timer = setTimeout(refresh, every * 1000);
 }
 

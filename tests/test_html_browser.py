@@ -101,6 +101,25 @@ def test_page_draws_its_json_offline(browser, pages, kind):
     page.close()
 
 
+EMPTY = {
+    "report": ["report", "--days", "7", "--until", "2020-01-08"],
+    "top-tracks": ["top-tracks", "--days", "7", "--until", "2020-01-08"],
+    "event-periods": ["event", "e1", "--period", "day", "--days", "7", "--at", "2020-01-08"],
+    "track": ["track", "t1", "--until", "2020-01-08"],
+}
+
+
+@pytest.mark.parametrize("kind", list(EMPTY))
+def test_a_window_without_data_is_a_page_that_says_so(browser, tmp_path, kind):
+    store = build_sample(tmp_path / "sample")
+    path = tmp_path / "empty.html"
+    path.write_text(cli_output(store, EMPTY[kind], "html"), encoding="utf-8")
+    opened = browser.open(path.as_uri())
+    assert opened.console_errors() == [] and opened.requests == [path.as_uri()]
+    assert opened.page.locator(".empty").count() > 0
+    opened.page.close()
+
+
 def test_a_request_to_another_host_would_be_seen(browser, tmp_path):
     page = render_page("user", {"user_id": "u1"})
     path = tmp_path / "leaky.html"

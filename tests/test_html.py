@@ -9,6 +9,7 @@ the page reads, see docs/html.md).
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import os
 import re
@@ -21,7 +22,7 @@ from sample import T, build_sample
 from typer.testing import CliRunner
 
 from playlog.cli.app import app
-from playlog.render.html import KINDS, page_title, read_page_data, render_page
+from playlog.render.html import KINDS, read_page_data, render_page
 
 GOLDEN = Path(__file__).parent / "golden" / "html"
 VENDOR = Path(__file__).resolve().parents[1] / "src" / "playlog" / "render" / "assets" / "vendor"
@@ -84,6 +85,7 @@ def test_cli_pages_carry_the_window(pages):
     assert meta["by"] == "plays"
     _, meta = read_page_data(pages["event-periods"][0].read_text(encoding="utf-8"))
     assert (meta["event_id"], meta["period"]) == ("e1", "day")
+    assert "<title>Event page e1 by day · playlog</title>" in pages["event-periods"][0].read_text()
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -111,8 +113,9 @@ def test_data_cannot_close_its_script_element():
     page = render_page("traffic", data)
     assert hostile not in page
     assert read_page_data(page)[0]["top_paths"][0]["path"] == hostile
-    assert page_title("track", {"title": hostile, "track_id": "t"}) in render_page(
-        "track", {"title": hostile, "track_id": "t"}).replace("&lt;", "<").replace("&gt;", ">")
+    track = render_page("track", {"title": hostile, "track_id": "t"})
+    assert hostile not in track
+    assert f"<title>{html.escape(hostile)} · playlog</title>" in track
 
 
 def test_live_page_may_fetch_its_own_origin_only():

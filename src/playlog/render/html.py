@@ -74,7 +74,7 @@ def render_page(
         meta["live"] = {"url": refresh_url, "every": max(1, int(refresh_seconds)),
                         "token": token}
     parts = {
-        "title": html.escape(page_title(kind, data)),
+        "title": html.escape(page_title(kind, data, meta)),
         "csp": _policy(live=refresh_url is not None),
         "style": _asset("page.css"),
         "data": embed(data),
@@ -108,7 +108,7 @@ def embed_raw(text: str) -> str:
     return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
 
 
-def page_title(kind: str, data: Any) -> str:
+def page_title(kind: str, data: Any, meta: dict[str, Any] | None = None) -> str:
     """The document title: what the page shows, for tabs and bookmarks."""
     if kind == "track":
         name = " – ".join(p for p in (data.get("title"), data.get("artist")) if p)
@@ -117,6 +117,8 @@ def page_title(kind: str, data: Any) -> str:
         return f"Listener {data.get('user_id')} · playlog"
     if kind == "event":
         return f"Event page {data.get('event_id')} · playlog"
+    if kind == "event-periods" and (meta or {}).get("event_id"):
+        return f"Event page {meta['event_id']} by {meta.get('period', 'period')} · playlog"
     names = {"report": "Listening report", "traffic": "Web traffic", "top-tracks": "Top tracks",
              "top-events": "Top event pages", "event-periods": "Event page by period"}
     return f"{names[kind]} · playlog"

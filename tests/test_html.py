@@ -86,6 +86,8 @@ def test_cli_pages_carry_the_window(pages):
     _, meta = read_page_data(pages["event-periods"][0].read_text(encoding="utf-8"))
     assert (meta["event_id"], meta["period"]) == ("e1", "day")
     assert "<title>Event page e1 by day · playlog</title>" in pages["event-periods"][0].read_text()
+    _, meta = read_page_data(pages["track"][0].read_text(encoding="utf-8"))
+    assert meta["window"] == {"from": None, "to": T, "tz": "UTC"}  # all time until T
 
 
 @pytest.mark.parametrize("kind", KINDS)

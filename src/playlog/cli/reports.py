@@ -159,10 +159,14 @@ def _empty(settings: Any, dataset: str, window: Any, nothing: bool) -> str | Non
 
 
 def _context(window: Any, **extra: Any) -> dict[str, Any]:
-    """What an HTML page shows beside the data: the window, and e.g. the ranking."""
+    """What an HTML page shows beside the data: the window (``from`` null for all
+    time), and e.g. the ranking."""
     from playlog.query.report import window_dict
 
-    return {"window": window_dict(window), **extra}
+    shown = window_dict(window)
+    if window.all_time:
+        shown["from"] = None
+    return {"window": shown, **extra}
 
 
 def track_command(

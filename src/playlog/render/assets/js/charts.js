@@ -228,6 +228,7 @@ function worldMap(counts, opts = {}) {
   const features = world();
   if (!features.length) return null;
   const values = counts || {};
+  const max = Math.max(1, ...Object.values(values));
   return chartBox((t) => ({
     type: "choropleth",
     data: {
@@ -240,7 +241,6 @@ function worldMap(counts, opts = {}) {
         borderWidth: 0.5,
         backgroundColor: (ctx) => {
           const v = ctx.raw ? ctx.raw.value : 0;
-          const max = Math.max(1, ...Object.values(values));
           return v ? alpha(t.accent, 0.2 + 0.8 * Math.sqrt(v / max)) : t.heat0;
         },
       }],

@@ -175,3 +175,17 @@ def test_html_of_an_empty_window_is_a_page_not_a_message(sample_store):
     page = cli_output(sample_store, ["report", "--days", "7", "--until", "2020-01-08"], "html")
     data, _ = read_page_data(page)
     assert data["totals"]["plays"] == 0
+
+
+def test_a_month_of_the_shipped_sample_is_well_under_the_size_limit(tmp_path):
+    sample = Path(__file__).resolve().parents[1] / "sample_data"
+    data = str(tmp_path / "data")
+    ingest = CliRunner().invoke(app, ["ingest", str(sample / "logs"), "--catalog",
+                                      str(sample / "tracks.csv"), "--data", data])
+    assert ingest.exit_code == 0, ingest.output
+    page = tmp_path / "r.html"
+    result = CliRunner().invoke(app, ["report", "--days", "30", "--until", "2026-11-21",
+                                      "--data", data, "--format", "html", "-o", str(page)])
+    assert result.exit_code == 0, result.output
+    assert read_page_data(page.read_text(encoding="utf-8"))[0]["totals"]["plays"] > 1000
+    assert page.stat().st_size < 1_500_000

@@ -24,6 +24,7 @@ COMMANDS = {
     "event-periods": ["event", "e1", "--period", "day", "--days", "7", "--at", T],
     "top-tracks": ["top-tracks", "--days", "7", "--until", T],
     "top-events": ["top-events", "--days", "7", "--until", T, "--by", "unique"],
+    "realtime": ["realtime", "--at", T],
 }
 
 TRAFFIC = {

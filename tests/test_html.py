@@ -105,7 +105,7 @@ def test_map_shapes_only_where_there_are_countries(pages):
     for kind in KINDS:
         page = pages[kind][0].read_text(encoding="utf-8")
         world = re.search(r'id="playlog-world">(.*?)</script>', page, re.DOTALL)[1]
-        assert (world != "null") == (kind in ("report", "track", "traffic")), kind
+        assert (world != "null") == (kind in ("report", "track", "realtime", "traffic")), kind
 
 
 def test_data_cannot_close_its_script_element():
@@ -130,8 +130,21 @@ def test_live_page_may_fetch_its_own_origin_only():
 
 
 def test_unknown_kind_is_refused():
-    with pytest.raises(ValueError, match="no HTML page for 'realtime'"):
-        render_page("realtime", {})
+    with pytest.raises(ValueError, match="no HTML page for 'catalog'"):
+        render_page("catalog", {})
+
+
+def test_watch_writes_no_page(sample_store):
+    result = CliRunner().invoke(app, ["realtime", "--watch", "5", "--format", "html",
+                                      "--data", str(sample_store)])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "--watch: writes to stdout in table, json or csv" in result.stderr
+
+
+def test_commands_without_a_page_do_not_offer_html(sample_store):
+    result = CliRunner().invoke(app, ["catalog", "show", "--format", "html",
+                                      "--data", str(sample_store)])
+    assert result.exit_code == 2 and "'html' is not one of" in result.stderr
 
 
 def test_vendored_files_match_their_manifest():

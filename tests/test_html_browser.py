@@ -39,6 +39,9 @@ def figures(kind, d):
                 "ticket_clicks": d["total_ticket_clicks"]}
     if kind == "event-periods":
         return {"views": sum(r["views"] for r in d), "periods": len(d)}
+    if kind == "realtime":
+        return {"current_listeners": d["current_listeners"],
+                "streams_started_last_hour": d["streams_started_last_hour"]}
     if kind == "traffic":
         return {"traffic.requests": d["totals"]["requests"],
                 "traffic.visitors": d["totals"]["visitors"]}
@@ -59,6 +62,9 @@ def first_rows(kind, d):
         return {"table-top-events": (d[0]["event_id"], d[0]["event_id"])}
     if kind == "event-periods":
         return {"table-periods": (d[0]["period"], d[0]["period"])}
+    if kind == "realtime":
+        top = d["top_tracks_now"][0]
+        return {"table-top-tracks-now": (top["track_id"], top["title"])}
     if kind == "traffic":
         return {"table-top-paths": (d["top_paths"][0]["path"], d["top_paths"][0]["path"])}
     return {}

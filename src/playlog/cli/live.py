@@ -18,9 +18,10 @@ import typer
 from playlog.cli.errors import command
 from playlog.cli.options import (
     DataOpt,
-    FormatOpt,
     IncludeBotsOpt,
     OutputFormat,
+    OutputOpt,
+    ReportFormatOpt,
     TzOpt,
     UntilOpt,
     resolve_format,
@@ -38,6 +39,8 @@ Examples:
   playlog realtime
 
   playlog realtime --at 2026-11-20T18:00Z --format json
+
+  playlog realtime --at 2026-11-20T18:00Z -o now.html
 
   playlog realtime --watch 10
 
@@ -57,8 +60,9 @@ def realtime_command(
         list[Path] | None,
         typer.Option("--follow", help="With --watch: ingest these logs before each refresh."),
     ] = None,
-    data: DataOpt = None, until: UntilOpt = None, tz: TzOpt = None, fmt: FormatOpt = None,
+    data: DataOpt = None, until: UntilOpt = None, tz: TzOpt = None, fmt: ReportFormatOpt = None,
     include_bots: IncludeBotsOpt = False,
+    output: OutputOpt = None,
 ) -> None:
     from playlog.config import load_settings
     from playlog.query.window import resolve_instant
@@ -68,10 +72,14 @@ def realtime_command(
         if follow:
             raise UsageError("--follow", "needs --watch", hint="e.g. --watch 10 --follow LOGS")
         at = resolve_instant(until, settings.tz)
-        emit("realtime", _snapshot(settings, at, include_bots), fmt)
+        emit("realtime", _snapshot(settings, at, include_bots), fmt, output=output,
+             context={"at": at, "tz": settings.tz})
         return
     if until is not None:
         raise UsageError("--at", "cannot be used with --watch", hint="--watch always shows now")
+    if output is not None or resolve_format(fmt) == OutputFormat.html:
+        raise UsageError("--watch", "writes to stdout in table, json or csv",
+                         hint="a page that refreshes itself is playlog serve's dashboard")
     _watch(settings, watch, follow or [], resolve_format(fmt), include_bots)
 
 

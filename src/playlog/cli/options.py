@@ -17,6 +17,14 @@ class OutputFormat(str, Enum):
     html = "html"
 
 
+class DataFormat(str, Enum):
+    """For commands whose output is no report page (catalog, doctor)."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
 # `-o FILE` without --format: the format its suffix names.
 SUFFIX_FORMATS = {".html": OutputFormat.html, ".htm": OutputFormat.html,
                   ".json": OutputFormat.json, ".csv": OutputFormat.csv}
@@ -34,11 +42,13 @@ SummaryFormatOpt = Annotated[
 ]
 
 
-def resolve_format(fmt: OutputFormat | None, output: Path | None = None) -> OutputFormat:
+def resolve_format(
+    fmt: OutputFormat | DataFormat | None, output: Path | None = None
+) -> OutputFormat:
     """--format when given; else the suffix of -o FILE (.html, .json, .csv); else a table
     on a terminal and JSON when piped or written to a file."""
     if fmt is not None:
-        return fmt
+        return OutputFormat(fmt.value)
     if output is not None:
         return SUFFIX_FORMATS.get(output.suffix.lower(), OutputFormat.json)
     return OutputFormat.table if sys.stdout.isatty() else OutputFormat.json
@@ -53,6 +63,10 @@ DataOpt = Annotated[
     ),
 ]
 FormatOpt = Annotated[
+    Optional[DataFormat],
+    typer.Option("--format", "-f", help="Output: table (default on a terminal), json or csv."),
+]
+ReportFormatOpt = Annotated[
     Optional[OutputFormat],
     typer.Option("--format", "-f",
                  help="Output: table (default on a terminal), json, csv or html (one page)."),

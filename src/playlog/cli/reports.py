@@ -16,11 +16,11 @@ from playlog.cli.errors import command
 from playlog.cli.options import (
     DataOpt,
     DaysOpt,
-    FormatOpt,
     FromOpt,
     IncludeBotsOpt,
     LimitOpt,
     OutputOpt,
+    ReportFormatOpt,
     ToOpt,
     TzOpt,
     UntilOpt,
@@ -172,7 +172,7 @@ def _context(window: Any, **extra: Any) -> dict[str, Any]:
 def track_command(
     track_id: Annotated[str, typer.Argument(help="Track id.", show_default=False)],
     data: DataOpt = None, days: DaysOpt = None, from_: FromOpt = None, to: ToOpt = None,
-    until: UntilOpt = None, tz: TzOpt = None, fmt: FormatOpt = None,
+    until: UntilOpt = None, tz: TzOpt = None, fmt: ReportFormatOpt = None,
     include_bots: IncludeBotsOpt = False,
     output: OutputOpt = None,
 ) -> None:
@@ -187,7 +187,7 @@ def track_command(
 def user_command(
     user_id: Annotated[str, typer.Argument(help="User id.", show_default=False)],
     data: DataOpt = None, days: DaysOpt = None, from_: FromOpt = None, to: ToOpt = None,
-    until: UntilOpt = None, tz: TzOpt = None, fmt: FormatOpt = None,
+    until: UntilOpt = None, tz: TzOpt = None, fmt: ReportFormatOpt = None,
     include_bots: IncludeBotsOpt = False,
     output: OutputOpt = None,
 ) -> None:
@@ -205,7 +205,7 @@ def event_command(
         Period | None, typer.Option("--period", help="One row per hour, day, week or month.")
     ] = None,
     data: DataOpt = None, days: DaysOpt = None, from_: FromOpt = None, to: ToOpt = None,
-    until: UntilOpt = None, tz: TzOpt = None, fmt: FormatOpt = None,
+    until: UntilOpt = None, tz: TzOpt = None, fmt: ReportFormatOpt = None,
     include_bots: IncludeBotsOpt = False,
     output: OutputOpt = None,
 ) -> None:
@@ -228,7 +228,7 @@ def top_tracks_command(
     by: Annotated[TrackOrder, typer.Option("--by", help="Rank by plays, listeners or time.")] = TrackOrder.plays,
     limit: LimitOpt = 10,
     data: DataOpt = None, days: DaysOpt = None, from_: FromOpt = None, to: ToOpt = None,
-    until: UntilOpt = None, tz: TzOpt = None, fmt: FormatOpt = None,
+    until: UntilOpt = None, tz: TzOpt = None, fmt: ReportFormatOpt = None,
     include_bots: IncludeBotsOpt = False,
     output: OutputOpt = None,
 ) -> None:
@@ -244,7 +244,7 @@ def top_events_command(
     by: Annotated[EventOrder, typer.Option("--by", help="Rank by views, unique views or clicks.")] = EventOrder.views,
     limit: LimitOpt = 10,
     data: DataOpt = None, days: DaysOpt = None, from_: FromOpt = None, to: ToOpt = None,
-    until: UntilOpt = None, tz: TzOpt = None, fmt: FormatOpt = None,
+    until: UntilOpt = None, tz: TzOpt = None, fmt: ReportFormatOpt = None,
     include_bots: IncludeBotsOpt = False,
     output: OutputOpt = None,
 ) -> None:
@@ -258,7 +258,7 @@ def top_events_command(
 
 def report_command(
     data: DataOpt = None, days: DaysOpt = None, from_: FromOpt = None, to: ToOpt = None,
-    until: UntilOpt = None, tz: TzOpt = None, fmt: FormatOpt = None,
+    until: UntilOpt = None, tz: TzOpt = None, fmt: ReportFormatOpt = None,
     include_bots: IncludeBotsOpt = False,
     output: OutputOpt = None,
 ) -> None:

@@ -16,7 +16,8 @@ returns it (never a query of its own) and returns one HTML document:
   JSON from the read API every ``refresh_seconds`` and redraws, with
   ``Authorization: Bearer <token>`` when a token is given.
 
-Kinds: report, track, user, event, event-periods, top-tracks, top-events, traffic.
+Kinds: report, track, user, event, event-periods, top-tracks, top-events, realtime,
+traffic.
 """
 
 from __future__ import annotations
@@ -33,10 +34,10 @@ from playlog import __version__
 from playlog.render.jsonout import plain
 
 KINDS = ("report", "track", "user", "event", "event-periods", "top-tracks", "top-events",
-         "traffic")
-MAP_KINDS = frozenset({"report", "track", "traffic"})
-SCRIPTS = ("format.js", "dom.js", "charts.js", "listening.js", "events.js", "traffic.js",
-           "app.js")
+         "realtime", "traffic")
+MAP_KINDS = frozenset({"report", "track", "realtime", "traffic"})
+SCRIPTS = ("format.js", "dom.js", "charts.js", "listening.js", "realtime.js", "events.js",
+           "traffic.js", "app.js")
 VENDOR = ("chart.umd.min.js", "chartjs-chart-matrix.min.js")
 VENDOR_MAP = ("chartjs-chart-geo.umd.min.js",)
 LICENSED = ("chart.js", "chartjs-chart-matrix", "chartjs-chart-geo", "world-atlas",
@@ -120,7 +121,8 @@ def page_title(kind: str, data: Any, meta: dict[str, Any] | None = None) -> str:
     if kind == "event-periods" and (meta or {}).get("event_id"):
         return f"Event page {meta['event_id']} by {meta.get('period', 'period')} · playlog"
     names = {"report": "Listening report", "traffic": "Web traffic", "top-tracks": "Top tracks",
-             "top-events": "Top event pages", "event-periods": "Event page by period"}
+             "top-events": "Top event pages", "event-periods": "Event page by period",
+             "realtime": "Listening now"}
     return f"{names[kind]} · playlog"
 
 

@@ -9,6 +9,7 @@ const PAGES = {
   "event-periods": drawEventPeriods,
   "top-tracks": drawTopTracks,
   "top-events": drawTopEvents,
+  "realtime": drawRealtime,
   "traffic": drawTraffic,
 };
 

@@ -64,8 +64,11 @@ function alpha(color, a) {
   return `rgba(${n >> 16}, ${(n >> 8) & 255}, ${n & 255}, ${a})`;
 }
 
+// Ticks of a value axis; counts (the default format) get whole numbers only.
 function axisTicks(format) {
-  return { callback: (v) => format(v), maxTicksLimit: 6 };
+  const ticks = { callback: (v) => (format || fmtCompact)(v), maxTicksLimit: 6 };
+  if (!format || format === fmtCompact || format === fmtInt) ticks.precision = 0;
+  return ticks;
 }
 
 // series: [{label, values, color (index), format, axis: "y" | "y2", fill}]
@@ -73,13 +76,13 @@ function lineChart(labels, series, opts = {}) {
   return chartBox((t) => {
     const scales = {
       x: { grid: { display: false }, ticks: { maxRotation: 0, autoSkipPadding: 16 } },
-      y: { beginAtZero: true, ticks: axisTicks(series[0].format || fmtCompact),
+      y: { beginAtZero: true, ticks: axisTicks(series[0].format),
            border: { display: false } },
     };
     if (series.some((s) => s.axis === "y2")) {
       const s2 = series.find((s) => s.axis === "y2");
       scales.y2 = { position: "right", beginAtZero: true, grid: { display: false },
-                    ticks: axisTicks(s2.format || fmtCompact), border: { display: false } };
+                    ticks: axisTicks(s2.format), border: { display: false } };
     }
     return {
       type: "line",
@@ -137,7 +140,7 @@ function barChart(counts, opts = {}) {
                                  ticks: { color: t.fg, autoSkip: vertical, maxRotation: 0,
                                           autoSkipPadding: 8 } },
         [vertical ? "y" : "x"]: { beginAtZero: true, border: { display: false },
-                                 ticks: axisTicks(opts.format || fmtCompact) },
+                                 ticks: axisTicks(opts.format) },
       },
       plugins: {
         legend: { display: false },
@@ -266,7 +269,8 @@ function worldMap(counts, opts = {}) {
 function countriesPanels(counts, label) {
   const map = worldMap(counts, { label });
   const bars = barChart(counts, { name: countryName, label, limit: 12 });
-  const note = `${fmtInt(Object.keys(counts || {}).length)} countries`;
+  const n = Object.keys(counts || {}).length;
+  const note = `${fmtInt(n)} ${n === 1 ? "country" : "countries"}`;
   if (!map) return [panel("Countries", bars, { note })];
   return [panel("Where they are", map, { span: 8, note }), panel("Top countries", bars, { span: 4 })];
 }

@@ -211,7 +211,11 @@ function heatmap(grid, opts = {}) {
       },
     },
   }), { label: "weekday by hour heatmap", size: "tall" });
-  return box;
+  const t = theme();
+  const steps = [0, 0.25, 0.5, 0.75, 1].map((f) => el("i", {
+    style: `background:${f ? alpha(t.accent, 0.12 + 0.88 * f) : t.heat0}` }));
+  return el("div", null, box, el("div", { class: "legend", "aria-hidden": "true" },
+    "fewer", ...steps, `more (up to ${fmtInt(max)})`));
 }
 
 let worldFeatures = null;

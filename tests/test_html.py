@@ -115,6 +115,9 @@ def test_data_cannot_close_its_script_element():
     page = render_page("traffic", data)
     assert hostile not in page
     assert read_page_data(page)[0]["top_paths"][0]["path"] == hostile
+    placeholders = {"path": "{{script}} {{data}}", "requests": 1, "visitors": 1, "bandwidth": 1}
+    page = render_page("traffic", {**TRAFFIC, "top_paths": [placeholders]})
+    assert read_page_data(page)[0]["top_paths"][0]["path"] == "{{script}} {{data}}"
     track = render_page("track", {"title": hostile, "track_id": "t"})
     assert hostile not in track
     assert f"<title>{html.escape(hostile)} · playlog</title>" in track

@@ -44,6 +44,7 @@ LICENSED = ("chart.js", "chartjs-chart-matrix", "chartjs-chart-geo", "world-atla
             "i18n-iso-countries")
 DATA_ID = "playlog-data"
 META_ID = "playlog-meta"
+_SLOT = re.compile(r"\{\{(\w+)\}\}")
 _EMBEDDED = re.compile(
     r'<script type="application/json" id="(?P<id>[\w-]+)">(?P<body>.*?)</script>', re.DOTALL
 )
@@ -85,10 +86,9 @@ def render_page(
         "script": _app_script(),
         "licences": html.escape(_licences()),
     }
-    page = _asset("page.html")
-    for name, value in parts.items():
-        page = page.replace("{{" + name + "}}", value)
-    return page
+    # One pass: text put in (a title in the data, the vendored code) is never read
+    # again as a placeholder.
+    return _SLOT.sub(lambda slot: parts[slot[1]], _asset("page.html"))
 
 
 def read_page_data(page: str) -> tuple[Any, dict[str, Any]]:

@@ -98,6 +98,7 @@ def test_page_loads_nothing_from_anywhere(pages, kind):
     assert "@import" not in page and not re.search(r"url\(\s*['\"]?(https?:)?//", page)
     policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page)[1]
     assert "default-src 'none'" in policy and "connect-src 'none'" in policy
+    assert "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
     assert "sourceMappingURL" not in page
 
 

@@ -139,6 +139,16 @@ def test_a_request_to_another_host_would_be_seen(browser, tmp_path):
     opened.page.close()
 
 
+def test_a_script_slipped_into_a_page_does_not_run(browser, tmp_path):
+    page = render_page("user", {"user_id": "u1"})
+    path = tmp_path / "injected.html"
+    path.write_text(page.replace("</body>", "<script>document.title = 'owned'</script></body>"))
+    opened = browser.open(path.as_uri())
+    assert opened.page.title() == "Listener u1 · playlog"
+    assert any("Content Security Policy" in e for e in opened.console_errors())
+    opened.page.close()
+
+
 def test_report_sorts_goes_dark_and_prints_light(browser, pages):
     path, data = pages["report"]
     page = browser.open(path.as_uri(), scheme="dark").page

@@ -10,8 +10,9 @@ returns it (never a query of its own) and returns one HTML document:
 - the page's script and style and the vendored chart library inline (pinned
   in ``assets/vendor/manifest.json``, re-vendored by scripts/vendor_charts.py),
   the world map only for kinds that have countries;
-- a Content-Security-Policy that lets the page load nothing from anywhere:
-  no scripts, styles, fonts or images from other hosts. A live page
+- a Content-Security-Policy that lets the page load nothing from anywhere (no
+  scripts, styles, fonts or images from other hosts) and run no script but its
+  own two, named by their SHA-256. A live page
   (``refresh_url``) may fetch from its own origin only: it re-reads the same
   JSON from the read API every ``refresh_seconds`` and redraws, with
   ``Authorization: Bearer <token>`` when a token is given.
@@ -22,6 +23,8 @@ traffic.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 import json
 import re
@@ -75,16 +78,16 @@ def render_page(
     if refresh_url is not None:
         meta["live"] = {"url": refresh_url, "every": max(1, int(refresh_seconds)),
                         "token": token}
+    scripts = {"vendor": _vendor_block(kind), "script": _app_script()}
     parts = {
         "title": html.escape(page_title(kind, data, meta)),
-        "csp": _policy(live=refresh_url is not None),
+        "csp": _policy(scripts.values(), live=refresh_url is not None),
         "style": _asset("page.css"),
         "data": embed(data),
         "meta": embed(meta),
         "world": embed_raw(_vendor("world-110m.json")) if kind in MAP_KINDS else "null",
-        "vendor": "\n".join(_vendor(name) for name in _vendor_scripts(kind)),
-        "script": _app_script(),
         "licences": html.escape(_licences()),
+        **scripts,
     }
     # One pass: text put in (a title in the data, the vendored code) is never read
     # again as a placeholder.
@@ -126,17 +129,26 @@ def page_title(kind: str, data: Any, meta: dict[str, Any] | None = None) -> str:
     return f"{names[kind]} · playlog"
 
 
-def _policy(*, live: bool) -> str:
-    """Nothing is loaded from anywhere; a live page may fetch its own origin."""
+def _policy(scripts: Any, *, live: bool) -> str:
+    """Nothing is loaded from anywhere, and only the page's own two scripts run (by
+    their SHA-256); a live page may fetch from its own origin."""
+    hashes = " ".join(f"'sha256-{_digest(text)}'" for text in scripts)
     connect = "'self'" if live else "'none'"
     return (
-        "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+        f"default-src 'none'; script-src {hashes}; style-src 'unsafe-inline'; "
         f"img-src data:; connect-src {connect}; base-uri 'none'; form-action 'none'"
     )
 
 
-def _vendor_scripts(kind: str) -> tuple[str, ...]:
-    return VENDOR + (VENDOR_MAP if kind in MAP_KINDS else ())
+@cache
+def _digest(text: str) -> str:
+    return base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
+
+
+@cache
+def _vendor_block(kind: str) -> str:
+    names = VENDOR + (VENDOR_MAP if kind in MAP_KINDS else ())
+    return "\n".join(_vendor(name) for name in names)
 
 
 @cache

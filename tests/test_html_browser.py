@@ -105,7 +105,10 @@ def test_page_draws_its_json_offline(browser, pages, kind):
         assert row.get_attribute("data-key") == key
         assert text in row.inner_text()
     page.set_viewport_size({"width": 390, "height": 844})  # a phone: nothing wider than it
-    page.wait_for_timeout(100)
+    for _ in range(50):  # the charts resize themselves a moment later
+        if page.evaluate("document.documentElement.scrollWidth") <= 390:
+            break
+        page.wait_for_timeout(100)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.close()
 

@@ -34,6 +34,15 @@ def now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
+def now_ms() -> datetime:
+    """The current time in UTC to the millisecond, the time a collector stamps on a
+    record (``PLAYLOG_NOW`` when set, like `now`)."""
+    if os.environ.get(ENV):
+        return now()
+    moment = datetime.now(UTC)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
 def wall_seconds() -> float:
     """The system clock, for comparing with file modification times."""
     return time.time()

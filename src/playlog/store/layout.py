@@ -48,6 +48,11 @@ class Layout:
         return self.root / ".lock"
 
     @property
+    def incoming(self) -> Path:
+        """Where collectors (`playlog serve`, playlog.collect) append native log files."""
+        return self.root / "incoming"
+
+    @property
     def catalog(self) -> Path:
         return self.root / "catalog" / "tracks.parquet"
 

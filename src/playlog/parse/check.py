@@ -1,0 +1,151 @@
+"""The native format's rules (parse.formats.native) applied to one record in Python.
+
+Ingest validates whole blocks of lines in one DuckDB query; the HTTP collector
+and `playlog.collect.Collector` must answer for each record at once, which a
+query's fixed planning cost (~20 ms) does not allow. `check` walks the same
+rule table as that query (the record types, `REQUIRED`, `NUMBER_FIELDS`, the
+`ts` bounds, the buffer-health range, the event types, `metadata`), in the same
+order, and names the same reason. tests/test_check.py runs both over the same
+records, so the two cannot drift apart unnoticed.
+
+It is a little stricter than the query on one point: `ts` text must be RFC
+3339 (``2026-11-20T18:04:05.123Z``, an offset, or none for UTC); the other
+forms DuckDB happens to read are refused, so whatever passes here is read by
+ingest exactly as given.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from playlog.parse.formats.native import NUMBER_FIELDS, REQUIRED, TEXT_FIELDS, TS_MAX, TS_MIN
+from playlog.schema import EVENT_TYPES, RECORD_TYPES
+
+_RFC3339 = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?"
+)
+_LOW = datetime.fromisoformat(TS_MIN).replace(tzinfo=UTC)
+_HIGH = datetime.fromisoformat(TS_MAX).replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Reject:
+    """Why a record is not valid: the reason ingest would quarantine it with, and its field."""
+
+    reason: str
+    field: str | None
+
+
+def check(record: Any) -> Reject | None:
+    """None when `record` (a decoded JSON value) is a valid native record."""
+    if not isinstance(record, dict):
+        return Reject("not a JSON object", None)
+    kind = None if record.get("type") is None else _shown(record["type"])
+    if kind is None:
+        return Reject("missing required field: type", "type")
+    if kind not in RECORD_TYPES:
+        return Reject(f"unknown type: {kind[:80]}", "type")
+    found = _ts(record)
+    if found is not None:
+        return found
+    for name in REQUIRED[kind]:
+        if _text(record.get(name)) is None:
+            return Reject(f"missing required field: {name}", name)
+    for name in NUMBER_FIELDS:
+        value = record.get(name)
+        if value is None:
+            continue
+        number = _number(value)
+        if number is None:
+            return Reject(f"invalid {name}: {_shown(value)[:40]}", name)
+        if number < 0:
+            return Reject(f"negative {name}: {_shown(value)}", name)
+    health = record.get("buffer_health")
+    if health is not None:
+        number = _number(health)
+        if number is None or not 0 <= number <= 100:
+            return Reject(f"buffer_health not within 0-100: {_shown(health)[:40]}", "buffer_health")
+    if kind == "event" and _text(record.get("event_type")) not in EVENT_TYPES:
+        return Reject(f"unknown event_type: {_text(record.get('event_type'))[:80]}", "event_type")
+    metadata = record.get("metadata")
+    if metadata is not None and not isinstance(metadata, dict):
+        return Reject("metadata is not an object", "metadata")
+    return None
+
+
+def wrong_type(record: dict[str, Any]) -> Reject | None:
+    """A field of the format holding a JSON value it cannot hold (an object or a list
+    where text or a number is expected): the query would store its JSON text as is."""
+    for name in TEXT_FIELDS:
+        value = record.get(name)
+        if isinstance(value, (dict, list)) or (isinstance(value, bool) and name not in NUMBER_FIELDS):
+            return Reject(f"invalid {name}: not text or a number", name)
+    return None
+
+
+def _ts(record: dict[str, Any]) -> Reject | None:
+    value = record.get("ts")
+    if value is None:
+        return Reject("missing required field: ts", "ts")
+    moment = _moment(value)
+    shown = _shown(value)[:80]
+    if moment is None:
+        return Reject(f"invalid ts: {shown}", "ts")
+    if not _LOW <= moment < _HIGH:
+        return Reject(f"ts out of range: {shown}", "ts")
+    return None
+
+
+def _moment(value: Any) -> datetime | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)) or (isinstance(value, str) and "-" not in value
+                                           and ":" not in value):
+        number = _number(value)
+        if number is None:
+            return None
+        try:
+            return datetime.fromtimestamp(number / 1000, UTC)
+        except (OverflowError, OSError, ValueError):
+            return datetime.max.replace(tzinfo=UTC)
+    if not isinstance(value, str) or not _RFC3339.fullmatch(value.strip()):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _text(value: Any) -> str | None:
+    """The value as the query sees a text field: absent when null or empty."""
+    if value is None:
+        return None
+    text = _shown(value)
+    return text or None
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    return str(value)
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            return None
+        return None if math.isnan(number) else number
+    return None

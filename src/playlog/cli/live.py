@@ -71,8 +71,8 @@ def realtime_command(
     if watch is None:
         if follow:
             raise UsageError("--follow", "needs --watch", hint="e.g. --watch 10 --follow LOGS")
-        at = resolve_instant(until, settings.tz)
-        emit("realtime", _snapshot(settings, at, include_bots), fmt, output=output,
+        at = resolve_instant(until, settings.tz)  # a bad --at is a usage error before any read
+        emit("realtime", _snapshot(settings, until, include_bots), fmt, output=output,
              context={"at": at, "tz": settings.tz})
         return
     if until is not None:
@@ -83,23 +83,24 @@ def realtime_command(
     _watch(settings, watch, follow or [], resolve_format(fmt), include_bots)
 
 
-def _snapshot(settings: Any, at: Any, include_bots: bool) -> dict[str, Any]:
-    from playlog.query.realtime import realtime_report
+def _snapshot(settings: Any, at: str | None, include_bots: bool) -> dict[str, Any]:
+    from playlog.query.run import ReportOptions, run_report
     from playlog.store.reader import connect
 
     con = connect(settings.data_dir)
     try:
-        return realtime_report(con, at, include_bots=include_bots)
+        options = ReportOptions(until=at, tz=settings.tz, include_bots=include_bots)
+        return run_report(con, "realtime", options)
     finally:
         con.close()
 
 
 def _refresh(settings: Any, follow: list[Path], include_bots: bool) -> dict[str, Any]:
-    from playlog.query.window import now_utc
+    from playlog.query.window import iso_utc, now_utc
 
     if follow:
         _ingest(follow, settings)
-    return _snapshot(settings, now_utc(), include_bots)
+    return _snapshot(settings, iso_utc(now_utc()), include_bots)
 
 
 def _ingest(paths: list[Path], settings: Any) -> None:

@@ -139,17 +139,17 @@ def register(app: typer.Typer) -> None:
     command(app, "report", REPORT_HELP)(report_command)
 
 
-def _open(data, tz, days, from_, to, until, default_days):
-    """Settings, window and a connection to the store."""
+def _run(kind, item, data, tz, days, from_, to, until, include_bots, **extra):
+    """Settings, then the report through query.run (the function serve calls too)."""
     from playlog.config import load_settings
-    from playlog.query.window import resolve_window
+    from playlog.query.run import ReportOptions, report_window, run_report
     from playlog.store.reader import connect
 
     settings = load_settings(data=data, tz=tz)
-    window = resolve_window(
-        days=days, from_=from_, to=to, until=until, tz=settings.tz, default_days=default_days
-    )
-    return settings, window, connect(settings.data_dir)
+    options = ReportOptions(days=days, from_=from_, to=to, until=until, tz=settings.tz,
+                            include_bots=include_bots, **extra)
+    window = report_window(kind, options)
+    return settings, window, run_report(connect(settings.data_dir), kind, options, item)
 
 
 def _empty(settings: Any, dataset: str, window: Any, nothing: bool) -> str | None:
@@ -176,10 +176,8 @@ def track_command(
     include_bots: IncludeBotsOpt = False,
     output: OutputOpt = None,
 ) -> None:
-    from playlog.query.track import track_report
-
-    settings, window, con = _open(data, tz, days, from_, to, until, None)
-    result = track_report(con, track_id, window, include_bots=include_bots)
+    settings, window, result = _run("track", track_id, data, tz, days, from_, to, until,
+                                    include_bots)
     emit("track", result, fmt, empty=_empty(settings, "sessions", window, not result["total_plays"]),
          output=output, context=_context(window))
 
@@ -191,10 +189,8 @@ def user_command(
     include_bots: IncludeBotsOpt = False,
     output: OutputOpt = None,
 ) -> None:
-    from playlog.query.user import user_report
-
-    settings, window, con = _open(data, tz, days, from_, to, until, None)
-    result = user_report(con, user_id, window, include_bots=include_bots)
+    settings, window, result = _run("user", user_id, data, tz, days, from_, to, until,
+                                    include_bots)
     emit("user", result, fmt, empty=_empty(settings, "sessions", window, not result["tracks_played"]),
          output=output, context=_context(window))
 
@@ -209,16 +205,17 @@ def event_command(
     include_bots: IncludeBotsOpt = False,
     output: OutputOpt = None,
 ) -> None:
-    from playlog.query.event import PERIOD_FIELDS, event_periods, event_report
+    from playlog.query.event import PERIOD_FIELDS
 
-    settings, window, con = _open(data, tz, days, from_, to, until, None)
     if period is not None:
-        rows = event_periods(con, event_id, window, period.value, include_bots=include_bots)
+        settings, window, rows = _run("event-periods", event_id, data, tz, days, from_, to,
+                                      until, include_bots, period=period.value)
         empty = _empty(settings, "events", window, not rows)
         emit("event-periods", rows, fmt, columns=PERIOD_FIELDS, empty=empty, output=output,
              context=_context(window, event_id=event_id, period=period.value))
         return
-    result = event_report(con, event_id, window, include_bots=include_bots)
+    settings, window, result = _run("event", event_id, data, tz, days, from_, to, until,
+                                    include_bots)
     nothing = not (result["total_views"] or result["traffic_sources"])
     emit("event", result, fmt, empty=_empty(settings, "events", window, nothing),
          output=output, context=_context(window))
@@ -232,10 +229,10 @@ def top_tracks_command(
     include_bots: IncludeBotsOpt = False,
     output: OutputOpt = None,
 ) -> None:
-    from playlog.query.top import TRACK_FIELDS, top_tracks
+    from playlog.query.top import TRACK_FIELDS
 
-    settings, window, con = _open(data, tz, days, from_, to, until, 7)
-    rows = top_tracks(con, window, by=by.value, limit=limit, include_bots=include_bots)
+    settings, window, rows = _run("top-tracks", None, data, tz, days, from_, to, until,
+                                  include_bots, by=by.value, limit=limit)
     emit("top-tracks", rows, fmt, columns=TRACK_FIELDS, empty=_empty(settings, "sessions", window, not rows),
          output=output, context=_context(window, by=by.value))
 
@@ -248,10 +245,10 @@ def top_events_command(
     include_bots: IncludeBotsOpt = False,
     output: OutputOpt = None,
 ) -> None:
-    from playlog.query.top import EVENT_FIELDS, top_events
+    from playlog.query.top import EVENT_FIELDS
 
-    settings, window, con = _open(data, tz, days, from_, to, until, 7)
-    rows = top_events(con, window, by=by.value, limit=limit, include_bots=include_bots)
+    settings, window, rows = _run("top-events", None, data, tz, days, from_, to, until,
+                                  include_bots, by=by.value, limit=limit)
     emit("top-events", rows, fmt, columns=EVENT_FIELDS, empty=_empty(settings, "events", window, not rows),
          output=output, context=_context(window, by=by.value))
 
@@ -262,10 +259,8 @@ def report_command(
     include_bots: IncludeBotsOpt = False,
     output: OutputOpt = None,
 ) -> None:
-    from playlog.query.report import period_report
-
-    settings, window, con = _open(data, tz, days, from_, to, until, 7)
-    result = period_report(con, window, include_bots=include_bots)
+    settings, window, result = _run("report", None, data, tz, days, from_, to, until,
+                                    include_bots)
     nothing = not (result["totals"]["plays"] or result["traffic_sources"])
     emit("report", result, fmt, empty=_empty(settings, "sessions", window, nothing),
          output=output, context=_context(window))

@@ -92,6 +92,42 @@ def user_agents_dropped_before(layout: Layout) -> date | None:
     return _day_or_none(retention_state(layout).get("user_agents_dropped_before"))
 
 
+def configured_cleanup(
+    settings: Settings,
+    *,
+    older_than: str | None = None,
+    anonymize_ip_after: str | None = None,
+    drop_user_agents: bool | None = None,
+    archive: Path | None = None,
+) -> dict[str, Any]:
+    """The arguments of `cleanup`: the given options, else the config file's [cleanup]
+    section (``playlog cleanup`` and serve's daily cleanup both use this)."""
+    from playlog.config import parse_duration
+    from playlog.errors import UsageError
+
+    conf = settings.section("cleanup")
+    older = older_than or conf.get("older_than")
+    anon = anonymize_ip_after or conf.get("anonymize_ip_after")
+    drop = drop_user_agents if drop_user_agents is not None else bool(conf.get("drop_user_agents"))
+    target = archive or (Path(conf["archive"]).expanduser() if conf.get("archive") else None)
+    if drop and not anon:
+        raise UsageError("--drop-user-agents", "needs --anonymize-ip-after (or "
+                         "anonymize_ip_after in the config file): it applies to the same days")
+
+    def source(flag: str, given: Any, key: str) -> str:
+        return flag if given else f"{settings.config_file} [cleanup] {key}"
+
+    return {
+        "older_than": parse_duration(older, source("--older-than", older_than, "older_than"))
+        if older else None,
+        "anonymize_ip_after": parse_duration(
+            anon, source("--anonymize-ip-after", anonymize_ip_after, "anonymize_ip_after")
+        ) if anon else None,
+        "drop_user_agents": drop,
+        "archive": target,
+    }
+
+
 def cleanup(
     settings: Settings,
     *,

@@ -73,35 +73,14 @@ def cleanup_command(
     fmt: SummaryFormatOpt = None,
     wait: WaitOpt = None,
 ) -> None:
-    from playlog.config import load_settings, parse_duration
-    from playlog.errors import UsageError
-    from playlog.retention import cleanup
+    from playlog.config import load_settings
+    from playlog.retention import cleanup, configured_cleanup
 
     settings = load_settings(data=data)
-    conf = settings.section("cleanup")
-    older = older_than or conf.get("older_than")
-    anon = anonymize_ip_after or conf.get("anonymize_ip_after")
-    drop = drop_user_agents if drop_user_agents is not None else bool(conf.get("drop_user_agents"))
-    target = archive or (Path(conf["archive"]).expanduser() if conf.get("archive") else None)
-    if drop and not anon:
-        raise UsageError("--drop-user-agents", "needs --anonymize-ip-after (or "
-                         "anonymize_ip_after in the config file): it applies to the same days")
-
-    def source(flag: str, given: Any, key: str) -> str:
-        return flag if given else f"{settings.config_file} [cleanup] {key}"
-
-    result = cleanup(
-        settings,
-        older_than=parse_duration(older, source("--older-than", older_than, "older_than"))
-        if older else None,
-        anonymize_ip_after=parse_duration(
-            anon, source("--anonymize-ip-after", anonymize_ip_after, "anonymize_ip_after")
-        ) if anon else None,
-        drop_user_agents=drop,
-        archive=target,
-        dry_run=dry_run,
-        wait=wait or 0.0,
-    )
+    options = configured_cleanup(settings, older_than=older_than,
+                                 anonymize_ip_after=anonymize_ip_after,
+                                 drop_user_agents=drop_user_agents, archive=archive)
+    result = cleanup(settings, dry_run=dry_run, wait=wait or 0.0, **options)
     _show(result.as_dict(), fmt)
 
 

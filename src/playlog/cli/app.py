@@ -52,9 +52,9 @@ def _root(
 
 
 def _register() -> None:
-    from playlog.cli import catalog, doctor, ingest, live, reports, retention
+    from playlog.cli import catalog, doctor, ingest, live, reports, retention, serve
 
-    for module in (ingest, reports, live, catalog, doctor, retention):
+    for module in (ingest, reports, live, catalog, doctor, retention, serve):
         module.register(app)
 
 

@@ -135,7 +135,7 @@ class LogWriter:
                 self._close_file()
         except OSError as exc:
             error = exc
-            self._close_file()  # a failed append may have left part of a line: never append after it
+            self._close_file()  # a failed append may leave half a line: never append after it
         groups: dict[int, tuple[Sink, list[Any]]] = {}
         for _, sink, item in batch:
             groups.setdefault(id(sink), (sink, []))[1].append(item)

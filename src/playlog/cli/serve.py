@@ -1,0 +1,68 @@
+"""`playlog serve`: the collector and read API (docs/serve.md)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from playlog.cli.errors import command
+from playlog.cli.options import DataOpt, TzOpt
+
+SERVE_HELP = """Collect sessions and events over HTTP, answer the reports as JSON.
+
+The write API (session start/progress/end, event-page events, batches of native
+records) acknowledges a record only once it is a line on disk in
+<data>/incoming/; serve ingests that folder every --ingest-every (the ordinary
+ingest, under the same lock as cron's) and runs the configured [cleanup] once a
+day. Reads answer with the JSON of the report commands; the dashboard is at /.
+Binding anything but loopback needs a read token.
+
+Examples:
+
+  playlog serve
+
+  playlog serve --data sample-store --port 8321 --ingest-every 30s
+
+  PLAYLOG_READ_TOKEN=s3cret playlog serve --host 0.0.0.0 --trusted-proxy 127.0.0.1
+
+  curl -s localhost:8321/api/analytics/report?days=7
+
+  curl -s -XPOST localhost:8321/api/analytics/session/start -d '{"trackId":"t1"}'
+"""
+
+
+def register(app: typer.Typer) -> None:
+    command(app, "serve", SERVE_HELP)(serve_command)
+
+
+def serve_command(
+    host: Annotated[Optional[str], typer.Option("--host", help="Address (127.0.0.1).")] = None,
+    port: Annotated[Optional[int], typer.Option("--port", "-p", min=0, max=65535,
+                                                help="Port (8321).")] = None,
+    read_token: Annotated[Optional[str], typer.Option(
+        "--read-token", help="Bearer token the reads and the dashboard need "
+        "(else $PLAYLOG_READ_TOKEN, config read_token).", show_default=False)] = None,
+    trusted_proxy: Annotated[Optional[list[str]], typer.Option(
+        "--trusted-proxy", help="A proxy (IP or network) whose X-Forwarded-For hop is the "
+        "client; repeatable.")] = None,
+    ingest_every: Annotated[Optional[str], typer.Option(
+        "--ingest-every", help="Ingest incoming/ this often (60s; 0 = leave it to cron).")] = None,
+    push_every: Annotated[Optional[str], typer.Option(
+        "--push-every", help="Realtime WebSocket push interval (5s).")] = None,
+    no_cleanup: Annotated[bool, typer.Option(
+        "--no-cleanup", help="Do not run the daily [cleanup] (cron does it).")] = False,
+    data: DataOpt = None,
+    tz: TzOpt = None,
+) -> None:
+    from playlog.config import load_settings
+    from playlog.query.window import check_zone
+    from playlog.serve.config import resolve
+    from playlog.serve.server import serve
+
+    settings = load_settings(data=data, tz=tz)
+    check_zone(settings.tz)
+    config = resolve(settings, host=host, port=port, read_token=read_token,
+                     trusted_proxies=trusted_proxy, ingest_every=ingest_every,
+                     push_every=push_every, cleanup=not no_cleanup)
+    serve(config)

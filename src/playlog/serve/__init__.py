@@ -1,0 +1,1 @@
+"""`playlog serve`: the HTTP collector and read API over a data directory (docs/serve.md)."""

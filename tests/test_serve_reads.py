@@ -1,0 +1,169 @@
+"""serve's read API through a real process: the JSON of the CLI, and every refusal."""
+
+from __future__ import annotations
+
+import html
+import json
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+from sample import T, build_sample
+from servehelp import Server
+from typer.testing import CliRunner
+from websockets.sync.client import connect as ws_connect
+
+from playlog.cli.app import app
+
+WINDOW = {"until": T}
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    return build_sample(tmp_path_factory.mktemp("sample"))
+
+
+@pytest.fixture(scope="module")
+def server(store):
+    with Server(store, "--ingest-every", "0", "--no-cleanup", "--push-every", "0.5s") as s:
+        yield s
+
+
+def cli_json(store, *args):
+    result = CliRunner().invoke(app, [*map(str, args), "--data", str(store), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+CASES = [
+    ("/api/analytics/tracks/t1", {}, ["track", "t1"]),
+    ("/api/analytics/tracks/t2", {"days": "3", "until": T, "tz": "Europe/Paris"},
+     ["track", "t2", "--days", "3", "--until", T, "--tz", "Europe/Paris"]),
+    ("/api/analytics/users/u1", {"from": "2026-11-15", "to": "2026-11-19"},
+     ["user", "u1", "--from", "2026-11-15", "--to", "2026-11-19"]),
+    ("/api/analytics/realtime", {"at": T}, ["realtime", "--at", T]),
+    ("/api/analytics/realtime", {"at": T, "include_bots": "true"},
+     ["realtime", "--at", T, "--include-bots"]),
+    ("/api/analytics/report", {"days": "7", "until": T}, ["report", "--days", "7", "--until", T]),
+    ("/api/analytics/report", {"days": "7"}, ["report", "--days", "7"]),
+    ("/api/analytics/top-tracks", {"by": "listeners", "limit": "3", **WINDOW},
+     ["top-tracks", "--by", "listeners", "--limit", "3", "--until", T]),
+    ("/api/events/top", {"by": "unique", "days": "30"},
+     ["top-events", "--by", "unique", "--days", "30"]),
+    ("/api/events/e1/analytics", {"at": T}, ["event", "e1", "--at", T]),
+    ("/api/events/e2/analytics/periods",
+     {"period_type": "day", "start_date": "2026-11-14", "end_date": "2026-11-21"},
+     ["event", "e2", "--period", "day", "--from", "2026-11-14", "--to", "2026-11-21"]),
+]
+
+
+@pytest.mark.parametrize("path, params, args", CASES, ids=[c[0] + str(c[1]) for c in CASES])
+def test_every_read_equals_the_cli_json(server, store, path, params, args):
+    answer = server.client.get(path, params=params)
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"] == "application/json"
+    assert answer.json() == cli_json(store, *args)
+
+
+def test_the_same_query_twice_is_answered_from_the_cache_equal(server, store):
+    first = server.client.get("/api/analytics/report", params={"days": 7})
+    second = server.client.get("/api/analytics/report", params={"days": 7})
+    assert first.content == second.content
+
+
+@pytest.mark.parametrize("path", ["/api/analytics/tracks/t404", "/api/analytics/users/nobody",
+                                  "/api/events/e404/analytics"])
+def test_unknown_ids_are_404_naming_the_id(server, path):
+    answer = server.client.get(path)
+    assert answer.status_code == 404
+    body = answer.json()
+    assert body["field"] == "id" and body["error"].startswith("no ")
+
+
+@pytest.mark.parametrize("params, field", [
+    ({"days": "0"}, "days"), ({"days": "seven"}, "days"), ({"tz": "Mars/Olympus"}, "tz"),
+    ({"by": "fame"}, "by"), ({"limit": "0"}, "limit"), ({"day": "7"}, "day"),
+    ({"from": "2026-02-30"}, "from"), ({"days": "3", "from": "2026-11-01"}, "days"),
+])
+def test_bad_options_are_400_naming_the_parameter(server, params, field):
+    answer = server.client.get("/api/analytics/top-tracks", params=params)
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["field"] == field
+
+
+def test_health_metrics_openapi(server):
+    assert server.client.get("/healthz").json() == {"status": "ok"}
+    metrics = server.client.get("/metrics")
+    assert metrics.headers["content-type"].startswith("text/plain")
+    assert "# TYPE playlog_write_seconds histogram" in metrics.text
+    spec = server.client.get("/openapi.json").json()
+    assert spec["openapi"].startswith("3.")
+    assert {"/api/analytics/session/start", "/api/analytics/records", "/api/events/top",
+            "/api/analytics/realtime/ws"} <= set(spec["paths"])
+    start = spec["paths"]["/api/analytics/session/start"]["post"]
+    assert start["requestBody"]["content"]["application/json"]["schema"]["required"] == ["track_id"]
+
+
+def test_dashboard_shows_the_report(server):
+    page = server.client.get("/", params={"until": T})
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    plays = server.client.get("/api/analytics/report", params={"until": T}).json()["totals"]
+    assert f'"plays": {plays["plays"]}' in html.unescape(page.text)
+
+
+def test_websocket_sends_at_once_then_every_push(server, store):
+    expected = cli_json(store, "realtime", "--at", T)
+    url = server.url.replace("http", "ws") + f"/api/analytics/realtime/ws?at={T}"
+    with ws_connect(url) as ws:
+        started = time.monotonic()
+        first = json.loads(ws.recv(timeout=10))
+        at_once = time.monotonic() - started
+        second = json.loads(ws.recv(timeout=10))
+        between = time.monotonic() - started - at_once
+    assert first == expected and second == expected
+    assert at_once < 3 and 0.3 < between < 3
+
+
+def test_read_token_guards_reads_dashboard_and_websocket(store):
+    with Server(store, "--ingest-every", "0", "--no-cleanup",
+                env={"PLAYLOG_READ_TOKEN": "s3cret"}) as s:
+        refused = s.client.get("/api/analytics/report")
+        assert refused.status_code == 401
+        assert refused.headers["www-authenticate"].startswith("Bearer")
+        assert refused.json()["field"] == "authorization"
+        assert s.client.get("/", params={"until": T}).status_code == 401
+        wrong = s.client.get("/api/analytics/report", headers={"Authorization": "Bearer nope"})
+        assert wrong.status_code == 401
+        good = s.client.get("/api/analytics/report", headers={"Authorization": "Bearer s3cret"})
+        assert good.status_code == 200
+        assert s.client.get("/", params={"access_token": "s3cret", "until": T}).status_code == 200
+        ws_url = s.url.replace("http", "ws") + "/api/analytics/realtime/ws"
+        with pytest.raises(Exception, match="403"):
+            with ws_connect(ws_url) as ws:
+                ws.recv(timeout=5)
+        with ws_connect(ws_url + "?access_token=s3cret") as ws:
+            assert "current_listeners" in json.loads(ws.recv(timeout=10))
+        # Writes and liveness need no token.
+        assert s.client.get("/healthz").status_code == 200
+        made = s.client.post("/api/events/e1/analytics/track", json={"event_type": "view"})
+        assert made.status_code == 200
+
+
+def test_binding_beyond_loopback_without_a_token_is_refused(store):
+    run = subprocess.run([sys.executable, "-m", "playlog", "serve", "--data", str(store),
+                          "--host", "0.0.0.0", "--port", "0"],
+                         capture_output=True, text=True, timeout=30)
+    assert run.returncode == 2
+    assert run.stderr.count("\n") == 1
+    assert run.stderr.startswith("playlog: error: --host: refusing to serve reports on 0.0.0.0")
+
+
+def test_serve_starts_in_under_a_second(store):
+    started = time.monotonic()
+    with Server(store, "--ingest-every", "0", "--no-cleanup") as s:
+        elapsed = time.monotonic() - started
+        assert s.banner.startswith(f"playlog: serving {s.url} ")
+        assert httpx.get(s.url + "/healthz").status_code == 200
+    assert elapsed < 3  # < 1 s on an idle machine (docs/performance.md); slack for a busy one

@@ -25,6 +25,7 @@ from playlog.parse.check import check, wrong_type
 from playlog.query.window import iso_utc
 
 TEXT, NUMBER, OBJECT = "string", "number", "object"
+_ARTICLE = {TEXT: "a", NUMBER: "a", OBJECT: "an"}
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,8 @@ def build(kind_name: str, body: Any, *, ts: datetime, **context: Any) -> dict[st
                 raise RecordError(f"missing required field: {item.key}", _shown(body, item.key))
             continue
         if not _fits(value, item.kind):
-            raise RecordError(f"{item.key} must be a {item.kind}", _shown(body, item.key))
+            shown = _shown(body, item.key)
+            raise RecordError(f"{shown} must be {_ARTICLE[item.kind]} {item.kind}", shown)
         record[item.native] = value
         names[item.native] = _shown(body, item.key)
     for name, value in context.items():

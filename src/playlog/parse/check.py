@@ -22,14 +22,26 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from playlog.parse.formats.native import NUMBER_FIELDS, REQUIRED, TEXT_FIELDS, TS_MAX, TS_MIN
-from playlog.schema import EVENT_TYPES, RECORD_TYPES
+from functools import cache
 
 _RFC3339 = re.compile(
     r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?"
 )
-_LOW = datetime.fromisoformat(TS_MIN).replace(tzinfo=UTC)
-_HIGH = datetime.fromisoformat(TS_MAX).replace(tzinfo=UTC)
+
+
+@cache
+def rules() -> dict[str, Any]:
+    """The rule table of the native query (imported on first use: it brings DuckDB and
+    Arrow, which a collector's start-up does not need)."""
+    from playlog.parse.formats import native
+    from playlog.schema import EVENT_TYPES, RECORD_TYPES
+
+    return {
+        "types": RECORD_TYPES, "events": EVENT_TYPES, "required": native.REQUIRED,
+        "numbers": native.NUMBER_FIELDS, "text": native.TEXT_FIELDS,
+        "low": datetime.fromisoformat(native.TS_MIN).replace(tzinfo=UTC),
+        "high": datetime.fromisoformat(native.TS_MAX).replace(tzinfo=UTC),
+    }
 
 
 @dataclass(frozen=True)
@@ -44,18 +56,19 @@ def check(record: Any) -> Reject | None:
     """None when `record` (a decoded JSON value) is a valid native record."""
     if not isinstance(record, dict):
         return Reject("not a JSON object", None)
+    table = rules()
     kind = None if record.get("type") is None else _shown(record["type"])
     if kind is None:
         return Reject("missing required field: type", "type")
-    if kind not in RECORD_TYPES:
+    if kind not in table["types"]:
         return Reject(f"unknown type: {kind[:80]}", "type")
-    found = _ts(record)
+    found = _ts(record, table)
     if found is not None:
         return found
-    for name in REQUIRED[kind]:
+    for name in table["required"][kind]:
         if _text(record.get(name)) is None:
             return Reject(f"missing required field: {name}", name)
-    for name in NUMBER_FIELDS:
+    for name in table["numbers"]:
         value = record.get(name)
         if value is None:
             continue
@@ -69,7 +82,7 @@ def check(record: Any) -> Reject | None:
         number = _number(health)
         if number is None or not 0 <= number <= 100:
             return Reject(f"buffer_health not within 0-100: {_shown(health)[:40]}", "buffer_health")
-    if kind == "event" and _text(record.get("event_type")) not in EVENT_TYPES:
+    if kind == "event" and _text(record.get("event_type")) not in table["events"]:
         return Reject(f"unknown event_type: {_text(record.get('event_type'))[:80]}", "event_type")
     metadata = record.get("metadata")
     if metadata is not None and not isinstance(metadata, dict):
@@ -80,14 +93,16 @@ def check(record: Any) -> Reject | None:
 def wrong_type(record: dict[str, Any]) -> Reject | None:
     """A field of the format holding a JSON value it cannot hold (an object or a list
     where text or a number is expected): the query would store its JSON text as is."""
-    for name in TEXT_FIELDS:
+    table = rules()
+    for name in table["text"]:
         value = record.get(name)
-        if isinstance(value, (dict, list)) or (isinstance(value, bool) and name not in NUMBER_FIELDS):
+        if isinstance(value, (dict, list)) or (isinstance(value, bool)
+                                               and name not in table["numbers"]):
             return Reject(f"invalid {name}: not text or a number", name)
     return None
 
 
-def _ts(record: dict[str, Any]) -> Reject | None:
+def _ts(record: dict[str, Any], table: dict[str, Any]) -> Reject | None:
     value = record.get("ts")
     if value is None:
         return Reject("missing required field: ts", "ts")
@@ -95,7 +110,7 @@ def _ts(record: dict[str, Any]) -> Reject | None:
     shown = _shown(value)[:80]
     if moment is None:
         return Reject(f"invalid ts: {shown}", "ts")
-    if not _LOW <= moment < _HIGH:
+    if not table["low"] <= moment < table["high"]:
         return Reject(f"ts out of range: {shown}", "ts")
     return None
 

@@ -57,7 +57,8 @@ def authorized(conn: HTTPConnection, config: ServeConfig) -> bool:
     return given is not None and hmac.compare_digest(given.encode(), config.read_token.encode())
 
 
-def cors_headers(conn: HTTPConnection, config: ServeConfig, preflight: bool = False) -> dict[str, Any]:
+def cors_headers(conn: HTTPConnection, config: ServeConfig,
+                 preflight: bool = False) -> dict[str, Any]:
     origin = conn.headers.get("origin")
     if not origin or ("*" not in config.cors_origins and origin not in config.cors_origins):
         return {}

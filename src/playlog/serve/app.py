@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from typing import Any
 
 import orjson
@@ -45,6 +46,7 @@ def create_app(config: ServeConfig, *, on_ready: Any = None) -> Starlette:
         state["writer"] = writer
         background = Background(config, metrics, writer)
         background.start()
+        threading.Thread(target=_warm, name="playlog-warm", daemon=True).start()
         if on_ready:
             on_ready(config)
         try:
@@ -155,6 +157,15 @@ def create_app(config: ServeConfig, *, on_ready: Any = None) -> Starlette:
                     exception_handlers={404: not_found, 405: not_allowed, OSError: failed})
     app.state.metrics = metrics
     return app
+
+
+def _warm() -> None:
+    """Import what the first write and the first read need, after the port is open."""
+    from playlog.parse.check import rules
+    from playlog.query import run  # noqa: F401
+    from playlog.store import reader  # noqa: F401
+
+    rules()
 
 
 def _unauthorized() -> Response:

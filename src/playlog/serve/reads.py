@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from typing import Any
 
 import orjson
 from starlette.concurrency import run_in_threadpool

@@ -14,11 +14,9 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import logging
-import multiprocessing
 import signal
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from playlog.config import Settings
@@ -67,6 +65,9 @@ class Background:
         self.config = config
         self.metrics = metrics
         self.writer = writer
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
         context = multiprocessing.get_context("spawn")
         self.pool = ProcessPoolExecutor(1, mp_context=context, initializer=_die_with_parent)
         self.tasks: list[asyncio.Task] = []

@@ -38,7 +38,12 @@ import httpx
 COUNT = """
 ok = 0
 local threads = {}
-function setup(thread) table.insert(threads, thread) end
+local made = 0
+function setup(thread)
+  made = made + 1
+  thread:set("id", made .. "x" .. os.time())  -- every thread its own ids (unique records)
+  table.insert(threads, thread)
+end
 function response(status, headers, body)
   if status >= 200 and status < 300 then ok = ok + 1 end
 end
@@ -51,7 +56,6 @@ end
 
 EVENTS = COUNT + """
 local n = 0
-local id = math.random(1, 1000000000)
 request = function()
   n = n + 1
   local body = '{"event_type":"view","session_id":"w' .. id .. '-' .. n .. '"}'
@@ -62,7 +66,6 @@ end
 
 SESSIONS = COUNT + """
 local n = 0
-local id = math.random(1, 1000000000)
 request = function()
   n = n + 1
   local k = n % 3
@@ -81,7 +84,6 @@ end
 
 BATCH = COUNT + """
 local n = 0
-local id = math.random(1, 1000000000)
 request = function()
   n = n + 1
   local parts = {}
@@ -168,11 +170,11 @@ def write_phases(server: str, connections: int, seconds: int) -> None:
               f"{result['socket_errors']}  (wrk CPU {cpu_seconds() - cpu:.1f} s)", flush=True)
     proc.terminate()
     proc.wait(30)
-    check(data, acked)
+    check(data, acked, connections)
     shutil.rmtree(data)
 
 
-def check(data: Path, acked: dict[str, tuple[int, int]]) -> None:
+def check(data: Path, acked: dict[str, tuple[int, int]], connections: int) -> None:
     started = time.perf_counter()
     run = subprocess.run([sys.executable, "-m", "playlog", "ingest", str(data / "incoming"),
                           "--data", str(data), "--format", "json"], capture_output=True, text=True)
@@ -191,11 +193,15 @@ def check(data: Path, acked: dict[str, tuple[int, int]]) -> None:
     total = sum(n for _, n in acked.values())
     print(f"  ingest: {summary['records']:,} lines in {time.perf_counter() - started:.1f} s; "
           f"quarantined {summary['quarantined']}, duplicates {summary['duplicates']}")
+    # Requests still in flight when wrk stops were written but their answers not counted:
+    # at most one per connection and phase.
+    slack = connections * (2 + 500)
+    extra = summary["records"] - total
+    ok = 0 <= extra <= slack and events >= expected_events and summary["duplicates"] == 0
     print(f"  stored: events {events:,} (acknowledged {expected_events:,}), progress "
-          f"{progress:,}, lines read {summary['records']:,} = acknowledged {total:,}: "
-          f"{'OK' if summary['records'] == total and events == expected_events else 'MISMATCH'}")
-    lost = total - summary["records"]
-    print(f"  lost {max(lost, 0)}, duplicated {summary['duplicates']}, session calls "
+          f"{progress:,}; lines read {summary['records']:,}, acknowledged {total:,} "
+          f"(+{extra:,} written while wrk stopped, bound {slack:,}): {'OK' if ok else 'MISMATCH'}")
+    print(f"  lost {max(-extra, 0)}, duplicated {summary['duplicates']}, session calls "
           f"acknowledged {sessions_ok:,}")
 
 

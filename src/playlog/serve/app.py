@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 import threading
 from typing import Any
 
@@ -40,6 +41,9 @@ def create_app(config: ServeConfig, *, on_ready: Any = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
+        # The writer thread hands each group commit back to the event loop: with the
+        # default 5 ms switch interval every hand-over can wait that long behind a busy loop.
+        sys.setswitchinterval(0.0005)
         writer = LogWriter(Layout(config.settings.data_dir).incoming)
         writes.out = AsyncWriter(writer)
         state["reports"] = Reports(config)

@@ -235,3 +235,21 @@ def test_kill_9_mid_load_loses_and_duplicates_nothing_acknowledged(tmp_path):
     # Cron's ingest of the same folder finds nothing new.
     again = cli_json(data, "ingest", data / "incoming")
     assert again["events"] == 0 and again["duplicates"] == 0
+
+
+def test_serve_runs_the_configured_cleanup(tmp_path):
+    from sample import build_sample
+
+    data = build_sample(tmp_path / "store")
+    config = tmp_path / "config.toml"
+    config.write_text('[cleanup]\nolder_than = "3d"\n')
+    with Server(data, "--ingest-every", "0", env={"PLAYLOG_CONFIG": str(config)}) as s:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if "playlog_last_cleanup_timestamp_seconds" in s.client.get("/metrics").text:
+                break
+            time.sleep(0.3)
+        assert "playlog_last_cleanup_timestamp_seconds" in s.client.get("/metrics").text
+    retention = json.loads((data / "state" / "retention.json").read_text())
+    assert retention["raw_from"] == "2026-11-18"  # NOW - 3 days
+    assert not (data / "sessions" / "date=2026-11-14").exists()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import time
 from datetime import UTC, datetime
+from functools import lru_cache
 
 ENV = "PLAYLOG_NOW"
 
@@ -34,13 +35,18 @@ def now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-def now_ms() -> datetime:
-    """The current time in UTC to the millisecond, the time a collector stamps on a
-    record (``PLAYLOG_NOW`` when set, like `now`)."""
+def stamp_ms() -> str:
+    """The current time to the millisecond as RFC 3339 text (``2026-11-20T18:04:05.123Z``),
+    the time a collector stamps on a record; ``PLAYLOG_NOW`` when set, like `now`."""
     if os.environ.get(ENV):
-        return now()
-    moment = datetime.now(UTC)
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+        return now().strftime("%Y-%m-%dT%H:%M:%SZ")
+    ms = time.time_ns() // 1_000_000
+    return f"{_second_text(ms // 1000)}.{ms % 1000:03d}Z"
+
+
+@lru_cache(maxsize=4)
+def _second_text(second: int) -> str:
+    return datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def wall_seconds() -> float:

@@ -120,5 +120,5 @@ class Collector:
             raise RecordError("missing required field: session_id", "session_id")
         if "event_id" in context and not context["event_id"]:
             raise RecordError("missing required field: event_id", "event_id")
-        record = build(kind, body, ts=clock.now_ms(), **context)
+        record = build(kind, body, ts=clock.stamp_ms(), **context)
         self.writer.write(line(record))

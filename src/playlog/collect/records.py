@@ -93,7 +93,9 @@ _counter = itertools.count(1)
 
 def snake(key: str) -> str:
     """``trackId`` → ``track_id`` (snake_case keys are left as they are)."""
-    return _CAMEL.sub(r"_\1", key).lower() if any(c.isupper() for c in key) else key
+    if key.islower() or key == key.lower():
+        return key
+    return _CAMEL.sub(r"_\1", key).lower()
 
 
 def record_id() -> str:
@@ -101,16 +103,16 @@ def record_id() -> str:
     return f"{_INSTANCE}{os.getpid():x}-{next(_counter)}"
 
 
-def build(kind_name: str, body: Any, *, ts: datetime, **context: Any) -> dict[str, Any]:
+def build(kind_name: str, body: Any, *, ts: datetime | str, **context: Any) -> dict[str, Any]:
     """The native record of one call: `body` (a decoded JSON object) plus `context`
-    (ids, client IP, user agent, referrer from the request; None values are left out).
+    (ids, client IP, user agent, referrer from the request; None values are left out);
+    `ts` is a datetime or its RFC 3339 text.
     Raises RecordError naming the body key at fault."""
     kind = KINDS[kind_name]
     if not isinstance(body, dict):
         raise RecordError("the body must be a JSON object", "body")
-    given = {snake(key): value for key, value in body.items()}
-    record: dict[str, Any] = {"type": kind.type, "ts": iso_utc(ts)}
-    names: dict[str, str] = {}
+    given = body if "".join(body).islower() else {snake(str(k)): v for k, v in body.items()}
+    record: dict[str, Any] = {"type": kind.type, "ts": ts if isinstance(ts, str) else iso_utc(ts)}
     for item in kind.fields:
         value = given.get(item.key)
         if value is None or value == "":
@@ -121,12 +123,13 @@ def build(kind_name: str, body: Any, *, ts: datetime, **context: Any) -> dict[st
             shown = _shown(body, item.key)
             raise RecordError(f"{shown} must be {_ARTICLE[item.kind]} {item.kind}", shown)
         record[item.native] = value
-        names[item.native] = _shown(body, item.key)
     for name, value in context.items():
         if value is not None and record.get(name) is None:
             record[name] = value
     record["rid"] = record_id()
-    _validate(record, names)
+    found = wrong_type(record) or check(record)
+    if found is not None:
+        raise _refusal(found, kind, body)
     return record
 
 
@@ -139,16 +142,18 @@ def native(record: Any) -> tuple[Any, str | None]:
     return record, None if found is None else found.reason
 
 
-def _validate(record: dict[str, Any], names: dict[str, str]) -> None:
-    found = wrong_type(record) or check(record)
-    if found is not None:
-        field = names.get(found.field or "", found.field)
-        if found.field == "event_type" and found.reason.startswith("unknown event_type"):
-            raise RecordError("Invalid event type", field)
-        raise RecordError(found.reason, field)
+def _refusal(found: Any, kind: Kind, body: dict[str, Any]) -> RecordError:
+    """The error of a record the native rules refuse, naming the body key it came from."""
+    keys = {item.native: item.key for item in kind.fields}
+    field = _shown(body, keys[found.field]) if found.field in keys else found.field
+    if found.field == "event_type" and found.reason.startswith("unknown event_type"):
+        return RecordError("Invalid event type", field)
+    return RecordError(found.reason, field)
 
 
 def _fits(value: Any, kind: str) -> bool:
+    if type(value) is str:
+        return kind == TEXT or (kind == NUMBER and _numeric(value))
     if kind == OBJECT:
         return isinstance(value, dict)
     if isinstance(value, bool):

@@ -134,7 +134,7 @@ class Writes:
         try:
             raw = await read_body(request, WRITE_LIMIT)
             body = orjson.loads(raw) if raw.strip() else {}
-            record = build(kind, body, ts=clock.now_ms(), **context)
+            record = build(kind, body, ts=clock.stamp_ms(), **context)
         except BodyTooLarge as exc:
             return error(413, str(exc), "body", cors)
         except orjson.JSONDecodeError as exc:

@@ -54,6 +54,7 @@ class LogWriter:
         self._pending: list[tuple[bytes, Sink, Any]] = []
         self._closing = False
         self._rotate_asked = False
+        self._idle = False
         self.commits = 0  # fsyncs done
         self.bytes_written = 0
         self._thread = threading.Thread(target=self._run, name="playlog-writer", daemon=True)
@@ -70,7 +71,8 @@ class LogWriter:
             if self._closing:
                 raise RuntimeError("the writer is closed")
             self._pending.append((data, sink, item))
-            self._cond.notify()
+            if self._idle:  # a busy writer takes the queue after its fsync: no wake-up needed
+                self._cond.notify()
 
     def write(self, data: bytes) -> None:
         """Append `data` and return once it is on disk (raises the write's OSError)."""
@@ -107,7 +109,9 @@ class LogWriter:
         while True:
             with self._cond:
                 while not self._pending and not self._closing and not self._rotate_asked:
+                    self._idle = True
                     self._cond.wait()
+                self._idle = False
                 batch, self._pending = self._pending, []
                 closing, rotate = self._closing, self._rotate_asked
                 self._rotate_asked = False

@@ -28,13 +28,14 @@ from playlog.serve.metrics import Metrics
 from playlog.serve.openapi import document
 from playlog.serve.reads import QueryError, Reports
 from playlog.serve.tasks import Background
-from playlog.serve.writes import AsyncWriter, Writes, error
+from playlog.serve.writes import AsyncWriter, Writes, error, route
 from playlog.store.layout import Layout
 
 JSON = "application/json"
 
 
-def create_app(config: ServeConfig, *, on_ready: Any = None) -> Starlette:
+def create_app(config: ServeConfig, *, on_ready: Any = None) -> Any:
+    """The ASGI callable of serve (see the module docstring)."""
     metrics = Metrics()
     writes = Writes(config, metrics)
     state: dict[str, Any] = {}
@@ -122,12 +123,7 @@ def create_app(config: ServeConfig, *, on_ready: Any = None) -> Starlette:
         return Response(openapi_body, media_type=JSON)
 
     routes = [
-        Route("/api/analytics/session/start", writes.session_start, methods=["POST"]),
-        Route("/api/analytics/session/{id}/progress", writes.session_progress, methods=["PUT"]),
-        Route("/api/analytics/session/{id}/end", writes.session_end, methods=["POST"]),
-        Route("/api/analytics/records", writes.records, methods=["POST"]),
         Route("/api/events/top", reader("top-events"), methods=["GET"]),
-        Route("/api/events/{id}/analytics/track", writes.event, methods=["POST"]),
         Route("/api/analytics/tracks/{id}", reader("track", "id"), methods=["GET"]),
         Route("/api/analytics/users/{id}", reader("user", "id"), methods=["GET"]),
         Route("/api/analytics/realtime", reader("realtime"), methods=["GET"]),
@@ -143,10 +139,6 @@ def create_app(config: ServeConfig, *, on_ready: Any = None) -> Starlette:
         Route("/metrics", metrics_page, methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"]),
     ]
-    for path in ("/api/analytics/session/start", "/api/analytics/session/{id}/progress",
-                 "/api/analytics/session/{id}/end", "/api/analytics/records",
-                 "/api/events/{id}/analytics/track"):
-        routes.append(Route(path, writes.preflight, methods=["OPTIONS"]))
 
     async def not_found(request: Request, exc: Exception) -> Response:
         return error(404, "no such endpoint (see /openapi.json)", None)
@@ -154,13 +146,19 @@ def create_app(config: ServeConfig, *, on_ready: Any = None) -> Starlette:
     async def not_allowed(request: Request, exc: Exception) -> Response:
         return error(405, f"{request.method} is not allowed here", None)
 
-    async def failed(request: Request, exc: Exception) -> Response:
-        return error(503, f"could not write the record: {exc}", None)
-
     app = Starlette(routes=routes, lifespan=lifespan,
-                    exception_handlers={404: not_found, 405: not_allowed, OSError: failed})
-    app.state.metrics = metrics
-    return app
+                    exception_handlers={404: not_found, 405: not_allowed})
+
+    async def front(scope: Any, receive: Any, send: Any) -> None:
+        """The write paths straight to their handler, everything else to Starlette."""
+        if scope["type"] == "http":
+            found = route(scope["path"])
+            if found is not None:
+                await writes.handle(scope, receive, send, *found)
+                return
+        await app(scope, receive, send)
+
+    return front
 
 
 def _warm() -> None:

@@ -17,7 +17,6 @@ class Metrics:
         self._lock = threading.Lock()
         self.accepted: dict[str, int] = defaultdict(int)  # endpoint → records written
         self.rejected: dict[tuple[str, str], int] = defaultdict(int)  # (endpoint, reason) → records
-        self.responses: dict[tuple[str, int], int] = defaultdict(int)  # (route, status) → answers
         self.write_buckets = [0] * (len(LATENCY_BUCKETS) + 1)
         self.write_sum = 0.0
         self.write_count = 0
@@ -35,10 +34,6 @@ class Metrics:
     def reject(self, endpoint: str, reason: str, count: int = 1) -> None:
         with self._lock:
             self.rejected[(endpoint, reason.split(":")[0][:60])] += count
-
-    def answered(self, route: str, status: int) -> None:
-        with self._lock:
-            self.responses[(route, status)] += 1
 
     def set(self, name: str, value: float) -> None:
         self.gauges[name] = value
@@ -60,9 +55,6 @@ class Metrics:
             for (endpoint, reason), n in sorted(self.rejected.items()):
                 out.append(f'playlog_records_rejected_total{{endpoint="{endpoint}",'
                            f'reason="{_escape(reason)}"}} {n}')
-            family("playlog_http_responses_total", "counter", "HTTP answers by route and status.")
-            for (route, status), n in sorted(self.responses.items()):
-                out.append(f'playlog_http_responses_total{{route="{route}",status="{status}"}} {n}')
             family("playlog_write_seconds", "histogram",
                    "From a write request's arrival to its records being on disk (fsync).")
             total = 0

@@ -4,6 +4,12 @@ Each call becomes native log lines (collect.records) that the shared
 `LogWriter` appends and fsyncs; the answer (201, 204, 200 or 202) is sent only
 once they are on disk. Invalid input gets 400 ``{"error", "field"}`` and
 writes nothing; a body over the limit gets 413.
+
+These are the hot paths of serve, so they are plain ASGI: `Writes.route`
+recognises the five write paths from the raw path and `Writes.handle` answers
+them without the router, request and response objects of the framework (which
+cost more than the write itself; docs/performance.md). Every other path goes
+to the Starlette app.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import time
 from typing import Any
 
 import orjson
-from starlette.requests import Request
+from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
 from playlog import clock
@@ -23,6 +29,16 @@ from playlog.collect.writer import LogWriter
 from playlog.serve.access import client_ip, cors_headers
 from playlog.serve.config import BATCH_LIMIT, WRITE_LIMIT, ServeConfig
 from playlog.serve.metrics import Metrics
+
+# kind → (method, status, answer)
+ROUTES = {
+    "session_start": ("POST", 201, None),
+    "session_progress": ("PUT", 204, None),
+    "session_end": ("POST", 204, None),
+    "event": ("POST", 200, b'{"success":true}'),
+    "records": ("POST", 202, None),
+}
+JSON_TYPE = [(b"content-type", b"application/json")]
 
 
 class BodyTooLarge(Exception):
@@ -63,17 +79,46 @@ def _resolve(futures: list[asyncio.Future], error: BaseException | None) -> None
             future.set_exception(error)
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
+def route(path: str) -> tuple[str, str | None] | None:
+    """(kind, id) of a write path, else None."""
+    if path == "/api/analytics/session/start":
+        return "session_start", None
+    if path == "/api/analytics/records":
+        return "records", None
+    parts = path.split("/")
+    if len(parts) == 6 and parts[1] == "api" and parts[5] and parts[4]:
+        if parts[2] == "analytics" and parts[3] == "session":
+            kind = {"progress": "session_progress", "end": "session_end"}.get(parts[5])
+            return (kind, parts[4]) if kind else None
+        if parts[2] == "events" and parts[4] == "analytics" and parts[5] == "track":
+            return "event", parts[3]
+    return None
+
+
+async def read_body(receive: Any, declared: str | None, limit: int) -> bytes:
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge(limit)
     chunks, size = [], 0
-    async for chunk in request.stream():
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ConnectionError("the client went away")
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
             raise BodyTooLarge(limit)
         chunks.append(chunk)
-    return b"".join(chunks)
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+async def _send(send: Any, status: int, body: bytes | None, headers: dict[str, Any]) -> None:
+    raw = [(k.encode(), str(v).encode()) for k, v in headers.items()]
+    if body is not None:
+        raw += JSON_TYPE
+        raw.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body or b""})
 
 
 class Writes:
@@ -82,69 +127,80 @@ class Writes:
         self.metrics = metrics
         self.out: AsyncWriter | None = None  # set at start-up, inside the event loop
 
-    async def session_start(self, request: Request) -> Response:
-        sid = new_session_id()
-        return await self._one(request, "session_start", 201, {"sessionId": sid},
-                               session_id=sid, client_ip=client_ip(request, self.config),
-                               user_agent=request.headers.get("user-agent"))
-
-    async def session_progress(self, request: Request) -> Response:
-        return await self._one(request, "session_progress", 204, None,
-                               session_id=request.path_params["id"])
-
-    async def session_end(self, request: Request) -> Response:
-        return await self._one(request, "session_end", 204, None,
-                               session_id=request.path_params["id"])
-
-    async def event(self, request: Request) -> Response:
-        return await self._one(request, "event", 200, {"success": True},
-                               event_id=request.path_params["id"],
-                               client_ip=client_ip(request, self.config),
-                               user_agent=request.headers.get("user-agent"),
-                               referrer=request.headers.get("referer"))
-
-    async def records(self, request: Request) -> Response:
+    async def handle(self, scope: Any, receive: Any, send: Any, kind: str,
+                     item: str | None) -> None:
+        conn = HTTPConnection(scope)
+        method, status, answer = ROUTES[kind]
+        if scope["method"] == "OPTIONS":
+            headers = cors_headers(conn, self.config, preflight=True)
+            await _send(send, 204 if headers else 403, None, headers)
+            return
+        cors = cors_headers(conn, self.config)
+        if scope["method"] != method:
+            await self._refuse(send, 405, f"{scope['method']} is not allowed here (use {method})",
+                               None, {**cors, "allow": f"{method}, OPTIONS"})
+            return
         started = time.perf_counter()
-        cors = cors_headers(request, self.config)
+        limit = BATCH_LIMIT if kind == "records" else WRITE_LIMIT
         try:
-            body = orjson.loads(await read_body(request, BATCH_LIMIT))
+            raw = await read_body(receive, conn.headers.get("content-length"), limit)
+            if kind == "records":
+                status_body = await self._batch(raw, started)
+                await _send(send, 202, status_body, cors)
+                return
+            body = orjson.loads(raw) if raw.strip() else {}
+            context, answer = self._context(kind, item, conn, answer)
+            record = build(kind, body, ts=clock.stamp_ms(), **context)
         except BodyTooLarge as exc:
-            return error(413, str(exc), "body", cors)
+            await self._refuse(send, 413, str(exc), "body", cors)
+            return
         except orjson.JSONDecodeError as exc:
-            return error(400, f"invalid JSON: {exc}", "body", cors)
+            self.metrics.reject(kind, "invalid JSON")
+            await self._refuse(send, 400, f"invalid JSON: {exc}", "body", cors)
+            return
+        except RecordError as exc:
+            self.metrics.reject(kind, exc.message)
+            await self._refuse(send, 400, exc.message, exc.field, cors)
+            return
+        except ConnectionError:
+            return
+        except OSError as exc:
+            await self._refuse(send, 503, f"could not write the records: {exc}", None, cors)
+            return
+        try:
+            await self.out.write(line(record))
+        except OSError as exc:
+            await self._refuse(send, 503, f"could not write the record: {exc}", None, cors)
+            return
+        self.metrics.wrote(kind, 1, time.perf_counter() - started)
+        await _send(send, status, answer, cors)
+
+    def _context(self, kind: str, item: str | None, conn: HTTPConnection,
+                 answer: bytes | None) -> tuple[dict[str, Any], bytes | None]:
+        if kind == "session_start":
+            sid = new_session_id()
+            return ({"session_id": sid, "client_ip": client_ip(conn, self.config),
+                     "user_agent": conn.headers.get("user-agent")},
+                    orjson.dumps({"sessionId": sid}))
+        if kind == "event":
+            return ({"event_id": item, "client_ip": client_ip(conn, self.config),
+                     "user_agent": conn.headers.get("user-agent"),
+                     "referrer": conn.headers.get("referer")}, answer)
+        return {"session_id": item}, answer
+
+    async def _batch(self, raw: bytes, started: float) -> bytes:
+        body = orjson.loads(raw)
         if not isinstance(body, list):
-            return error(400, "the body must be a JSON array of native records", "body", cors)
+            raise RecordError("the body must be a JSON array of native records", "body")
         data, result = batch_lines(body)
         if data:
             await self.out.write(data)
         self.metrics.wrote("records", result.accepted, time.perf_counter() - started)
         for reject in result.rejected:
             self.metrics.reject("records", reject["reason"])
-        answer = {"accepted": result.accepted, "rejected": result.rejected}
-        return Response(orjson.dumps(answer), 202, media_type="application/json", headers=cors)
+        return orjson.dumps({"accepted": result.accepted, "rejected": result.rejected})
 
-    async def preflight(self, request: Request) -> Response:
-        headers = cors_headers(request, self.config, preflight=True)
-        return Response(status_code=204 if headers else 403, headers=headers)
-
-    async def _one(self, request: Request, kind: str, status: int, answer: Any,
-                   **context: Any) -> Response:
-        started = time.perf_counter()
-        cors = cors_headers(request, self.config)
-        try:
-            raw = await read_body(request, WRITE_LIMIT)
-            body = orjson.loads(raw) if raw.strip() else {}
-            record = build(kind, body, ts=clock.stamp_ms(), **context)
-        except BodyTooLarge as exc:
-            return error(413, str(exc), "body", cors)
-        except orjson.JSONDecodeError as exc:
-            self.metrics.reject(kind, "invalid JSON")
-            return error(400, f"invalid JSON: {exc}", "body", cors)
-        except RecordError as exc:
-            self.metrics.reject(kind, exc.message)
-            return error(400, exc.message, exc.field, cors)
-        await self.out.write(line(record))
-        self.metrics.wrote(kind, 1, time.perf_counter() - started)
-        if answer is None:
-            return Response(status_code=status, headers=cors)
-        return Response(orjson.dumps(answer), status, media_type="application/json", headers=cors)
+    async def _refuse(self, send: Any, status: int, message: str, field: str | None,
+                      headers: dict[str, Any]) -> None:
+        body = orjson.dumps({"error": message, "field": field})
+        await _send(send, status, body, headers)

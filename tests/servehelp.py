@@ -31,7 +31,11 @@ class Server:
             stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
             env={**os.environ, "PLAYLOG_NOW": NOW, **(env or {})},
         )
-        self.banner = self.proc.stderr.readline()
+        self.banner = ""
+        for _ in range(20):  # the server's own start-up lines, if any, come first
+            self.banner = self.proc.stderr.readline()
+            if "serving" in self.banner or not self.banner:
+                break
         if "serving" not in self.banner:
             self.proc.kill()
             rest = self.proc.stderr.read()

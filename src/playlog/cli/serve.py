@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Annotated, Optional
 
 import typer
@@ -32,6 +33,11 @@ Examples:
 """
 
 
+class ServerChoice(str, Enum):
+    granian = "granian"
+    uvicorn = "uvicorn"
+
+
 def register(app: typer.Typer) -> None:
     command(app, "serve", SERVE_HELP)(serve_command)
 
@@ -52,6 +58,8 @@ def serve_command(
         "--push-every", help="Realtime WebSocket push interval (5s).")] = None,
     no_cleanup: Annotated[bool, typer.Option(
         "--no-cleanup", help="Do not run the daily [cleanup] (cron does it).")] = False,
+    server: Annotated[ServerChoice, typer.Option(
+        "--server", help="The HTTP server: granian (default) or uvicorn.")] = ServerChoice.granian,
     data: DataOpt = None,
     tz: TzOpt = None,
 ) -> None:
@@ -62,7 +70,9 @@ def serve_command(
 
     settings = load_settings(data=data, tz=tz)
     check_zone(settings.tz)
-    config = resolve(settings, host=host, port=port, read_token=read_token,
-                     trusted_proxies=trusted_proxy, ingest_every=ingest_every,
-                     push_every=push_every, cleanup=not no_cleanup)
-    serve(config)
+    options = {"host": host, "port": port, "read_token": read_token,
+               "trusted_proxies": trusted_proxy, "ingest_every": ingest_every,
+               "push_every": push_every, "cleanup": not no_cleanup}
+    config = resolve(settings, **options)  # refuses bad options here, before any process starts
+    serve(config, {**options, "port": config.port, "data": str(settings.data_dir),
+                   "tz": settings.tz}, server=server.value)

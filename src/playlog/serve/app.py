@@ -32,6 +32,7 @@ from playlog.serve.writes import AsyncWriter, Writes, error, route
 from playlog.store.layout import Layout
 
 JSON = "application/json"
+STARTED = 0.5  # seconds after start-up when the background work begins
 
 
 def create_app(config: ServeConfig, *, on_ready: Any = None) -> Any:
@@ -51,7 +52,8 @@ def create_app(config: ServeConfig, *, on_ready: Any = None) -> Any:
         state["writer"] = writer
         background = Background(config, metrics, writer)
         background.start()
-        threading.Thread(target=_warm, name="playlog-warm", daemon=True).start()
+        warm = threading.Thread(target=_warm, name="playlog-warm", daemon=True)
+        asyncio.get_running_loop().call_later(STARTED, warm.start)  # once listening
         if on_ready:
             on_ready(config)
         try:

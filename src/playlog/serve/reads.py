@@ -121,9 +121,12 @@ class Reports:
                     self.cache.pop(next(iter(self.cache)))
             future.set_result(body)
             return body
-        except BaseException as exc:
+        except Exception as exc:
             future.set_exception(exc)
             future.exception()  # marks it retrieved when nobody else waits
+            raise
+        except BaseException:
+            future.cancel()
             raise
         finally:
             del self.running[key]

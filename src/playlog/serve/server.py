@@ -1,32 +1,64 @@
-"""Running the app: uvicorn (httptools, uvloop) on one process, one line logged at start.
+"""Running the app: granian (the default) or uvicorn, one serving process, one line at start.
 
-docs/performance.md says why this stack: measured against granian on the
-same load test, uvicorn with httptools gave the better latency on two cores.
+docs/performance.md has the load test both were measured on; granian answered
+more requests with lower latency on every phase. With granian, the command's
+process supervises one worker process that runs the app (the socket is bound
+first, so no connection is refused while it starts); the worker gets the
+options through ``PLAYLOG_SERVE_OPTIONS`` and dies with its parent, so a
+``kill -9`` of serve stops everything at once, as with uvicorn's single process.
 """
 
 from __future__ import annotations
 
-import logging
+import json
+import os
 import sys
+from typing import Any
 
+from playlog.errors import PlaylogError
 from playlog.serve.config import ServeConfig
 
+OPTIONS_ENV = "PLAYLOG_SERVE_OPTIONS"
+SERVERS = ("granian", "uvicorn")
 
-def serve(config: ServeConfig) -> None:
-    """Serve until interrupted (SIGINT/SIGTERM end it cleanly, writing what is queued)."""
+
+def banner(config: ServeConfig) -> None:
+    every = "never (cron)" if config.ingest_every <= 0 else f"{config.ingest_every:g}s"
+    reads = "need a token" if config.read_token else "open"
+    sys.stderr.write(f"playlog: serving {config.url} (data {config.settings.data_dir}, "
+                     f"ingest every {every}, reads {reads})\n")
+    sys.stderr.flush()
+
+
+def serve(config: ServeConfig, options: dict[str, Any], server: str = "granian") -> None:
+    """Serve until SIGINT/SIGTERM (which write what is queued and close the files).
+    `options` are the command's, for granian's worker to resolve again."""
+    try:
+        if server == "uvicorn":
+            _uvicorn(config)
+        else:
+            _granian(config, options)
+    except OSError as exc:
+        raise PlaylogError(f"cannot listen on {config.host}:{config.port}: "
+                           f"{exc.strerror or exc}", hint="is another serve running?") from None
+
+
+def _granian(config: ServeConfig, options: dict[str, Any]) -> None:
+    from granian import Granian
+    from granian.constants import Interfaces, Loops
+
+    os.environ[OPTIONS_ENV] = json.dumps(options)
+    Granian("playlog.serve.asgi:app", address=config.host, port=config.port,
+            interface=Interfaces.ASGI, workers=1, loop=Loops.uvloop, log_enabled=False,
+            backlog=2048, websockets=True).serve()
+
+
+def _uvicorn(config: ServeConfig) -> None:
     import uvicorn
 
     from playlog.serve.app import create_app
 
-    logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
-
-    def ready(cfg: ServeConfig) -> None:
-        sys.stderr.write(f"playlog: serving {cfg.url} (data {cfg.settings.data_dir}, "
-                         f"ingest every {_every(cfg.ingest_every)}, "
-                         f"reads {'need a token' if cfg.read_token else 'open'})\n")
-        sys.stderr.flush()
-
-    app = create_app(config, on_ready=ready)
+    app = create_app(config, on_ready=banner)
     uv = uvicorn.Config(
         app, host=config.host, port=config.port, log_level="warning", access_log=False,
         http="httptools", loop="uvloop", ws="websockets-sansio", lifespan="on",
@@ -36,7 +68,3 @@ def serve(config: ServeConfig) -> None:
     server.run()
     if not server.started:
         raise SystemExit(1)
-
-
-def _every(seconds: float) -> str:
-    return "never (cron)" if seconds <= 0 else f"{seconds:g}s"

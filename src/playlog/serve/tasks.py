@@ -25,12 +25,16 @@ from playlog.serve.metrics import Metrics
 
 log = logging.getLogger("playlog.serve")
 DAY = 86400.0
+STOP_WAIT = 20.0  # seconds a stop waits for an ingest or cleanup under way
 
 
 def _die_with_parent() -> None:
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: a killed serve leaves no orphan
+        # PR_SET_PDEATHSIG (1): a killed serve leaves no orphan. The signal is passed
+        # as the unsigned long the kernel reads.
+        libc.prctl(1, ctypes.c_ulong(signal.SIGKILL), ctypes.c_ulong(0), ctypes.c_ulong(0),
+                   ctypes.c_ulong(0))
 
 
 def ingest_job(settings: Settings, ingest: bool) -> dict[str, Any]:
@@ -83,7 +87,12 @@ class Background:
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
-        self.pool.shutdown(wait=False, cancel_futures=True)
+        # A run under way finishes (it would be safe to kill, but a clean stop need not).
+        stopping = asyncio.to_thread(self.pool.shutdown, wait=True, cancel_futures=True)
+        try:
+            await asyncio.wait_for(stopping, STOP_WAIT)
+        except TimeoutError:
+            log.warning("playlog serve: stopping without waiting for the ingest under way")
 
     async def run(self, job: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self.pool, job, *args)
@@ -109,6 +118,7 @@ class Background:
         return out
 
     async def _ingest_loop(self) -> None:
+        await asyncio.sleep(1.0)  # let the server start listening before the child starts
         await self.ingest_now(ingest=False)  # seal what a killed collector left, first
         every = self.config.ingest_every
         while True:
@@ -121,6 +131,7 @@ class Background:
             self.writer.rotate_if_old()
 
     async def _cleanup_loop(self) -> None:
+        await asyncio.sleep(2.0)
         while True:
             try:
                 await self.run(cleanup_job, self.config.settings)

@@ -2,8 +2,8 @@
 acknowledged record is stored once.
 
     apt-get install -y wrk
-    python benchmarks/serve_bench.py                        # uvicorn, 64 connections, 20 s
-    python benchmarks/serve_bench.py --server granian       # the same app on granian
+    python benchmarks/serve_bench.py                        # granian, 64 connections, 20 s
+    python benchmarks/serve_bench.py --server uvicorn       # the same app on uvicorn
     python benchmarks/serve_bench.py --read-store /work/benchstore/10m   # + warm reads
 
 Three phases, each `wrk -c 64 -d 20s --latency` with a Lua script that counts
@@ -106,14 +106,8 @@ def free_port() -> int:
 def start(server: str, data: Path, port: int) -> tuple[subprocess.Popen, float]:
     env = {**os.environ, "PLAYLOG_DATA": str(data)}
     started = time.perf_counter()
-    if server == "uvicorn":
-        argv = [sys.executable, "-m", "playlog", "serve", "--data", str(data), "--port", str(port),
-                "--ingest-every", "0", "--no-cleanup"]
-    else:
-        argv = [sys.executable, "-m", "granian", "--interface", "asgi", "--port", str(port),
-                "--loop", "uvloop", "--workers", "1", "--log-level", "warning",
-                "playlog.serve.asgi:app"]
-        env |= {"PLAYLOG_INGEST_EVERY": "0", "PLAYLOG_NO_CLEANUP": "1"}
+    argv = [sys.executable, "-m", "playlog", "serve", "--data", str(data), "--port", str(port),
+            "--ingest-every", "0", "--no-cleanup", "--server", server]
     proc = subprocess.Popen(argv, env=env, stderr=subprocess.PIPE, text=True)
     while True:
         try:
@@ -225,7 +219,7 @@ def reads(server: str, store: Path, repeat: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--server", choices=["uvicorn", "granian"], default="uvicorn")
+    parser.add_argument("--server", choices=["granian", "uvicorn"], default="granian")
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--read-store", type=Path, default=None)

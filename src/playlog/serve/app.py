@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import sys
 import threading
 from typing import Any
@@ -170,6 +171,11 @@ def _warm() -> None:
     from playlog.store import reader  # noqa: F401
 
     rules()
+    # Everything loaded so far lives as long as the server: keep it out of the
+    # collector's way, and collect the young generation less often, so a collection
+    # does not stall the answers queued behind it.
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
 
 
 def _unauthorized() -> Response:

@@ -72,7 +72,8 @@ request = function()
   local sid = "s" .. id .. "-" .. math.floor(n / 3)
   if k == 0 then
     return wrk.format("POST", "/api/analytics/session/start",
-      {["Content-Type"] = "application/json"}, '{"trackId":"t' .. (n % 100) .. '","quality":"high"}')
+      {["Content-Type"] = "application/json"},
+      '{"trackId":"t' .. (n % 100) .. '","quality":"high"}')
   elseif k == 1 then
     return wrk.format("PUT", "/api/analytics/session/" .. sid .. "/progress",
       {["Content-Type"] = "application/json"}, '{"position":' .. n .. ',"bufferHealth":80}')

@@ -17,7 +17,6 @@ from typer.testing import CliRunner
 
 from playlog.cli.app import app
 
-
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36"
 
 
@@ -87,7 +86,8 @@ BAD = [
     ("put", "/api/analytics/session/s1/progress", b"{}", "position", "missing required field"),
     ("put", "/api/analytics/session/s1/progress", b'{"position": 5, "bufferHealth": 140}',
      "bufferHealth", "buffer_health not within 0-100"),
-    ("post", "/api/analytics/session/s1/end", b'{"position": true}', "position", "must be a number"),
+    ("post", "/api/analytics/session/s1/end", b'{"position": true}', "position",
+     "must be a number"),
     ("post", "/api/events/e1/analytics/track", b'{"event_type": "hover"}', "event_type",
      "Invalid event type"),
     ("post", "/api/events/e1/analytics/track", b"{}", "event_type", "missing required field"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import json
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from typer.testing import CliRunner
 from websockets.sync.client import connect as ws_connect
 
 from playlog.cli.app import app
+from playlog.render.html import read_page_data
 
 WINDOW = {"until": T}
 
@@ -108,11 +108,13 @@ def test_health_metrics_openapi(server):
     assert start["requestBody"]["content"]["application/json"]["schema"]["required"] == ["track_id"]
 
 
-def test_dashboard_shows_the_report(server):
-    page = server.client.get("/", params={"until": T})
+def test_dashboard_is_the_live_report_page(server):
+    page = server.client.get("/", params={"until": T, "days": "3"})
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-    plays = server.client.get("/api/analytics/report", params={"until": T}).json()["totals"]
-    assert f'"plays": {plays["plays"]}' in html.unescape(page.text)
+    data, meta = read_page_data(page.text)
+    report = server.client.get("/api/analytics/report", params={"until": T, "days": "3"})
+    assert data == report.json()
+    assert meta["kind"] == "report" and meta["live"]["url"] == "/api/analytics/report"
 
 
 def test_websocket_sends_at_once_then_every_push(server, store):

@@ -15,7 +15,7 @@ SERVE_HELP = """Collect sessions and events over HTTP, answer the reports as JSO
 The write API (session start/progress/end, event-page events, batches of native
 records) acknowledges a record only once it is a line on disk in
 <data>/incoming/; serve ingests that folder every --ingest-every (the ordinary
-ingest, under the same lock as cron's) and runs the configured [cleanup] once a
+ingest, under the same lock as cron's) and runs the configured \\[cleanup] once a
 day. Reads answer with the JSON of the report commands; the dashboard is at /.
 Binding anything but loopback needs a read token.
 
@@ -23,11 +23,11 @@ Examples:
 
   playlog serve
 
-  playlog serve --data sample-store --port 8321 --ingest-every 30s
+  playlog serve --port 8321 --ingest-every 30s --push-every 2s
 
   PLAYLOG_READ_TOKEN=s3cret playlog serve --host 0.0.0.0 --trusted-proxy 127.0.0.1
 
-  curl -s localhost:8321/api/analytics/report?days=7
+  curl -s 'localhost:8321/api/analytics/report?days=7&until=2026-11-21'
 
   curl -s -XPOST localhost:8321/api/analytics/session/start -d '{"trackId":"t1"}'
 """
@@ -57,7 +57,7 @@ def serve_command(
     push_every: Annotated[Optional[str], typer.Option(
         "--push-every", help="Realtime WebSocket push interval (5s).")] = None,
     no_cleanup: Annotated[bool, typer.Option(
-        "--no-cleanup", help="Do not run the daily [cleanup] (cron does it).")] = False,
+        "--no-cleanup", help="Do not run the daily \\[cleanup] (cron does it).")] = False,
     server: Annotated[ServerChoice, typer.Option(
         "--server", help="The HTTP server: granian (default) or uvicorn.")] = ServerChoice.granian,
     data: DataOpt = None,

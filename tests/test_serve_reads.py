@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import threading
@@ -228,3 +229,32 @@ def test_reads_while_ingest_commits_never_fail(tmp_path):
         assert failures == []
         final = s.client.get("/api/analytics/top-tracks", params={"until": "2026-11-21"})
         assert final.json() == cli_json(data, "top-tracks", "--until", "2026-11-21")
+
+
+def test_answers_asked_for_are_recomputed_when_cron_commits(tmp_path):
+    data, log = tmp_path / "data", tmp_path / "a.jsonl"
+    agent = "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0"
+
+    def play(n: int) -> None:
+        with log.open("a") as fh:
+            fh.write(json.dumps({"type": "play", "ts": f"2026-11-20T10:{n:02d}:00Z",
+                                 "session_id": f"p{n}", "track_id": "t1", "user_agent": agent,
+                                 "duration_played_ms": 60000}) + "\n")
+        assert CliRunner().invoke(app, ["ingest", str(log), "--data", str(data)]).exit_code == 0
+
+    def computed(s: Server) -> int:
+        text = s.client.get("/metrics").text
+        found = re.search(r"^playlog_report_computations_total (\d+)$", text, re.M)
+        return int(found.group(1))
+
+    play(1)
+    with Server(data, "--ingest-every", "0", "--no-cleanup") as s:
+        assert s.client.get("/api/analytics/tracks/t1").json()["total_plays"] == 1
+        play(2)  # cron's ingest commits while serve runs
+        deadline = time.monotonic() + 30
+        while computed(s) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        before = computed(s)
+        assert before == 2  # recomputed in the background, not on request
+        assert s.client.get("/api/analytics/tracks/t1").json()["total_plays"] == 2
+        assert computed(s) == before

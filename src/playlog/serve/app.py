@@ -50,6 +50,7 @@ def create_app(config: ServeConfig, *, on_ready: Any = None) -> Any:
         writer = LogWriter(Layout(config.settings.data_dir).incoming)
         writes.out = AsyncWriter(writer)
         state["reports"] = Reports(config)
+        warm_reports = asyncio.get_running_loop().create_task(state["reports"].keep_warm())
         state["writer"] = writer
         background = Background(config, metrics, writer)
         background.start()
@@ -60,6 +61,7 @@ def create_app(config: ServeConfig, *, on_ready: Any = None) -> Any:
         try:
             yield
         finally:
+            warm_reports.cancel()
             await background.stop()
             await asyncio.to_thread(writer.close)
 
@@ -116,7 +118,8 @@ def create_app(config: ServeConfig, *, on_ready: Any = None) -> Any:
     async def metrics_page(request: Request) -> Response:
         writer: LogWriter = state["writer"]
         extra = {"playlog_write_commits_total": writer.commits,
-                 "playlog_written_bytes_total": writer.bytes_written}
+                 "playlog_written_bytes_total": writer.bytes_written,
+                 "playlog_report_computations_total": state["reports"].computed}
         return PlainTextResponse(metrics.render(extra),
                                  media_type="text/plain; version=0.0.4; charset=utf-8")
 

@@ -40,7 +40,6 @@ class ServeConfig:
     ingest_every: float = 60.0  # seconds; 0 = never (cron ingests)
     push_every: float = 5.0
     cleanup: bool = True
-    cache_seconds: float = 5.0  # how long a report of a window ending now is reused
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -86,6 +86,7 @@ GAUGE_HELP = {
     "playlog_incoming_files": "Files of this host waiting in incoming/ (after the last tidy).",
     "playlog_write_commits_total": "fsyncs of the writer (concurrent requests share one).",
     "playlog_written_bytes_total": "Bytes appended to incoming/ by this process.",
+    "playlog_report_computations_total": "Reports computed, not answered from the cache.",
 }
 
 

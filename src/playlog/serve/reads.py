@@ -5,8 +5,10 @@ Query parameters are the commands' options, same names and values (``days``,
 ``include_bots``). An answer is the command's ``--format json`` object.
 
 Answers are cached per query until the store changes (an ingest, a cleanup or
-a catalog import commits; see `generation`), and a window that ends *now* for
-at most ``cache_seconds`` more. Concurrent identical queries share one
+a catalog import commits; see `generation`); one for a window that ends *now*
+for at most 30 seconds (realtime: ``--push-every``). The queries asked for in
+the last ten minutes are recomputed in the background as soon as the store
+changes or their answer expires (`Reports.keep_warm`). Concurrent identical queries share one
 computation, and at most two reports are computed at once. A read that meets
 a commit (a file replaced under it) is read again on a fresh connection, so a
 read never fails because of an ingest.
@@ -15,6 +17,7 @@ read never fails because of an ingest.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
 
@@ -30,6 +33,9 @@ from playlog.store.layout import Layout
 PARAMS = {"days", "from", "to", "until", "at", "tz", "limit", "by", "period", "include_bots",
           "period_type", "start_date", "end_date", "access_token"}
 RETRIES = 5
+LIVE_SECONDS = 30.0  # how long an answer for a window ending now holds
+HOT_SECONDS = 600.0  # answers asked for within this are kept warm
+HOT_KEYS = 8
 
 
 class QueryError(Exception):
@@ -92,7 +98,9 @@ class Reports:
         self.layout = Layout(config.settings.data_dir)
         self.cache: dict[tuple, tuple[tuple, float, bytes]] = {}
         self.running: dict[tuple, asyncio.Future] = {}
+        self.used: dict[tuple, float] = {}  # key → when it was last asked for
         self.slots = asyncio.Semaphore(2)
+        self.computed = 0  # reports computed (not answered from the cache)
 
     async def answer(self, kind: str, item: str | None, conn: HTTPConnection) -> bytes:
         """The JSON bytes of report `kind` (raises QueryError)."""
@@ -101,10 +109,14 @@ class Reports:
         except UsageError as exc:
             raise QueryError(400, exc.message, _field(exc.option)) from None
         key = (kind, item, options)
+        self.used[key] = time.monotonic()
+        return await self.get(key)
+
+    async def get(self, key: tuple, *, fresh: bool = False) -> bytes:
         now = time.monotonic()
         mark = generation(self.layout)
         cached = self.cache.get(key)
-        if cached is not None and cached[0] == mark and now < cached[1]:
+        if not fresh and cached is not None and cached[0] == mark and now < cached[1]:
             return cached[2]
         if key in self.running:
             return await asyncio.shield(self.running[key])
@@ -112,11 +124,10 @@ class Reports:
         self.running[key] = future
         try:
             async with self.slots:
-                body = await run_in_threadpool(self._compute, kind, item, options)
-            live = options.until is None and options.to is None
-            expires = now + self.config.cache_seconds if live else float("inf")
+                body = await run_in_threadpool(self._compute, *key)
+            self.computed += 1
             if mark[3] is None:  # no commit under way: the answer holds until the next one
-                self.cache[key] = (mark, expires, body)
+                self.cache[key] = (mark, now + self._lasts(key), body)
                 if len(self.cache) > 512:
                     self.cache.pop(next(iter(self.cache)))
             future.set_result(body)
@@ -130,6 +141,34 @@ class Reports:
             raise
         finally:
             del self.running[key]
+
+    def _lasts(self, key: tuple) -> float:
+        """How long an answer holds while the store does not change: for ever when its
+        window is fixed; when it ends now, LIVE_SECONDS (realtime: --push-every)."""
+        kind, _, options = key
+        if options.until is not None or options.to is not None:
+            return float("inf")
+        return self.config.push_every if kind == "realtime" else LIVE_SECONDS
+
+    async def keep_warm(self) -> None:
+        """Recompute the answers asked for lately as soon as a commit (serve's ingest,
+        cron's, another host's) changes the store, or before they expire, so that a
+        dashboard polling them does not wait for a cold report."""
+        while True:
+            await asyncio.sleep(1.0)
+            now, mark = time.monotonic(), generation(self.layout)
+            if mark[3] is not None:
+                continue  # a commit under way: after it
+            hot = sorted((k for k, at in self.used.items() if now - at < HOT_SECONDS),
+                         key=self.used.get, reverse=True)[:HOT_KEYS]
+            for key in list(self.used):
+                if now - self.used[key] >= HOT_SECONDS:
+                    del self.used[key]
+            for key in hot:
+                cached = self.cache.get(key)
+                if cached is None or cached[0] != mark or cached[1] - now < 2.0:
+                    with contextlib.suppress(Exception):
+                        await self.get(key, fresh=True)
 
     def _compute(self, kind: str, item: str | None, options: ReportOptions) -> bytes:
         import duckdb

@@ -10,6 +10,10 @@ at ``$PLAYLOG_CONFIG``, else ``$XDG_CONFIG_HOME/playlog/config.toml`` (by defaul
     session_timeout = "30m"          # idle time that closes a session
     geoip_db = "/usr/share/GeoIP/GeoLite2-City.mmdb"
 
+    [[routes]]                       # requests of web-server logs → event records
+    path = "/e/{event_id}"           # (see playlog.routes and docs/formats.md)
+    event_type = "view"
+
     [cleanup]
     older_than = "90d"
     anonymize_ip_after = "30d"
@@ -25,9 +29,12 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from playlog.errors import PlaylogError, UsageError
+
+if TYPE_CHECKING:
+    from playlog.routes import Route
 
 DEFAULT_SESSION_TIMEOUT = timedelta(minutes=30)
 
@@ -65,6 +72,7 @@ class Settings:
     geoip_db: Path | None = None
     file: dict[str, Any] = field(default_factory=dict)
     config_file: Path | None = None
+    routes: tuple[Route, ...] = ()  # [[routes]]: requests that become event records
 
     def section(self, name: str) -> dict[str, Any]:
         value = self.file.get(name, {})
@@ -108,6 +116,9 @@ def load_settings(
     )
     timeout = parse_duration(timeout_text, where) if timeout_text else DEFAULT_SESSION_TIMEOUT
     geo = _pick(geoip_db, "PLAYLOG_GEOIP_DB", file, "geoip_db")
+    from playlog.routes import parse_routes
+
+    routes = parse_routes(file.get("routes"), str(path))
     return Settings(
         data_dir=Path(data_dir).expanduser(),
         tz=str(zone),
@@ -115,4 +126,5 @@ def load_settings(
         geoip_db=Path(geo).expanduser() if geo else None,
         file=file,
         config_file=path if file else None,
+        routes=routes,
     )

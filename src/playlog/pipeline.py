@@ -5,8 +5,9 @@ One run, under the data directory's lock:
 1. finish or undo an interrupted run (`store.transaction.recover`);
 2. for each file, read only what is new since the ledger's offset, in blocks of
    whole lines; each block is validated and typed in one DuckDB query;
-3. rejects go to the quarantine; event-page and progress records are
-   enriched, de-duplicated and streamed to the run's files of their day;
+3. rejects go to the quarantine; event-page and progress records, and the
+   requests of web-server logs (with the event records their routes make),
+   are enriched, de-duplicated and streamed to the run's files of their day;
    session records are folded into per-session states;
 4. the states are merged with the stored rows of the same sessions (and with
    every still-open session, whose timeout depends on the new watermark), and
@@ -30,7 +31,7 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
-from playlog import clock, retention, sessionize
+from playlog import clock, retention, routes, sessionize
 from playlog.catalog import load_catalog
 from playlog.config import Settings
 from playlog.errors import StoreError
@@ -46,6 +47,10 @@ from playlog.schema import (
     PROGRESS_SCHEMA,
     QUARANTINE,
     QUARANTINE_SCHEMA,
+    REQUEST_DICTIONARY,
+    REQUEST_SCHEMA,
+    REQUEST_STATISTICS,
+    REQUESTS,
     SESSIONS,
 )
 from playlog.store import rollups
@@ -71,6 +76,7 @@ class IngestSummary:
     sessions: int = 0
     events: int = 0
     progress: int = 0
+    requests: int = 0
     quarantined: int = 0
     duplicates: int = 0
     formats: dict[str, str] = field(default_factory=dict)  # file → the format it was read as
@@ -156,6 +162,9 @@ class _Run:
         self.agents_dropped_before = retention.user_agents_dropped_before(layout)
         self.events = DedupAppender(layout, EVENTS, EVENT_SCHEMA, self.tx, self.con)
         self.progress = DedupAppender(layout, PROGRESS, PROGRESS_SCHEMA, self.tx, self.con)
+        self.requests = DedupAppender(layout, REQUESTS, REQUEST_SCHEMA, self.tx, self.con,
+                                      distinct_ids=True, dictionary=REQUEST_DICTIONARY,
+                                      statistics=REQUEST_STATISTICS)
         self.states: list[pl.DataFrame] = []
         self.session_ids: list[pl.Series] = []
         self.rejects: list[pl.DataFrame] = []
@@ -167,18 +176,19 @@ class _Run:
         with self._stage("read"):
             for path in files:
                 done = self._read_file(path, on_progress, done, total)
-            self.events.close()
-            self.progress.close()
+            for appender in (self.events, self.progress, self.requests):
+                appender.close()
         with self._stage("sessions"):
             self._finish_sessions()
         with self._stage("rollups"):
-            touched = self.tx.days_changed(SESSIONS) | self.tx.days_changed(EVENTS)
+            touched = set().union(*(self.tx.days_changed(d) for d in (SESSIONS, EVENTS, REQUESTS)))
             rollups.rebuild(self.con, self.tx, self.layout, touched, self.salt)
         with self._stage("commit"):
             self._write_quarantine()
             s = self.summary
             s.files, s.events, s.progress = len(files), self.events.written, self.progress.written
-            s.duplicates += self.events.duplicates + self.progress.duplicates
+            s.requests = self.requests.written
+            s.duplicates += sum(a.duplicates for a in (self.events, self.progress, self.requests))
             self.tx.commit(self.ledger.to_json())
         return s
 
@@ -200,13 +210,14 @@ class _Run:
             return done + path.stat().st_size
         stream, raw, offset, line = _open_at(path, entry)
         resumed = entry is not None and offset == entry.offset and offset > 0
-        parser = fmt.open(ParseContext(str(path), self.salt), entry.state if resumed else None)
+        context = ParseContext(str(path), self.salt, fp)
+        parser = fmt.open(context, entry.state if resumed else None)
         self.summary.formats[str(path)] = fmt.name
         tail = b""
         parsed = parse_ahead(iter_blocks(stream, offset, line), parser)
         try:
             for block, result in parsed:
-                self._take(result, path)
+                self._take(result, path, fmt.name)
                 offset, line = block.end_offset, block.first_line + block.lines - 1
                 tail = (tail + block.data[-TAIL_BYTES:])[-TAIL_BYTES:]
                 self.summary.bytes += len(block.data)
@@ -237,32 +248,27 @@ class _Run:
         sample = sample_lines(path)
         found = registry.detect(sample)
         if found.format is None and sample:
-            self.summary.skipped[str(path)] = (
-                f"no known log format matches its first {len(sample)} line(s)"
-            )
+            self.summary.skipped[str(path)] = _no_format(sample)
         return found.format
 
-    def _take(self, parsed: Parsed, path: Path) -> None:
+    def _take(self, parsed: Parsed, path: Path, fmt: str = "") -> None:
         if parsed.rejects is not None and parsed.rejects.num_rows:
-            self._reject(pl.from_arrow(parsed.rejects), path)
+            self.summary.records += parsed.rejects.num_rows
+            self._reject(pl.from_arrow(parsed.rejects), path, fmt)
         if parsed.records is not None and parsed.records.num_rows:
             self._take_records(parsed.records, path)
+        if parsed.requests is not None and parsed.requests.num_rows:
+            self._take_requests(parsed.requests, path, fmt)
 
-    def _reject(self, bad: pl.DataFrame, path: Path) -> None:
+    def _reject(self, bad: pl.DataFrame, path: Path, fmt: str = "") -> None:
+        raw_bytes = pl.col("raw_bytes") if "raw_bytes" in bad.columns else pl.lit(None, pl.Binary)
         self.rejects.append(_detached(
             bad.select(source_file=pl.lit(str(path)), line=pl.col("line_no"), reason="reason",
-                       raw="raw")
+                       raw="raw", raw_bytes=raw_bytes, format=pl.lit(fmt or None, pl.String))
         ))
 
     def _take_records(self, table: pa.Table, path: Path) -> None:
-        df = pl.from_arrow(table).with_columns(pl.col("ts").dt.cast_time_unit("ms"))
-        if self.raw_from is not None:  # raw rows before it were deleted: do not count again
-            df = df.with_columns(
-                reason=pl.when(pl.col("reason").is_null() & (pl.col("ts").dt.date() < self.raw_from))
-                .then(pl.lit(f"before the retained period (raw data kept from {self.raw_from})"))
-                .otherwise(pl.col("reason")),
-            ).with_columns(raw=pl.coalesce("raw", pl.when(pl.col("reason").is_not_null())
-                                           .then(pl.lit("(see the log file)"))))
+        df = self._retained(pl.from_arrow(table).with_columns(pl.col("ts").dt.cast_time_unit("ms")))
         bad = df.filter(pl.col("reason").is_not_null())
         good = df.filter(pl.col("reason").is_null())
         self.summary.records += df.height
@@ -285,6 +291,38 @@ class _Run:
         if events.height:
             events = self._enrich(events)
             self.events.add(events.with_columns(_day=pl.col("ts").dt.date()), "_day")
+
+    def _retained(self, df: pl.DataFrame) -> pl.DataFrame:
+        """Records dated before the retained period become rejects: raw rows before it were
+        deleted, and storing them would count those days again."""
+        if self.raw_from is None:
+            return df
+        if "reason" not in df.columns:
+            df = df.with_columns(reason=pl.lit(None, pl.String), raw=pl.lit(None, pl.String))
+        return df.with_columns(
+            reason=pl.when(pl.col("reason").is_null() & (pl.col("ts").dt.date() < self.raw_from))
+            .then(pl.lit(f"before the retained period (raw data kept from {self.raw_from})"))
+            .otherwise(pl.col("reason")),
+        ).with_columns(raw=pl.coalesce("raw", pl.when(pl.col("reason").is_not_null())
+                                       .then(pl.lit("(see the log file)"))))
+
+    def _take_requests(self, table: pa.Table, path: Path, fmt: str) -> None:
+        """Requests of a web-server log: enriched and stored, and the event records their
+        routes make (docs/formats.md#routes)."""
+        df = pl.from_arrow(table)
+        self.summary.records += df.height
+        if self.raw_from is not None:
+            df = self._retained(df)
+            bad = df.filter(pl.col("reason").is_not_null())
+            if bad.height:
+                self._reject(bad, path, fmt)
+            df = df.filter(pl.col("reason").is_null()).drop("reason", "raw")
+        df = self._enrich(df.with_columns(page_url=_page_url()))
+        day = pl.col("ts").dt.date().alias("_day")
+        events = routes.events_from_requests(df, self.settings.routes)
+        if events.height:
+            self.events.add(events.with_columns(day), "_day")
+        self.requests.add(df.drop("page_url", "line_no").with_columns(day), "_day")
 
     def _enrich(self, df: pl.DataFrame) -> pl.DataFrame:
         """Enrichment, then IP anonymisation (asked for, or of days cleanup anonymised)
@@ -340,6 +378,23 @@ class _Run:
         )
         table = conform(rejects.with_columns(rejected_at=pl.lit(now)), QUARANTINE_SCHEMA)
         self.tx.write_table(QUARANTINE, now.date(), table)
+
+
+def _page_url() -> pl.Expr:
+    """The URL a request asked for, as the enrichment reads it (same-site referrers,
+    ``utm_*`` parameters): ``http://vhost/path?query``, or ``/path?query`` without a host."""
+    host = pl.when(pl.col("vhost").is_not_null()).then(pl.lit("http://") + pl.col("vhost"))
+    query = pl.when(pl.col("query").is_not_null()).then(pl.lit("?") + pl.col("query"))
+    return pl.concat_str(host.fill_null(""), pl.col("path").fill_null(""), query.fill_null(""))
+
+
+def _no_format(sample: list[str]) -> str:
+    """Why a file was not read, naming the format its lines come closest to."""
+    text = f"no known log format matches its first {len(sample)} line(s)"
+    near = registry.closest(sample)
+    if near is not None:
+        text += f"; closest: {near[0].name} ({near[1]})"
+    return text
 
 
 def _detached(df: pl.DataFrame) -> pl.DataFrame:

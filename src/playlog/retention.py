@@ -25,6 +25,7 @@ from playlog.config import Settings
 from playlog.schema import (
     EVENTS,
     QUARANTINE,
+    REQUESTS,
     RAW_DATASETS,
     ROLLUP_DATASETS,
     SCHEMAS,
@@ -179,7 +180,7 @@ class _Cleanup:
     def expire(self, cutoff: date) -> None:
         """Delete (or archive) raw and quarantine days before `cutoff`."""
         self._ensure_rollups({
-            day for dataset in (SESSIONS, EVENTS) for day in self.layout.days(dataset)
+            day for dataset in (SESSIONS, EVENTS, REQUESTS) for day in self.layout.days(dataset)
             if day < cutoff
         })
         for dataset in (*RAW_DATASETS, QUARANTINE):
@@ -227,7 +228,7 @@ class _Cleanup:
 
         done = _day_or_none(self.state.get("anonymized_before"))
         dropped = _day_or_none(self.state.get("user_agents_dropped_before"))
-        for dataset in (SESSIONS, EVENTS):
+        for dataset in (SESSIONS, EVENTS, REQUESTS):
             for day in self.layout.days(dataset):
                 if day >= cutoff or (dataset, day) in self.gone:
                     continue

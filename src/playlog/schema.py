@@ -9,8 +9,11 @@ comes from the directory name and is not written inside the files.
 - ``events``: one row per event-page record, by the UTC day of its ``ts``.
 - ``progress``: one row per ``session_progress`` record (buffer health and
   bytes served, for the real-time view), by the UTC day of its ``ts``.
-- ``quarantine``: rejected lines with file, line number, reason and raw text,
-  by the UTC day they were rejected.
+- ``requests``: one row per request of a web-server access log, by the UTC
+  day of its ``ts``.
+- ``quarantine``: rejected lines with file, line number, reason and raw text
+  (and the raw bytes of lines that are not text), by the UTC day they were
+  rejected.
 """
 
 from __future__ import annotations
@@ -23,8 +26,10 @@ SESSIONS = "sessions"
 EVENTS = "events"
 PROGRESS = "progress"
 QUARANTINE = "quarantine"
-RAW_DATASETS = (SESSIONS, EVENTS, PROGRESS)
-ROLLUP_DATASETS = ("rollup_plays", "rollup_users", "rollup_events", "rollup_sketches")
+REQUESTS = "requests"
+RAW_DATASETS = (SESSIONS, EVENTS, PROGRESS, REQUESTS)
+ROLLUP_DATASETS = ("rollup_plays", "rollup_users", "rollup_events", "rollup_sketches",
+                   "rollup_requests")
 DATASETS = (*RAW_DATASETS, QUARANTINE, *ROLLUP_DATASETS)
 
 # Columns derived from the raw user agent, IP, referrer and page URL by the
@@ -109,6 +114,38 @@ PROGRESS_SCHEMA = pa.schema(
     ]
 )
 
+REQUEST_SCHEMA = pa.schema(
+    [
+        pa.field("ts", TS, nullable=False),
+        pa.field("client_ip", pa.string()),
+        pa.field("remote_user", pa.string()),
+        pa.field("vhost", pa.string()),
+        pa.field("method", pa.string()),  # null when the request line is not HTTP
+        pa.field("path", pa.string()),  # without the query; the request as logged if not HTTP
+        pa.field("query", pa.string()),
+        pa.field("protocol", pa.string()),
+        pa.field("status", pa.int16()),
+        pa.field("bytes", pa.int64()),  # null for "-"
+        pa.field("referrer", pa.string()),
+        pa.field("user_agent", pa.string()),
+        pa.field("request_time_ms", pa.float64()),
+        pa.field("is_static", pa.bool_()),  # an asset, by the path's extension
+        pa.field("visitor_key", pa.string()),  # salted hash of (client_ip, user_agent)
+        pa.field("format", pa.string()),  # the log format it was read from
+        pa.field("record_id", pa.uint64()),  # the file and line it came from
+        pa.field("platform", pa.string()),
+        *ENRICHMENT_FIELDS,
+    ]
+)
+
+# Requests are many: dictionaries only where values repeat, min/max where queries filter.
+REQUEST_DICTIONARY = (
+    "client_ip", "remote_user", "vhost", "method", "path", "query", "protocol", "referrer",
+    "user_agent", "visitor_key", "format", "platform", "device_type", "os", "browser", "country",
+    "region", "city", "source", "utm_source", "utm_medium", "utm_campaign",
+)
+REQUEST_STATISTICS = ("ts", "status", "is_static", "is_bot")
+
 QUARANTINE_SCHEMA = pa.schema(
     [
         pa.field("source_file", pa.string()),
@@ -116,6 +153,8 @@ QUARANTINE_SCHEMA = pa.schema(
         pa.field("reason", pa.string()),
         pa.field("raw", pa.string()),
         pa.field("rejected_at", TS),
+        pa.field("raw_bytes", pa.binary()),  # the line byte for byte, when it is not UTF-8 text
+        pa.field("format", pa.string()),  # the format the file was read as
     ]
 )
 
@@ -140,6 +179,11 @@ ROLLUP_EVENTS_SCHEMA = pa.schema(
      pa.field("is_bot", pa.bool_()),
      *(pa.field(n, pa.int64()) for n in ("records", "time_on_page_ms", "time_on_page_n"))]
 )
+ROLLUP_REQUESTS_SCHEMA = pa.schema(
+    [_HOUR, pa.field("facet", pa.string()), pa.field("value", pa.string()),
+     pa.field("is_bot", pa.bool_()),
+     *(pa.field(n, pa.int64()) for n in ("requests", "bandwidth", "visitors", "hour_visitors"))]
+)
 ROLLUP_SKETCHES_SCHEMA = pa.schema(
     [_HOUR, pa.field("scope", pa.string()), pa.field("key", pa.string()),
      pa.field("is_bot", pa.bool_()), pa.field("reg", pa.uint16()), pa.field("rho", pa.uint8())]
@@ -150,10 +194,12 @@ SCHEMAS = {
     EVENTS: EVENT_SCHEMA,
     PROGRESS: PROGRESS_SCHEMA,
     QUARANTINE: QUARANTINE_SCHEMA,
+    REQUESTS: REQUEST_SCHEMA,
     "rollup_plays": ROLLUP_PLAYS_SCHEMA,
     "rollup_users": ROLLUP_USERS_SCHEMA,
     "rollup_events": ROLLUP_EVENTS_SCHEMA,
     "rollup_sketches": ROLLUP_SKETCHES_SCHEMA,
+    "rollup_requests": ROLLUP_REQUESTS_SCHEMA,
 }
 
 # Within a day file, rows are sorted by these and written in row groups of
@@ -164,6 +210,7 @@ SORT_KEYS = {
     EVENTS: ("event_id", "ts"),
     PROGRESS: ("ts",),
     QUARANTINE: ("rejected_at", "source_file", "line"),
+    REQUESTS: ("ts", "record_id"),
 }
 ROW_GROUP_ROWS = 16_384
 

@@ -12,16 +12,24 @@ import typer
 from playlog.cli.errors import command
 from playlog.cli.options import DataOpt, SummaryFormat, SummaryFormatOpt
 
-INGEST_HELP = """Read native JSON Lines logs (plain or .gz) into the day-partitioned store.
+INGEST_HELP = """Read logs (plain, .gz, .bz2 or .zst) into the day-partitioned store.
 
-Files and folders (recursively) are read; only what is new since the last run is
-taken, so cron can run it every minute. Rejected lines go to the quarantine.
+Native JSON Lines and web-server access logs (nginx, Apache, IIS, CloudFront,
+ELB/ALB, Caddy, Traefik …): each file's format is detected from its first
+lines, or named with --log-format (a format name, or the server's own nginx
+log_format / Apache LogFormat string). Files and folders (recursively) are
+read; only what is new since the last run is taken, so cron can run it every
+minute. Rejected lines go to the quarantine.
 
 Examples:
 
   playlog ingest /var/log/playlog/
 
-  playlog ingest access.jsonl.gz --format json
+  playlog ingest sample_data/logs --format json
+
+  playlog ingest /var/log/nginx/ --log-format combined
+
+  playlog ingest access.log --log-format '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent'
 
   * * * * *  playlog ingest --data /var/lib/playlog /var/log/playlog/
 """
@@ -70,7 +78,8 @@ def ingest_command(
     log_format: Annotated[
         Optional[str],
         typer.Option("--log-format", metavar="NAME",
-                     help="Read every file as this format (default: detected per file)."),
+                     help="Read every file as this format, or through this nginx/Apache format "
+                          "string (default: detected per file)."),
     ] = None,
 ) -> None:
     from playlog.config import load_settings
@@ -114,7 +123,9 @@ def _print_summary(summary: dict) -> None:
 
     console = Console()
     table = Table(title="ingest", show_header=False, box=None)
-    for key in ("files", "bytes", "records", "sessions", "events", "quarantined", "duplicates"):
+    keys = ("files", "bytes", "records", "sessions", "events", "requests", "quarantined",
+            "duplicates")
+    for key in keys:
         table.add_row(key, f"{summary[key]:,}")
     table.add_row("seconds", f"{summary['seconds']:.2f}")
     console.print(table)

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import duckdb
 
-from playlog.parse.lines import Block, split_lines
-from playlog.parse.registry import Parsed, Parser
+from playlog.parse.lines import Block, split_block
+from playlog.parse.registry import Parsed, Parser, with_invalid_lines
 
 
 def connect() -> duckdb.DuckDBPyConnection:
@@ -23,7 +23,8 @@ _DONE = object()
 
 
 def parse_ahead(blocks: Iterator[Block], parser: Parser) -> Iterator[tuple[Block, Parsed]]:
-    """``(block, parser.parse(block))`` for each block, read and parsed in a thread.
+    """``(block, parser.parse(block))`` for each block, read and parsed in a thread;
+    lines that are not valid UTF-8 never reach the parser: they come back as rejects.
 
     The thread reads, splits and parses the next block (DuckDB and Arrow release
     the GIL) while the caller works on this one; it stays at most one block
@@ -47,7 +48,8 @@ def parse_ahead(blocks: Iterator[Block], parser: Parser) -> Iterator[tuple[Block
             for block in blocks:
                 if stop.is_set():
                     return
-                put((block, parser.parse(con, split_lines(block))))
+                lines, invalid = split_block(block)
+                put((block, with_invalid_lines(parser.parse(con, lines), invalid)))
             put(_DONE)
         except BaseException as exc:  # handed to the caller, raised there
             put(exc)

@@ -2,13 +2,16 @@
 
 A block is the bytes of complete lines (ending in a newline) and the number of
 its first line; a last line without its newline (a writer mid-append) is left
-for the next run. Plain and gzip files are read alike; for gzip, offsets count
-decompressed bytes. `split_lines` turns a block into an Arrow table of
-``(line_no, line)`` without a per-line Python loop (Arrow splits it).
+for the next run. Plain, gzip, bzip2 and zstd files are read alike (recognised
+by their first bytes, not their names); for compressed files, offsets count
+decompressed bytes. `split_block` turns a block into an Arrow table of
+``(line_no, line)`` without a per-line Python loop (Arrow splits it), and sets
+apart the lines that are not valid UTF-8, byte for byte, for the quarantine.
 """
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import io
 import zlib
@@ -24,6 +27,9 @@ import pyarrow.compute as pc
 BLOCK_SIZE = 16 * 1024 * 1024  # two are in memory at once (see parse_ahead)
 BATCH_ROWS = 16_384
 GZIP_MAGIC = b"\x1f\x8b"
+BZIP2_MAGIC = b"BZh"
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+NOT_UTF8 = "not valid UTF-8 text"
 
 
 @dataclass(frozen=True)
@@ -42,10 +48,17 @@ def is_gzip(path: Path) -> bool:
 def open_log(path: Path) -> tuple[BinaryIO, BinaryIO]:
     """(stream of the decompressed content, the raw file for progress)."""
     raw = path.open("rb")
-    if raw.read(2) == GZIP_MAGIC:
-        raw.seek(0)
-        return gzip.GzipFile(fileobj=raw, mode="rb"), raw
+    magic = raw.read(4)
     raw.seek(0)
+    if magic.startswith(GZIP_MAGIC):
+        return gzip.GzipFile(fileobj=raw, mode="rb"), raw
+    if magic.startswith(BZIP2_MAGIC) and magic[3:4].isdigit():
+        return bz2.BZ2File(raw, mode="rb"), raw  # type: ignore[return-value]
+    if magic == ZSTD_MAGIC:
+        import zstandard
+
+        reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
+        return reader, raw  # type: ignore[return-value]
     return raw, raw
 
 
@@ -59,11 +72,35 @@ def read_prefix(path: Path, size: int) -> bytes:
 
 
 def read_safely(stream: BinaryIO, size: int) -> bytes:
-    """Read up to `size` bytes; a gzip file cut short (still being written) just ends."""
+    """Read up to `size` bytes; a compressed file cut short (still being written) just ends."""
     try:
-        return stream.read(size)
-    except (EOFError, zlib.error, gzip.BadGzipFile):
+        return _read_full(stream, size)
+    except (EOFError, zlib.error, gzip.BadGzipFile, *_zstd_errors()):
         return b""
+
+
+def _zstd_errors() -> tuple[type[Exception], ...]:
+    try:
+        import zstandard
+    except ImportError:
+        return ()
+    return (zstandard.ZstdError,)
+
+
+def _read_full(stream: BinaryIO, size: int) -> bytes:
+    """`size` bytes unless the stream ends first (a zstd reader returns short reads)."""
+    data = stream.read(size)
+    if len(data) >= size or not data or isinstance(stream, (io.BufferedReader, gzip.GzipFile)):
+        return data
+    parts = [data]
+    got = len(data)
+    while got < size:
+        more = stream.read(size - got)
+        if not more:
+            break
+        parts.append(more)
+        got += len(more)
+    return b"".join(parts)
 
 
 def skip_to(stream: BinaryIO, offset: int, raw: BinaryIO) -> int:
@@ -111,7 +148,17 @@ def iter_blocks(
 
 
 def split_lines(block: Block) -> pa.Table:
-    """The block as a table ``line_no`` (int64), ``line`` (string), one row per line."""
+    """The block's text lines as a table ``line_no`` (int64), ``line`` (string)."""
+    return split_block(block)[0]
+
+
+def split_block(block: Block) -> tuple[pa.Table, pa.Table | None]:
+    """(text lines, lines that are not valid UTF-8).
+
+    The first is a table ``line_no`` (int64), ``line`` (string), one row per
+    valid line; the second, None when every line is valid, has ``line_no`` and
+    ``raw_bytes`` (the line exactly as in the file, without its newline) and
+    ``raw`` (the same with every byte above 0x7f written ``\\xNN``, for people)."""
     data = block.data
     if b"\r" in data:  # CRLF line ends
         data = data.replace(b"\r\n", b"\n")
@@ -122,11 +169,34 @@ def split_lines(block: Block) -> pa.Table:
         [None, pa.array([0, len(data)], pa.int64()).buffers()[1], pa.py_buffer(data)],
     )
     parts = pc.split_pattern(whole, b"\n").flatten()[: block.lines]
+    numbers = pl.int_range(block.first_line, block.first_line + block.lines, eager=True).to_arrow()
+    numbers = numbers.cast(pa.int64())
+    bad = None
     try:
         lines = parts.cast(pa.large_string()).cast(pa.string())
-    except pa.ArrowInvalid:  # invalid UTF-8 somewhere: replace the bad bytes
-        lines = pa.array(data[:-1].decode("utf-8", "replace").split("\n"), pa.string())
-    numbers = pl.int_range(block.first_line, block.first_line + block.lines, eager=True).to_arrow()
-    table = pa.table({"line_no": numbers.cast(pa.int64()), "line": lines})
+    except pa.ArrowInvalid:  # invalid UTF-8 somewhere: set those lines apart
+        lines, numbers, bad = _set_apart_invalid(parts, numbers)
+    table = pa.table({"line_no": numbers, "line": lines})
     # DuckDB scans an Arrow table batch by batch, one thread per batch.
-    return pa.Table.from_batches(table.to_batches(max_chunksize=BATCH_ROWS))
+    return pa.Table.from_batches(table.to_batches(max_chunksize=BATCH_ROWS)), bad
+
+
+def _set_apart_invalid(parts: pa.Array, numbers: pa.Array) -> tuple[pa.Array, pa.Array, pa.Table]:
+    """(valid lines, their numbers, table of the invalid ones) — one vectorised decode."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.register("parts", pa.table({"line_no": numbers, "raw": parts.cast(pa.binary())}))
+        decoded = con.sql(
+            "SELECT line_no, raw, try(decode(raw)) AS line, CAST(raw AS VARCHAR) AS escaped "
+            "FROM parts"
+        ).to_arrow_table()
+    finally:
+        con.close()
+    valid = pc.is_valid(decoded["line"])
+    good = decoded.filter(valid)
+    bad = decoded.filter(pc.invert(valid))
+    rejects = pa.table({"line_no": bad["line_no"], "raw": bad["escaped"], "raw_bytes": bad["raw"]})
+    return (good["line"].combine_chunks().cast(pa.string()),
+            good["line_no"].combine_chunks(), rejects)

@@ -9,8 +9,8 @@ module and nothing else.
 
 A parser turns a table of lines (``line_no``, ``line``; see parse.lines) into a
 `Parsed`: typed records of the native format (the columns of
-parse.formats.native, rejects included with their ``reason``) and/or rejects of
-its own. It is created once per file and called on the file's blocks in order,
+parse.formats.native, rejects included with their ``reason``), web-server
+requests (the columns of parse.requests), and/or rejects of its own. It is created once per file and called on the file's blocks in order,
 so it may keep state (a W3C ``#Fields:`` header); `Parser.state` returns that
 state as JSON, which the ledger keeps, so that a later run resuming the file in
 the middle gets it back through `Format.open`.
@@ -36,6 +36,7 @@ class ParseContext:
 
     path: str  # the file being read (for messages)
     salt: str  # the store's secret salt, for anonymous keys
+    file_id: str = ""  # the ledger's fingerprint of the file: with a line number, names a line
 
 
 @dataclass
@@ -43,7 +44,8 @@ class Parsed:
     """What one block of lines became."""
 
     records: pa.Table | None = None  # native typed records; rows with a `reason` are rejects
-    rejects: pa.Table | None = None  # line_no, reason, raw: lines no record came from
+    rejects: pa.Table | None = None  # line_no, reason, raw (+ raw_bytes): lines nothing came from
+    requests: pa.Table | None = None  # web-server requests (parse.requests.REQUEST_COLUMNS)
 
 
 class Parser(Protocol):
@@ -61,9 +63,13 @@ class Format:
     open: Callable[[ParseContext, dict[str, Any] | None], Parser]  # a parser for one file
     specificity: int = 0  # breaks ties in detection: the more specific format wins
     aliases: tuple[str, ...] = field(default=())
+    # How close lines no format matched come to this one: (0..1, what differs), for the message
+    near: Callable[[Sequence[str]], tuple[float, str]] | None = None
 
 
 _FORMATS: dict[str, Format] = {}
+_FACTORIES: list[Callable[[str], Format | None]] = []
+_BUILT: dict[str, Format] = {}
 _loaded = False
 
 
@@ -74,6 +80,11 @@ def register(fmt: Format) -> Format:
     return fmt
 
 
+def register_factory(build: Callable[[str], Format | None]) -> None:
+    """Add a builder of formats from definitions (None: not a definition it reads)."""
+    _FACTORIES.append(build)
+
+
 def formats() -> list[Format]:
     """Every known format, by name."""
     _load()
@@ -81,8 +92,18 @@ def formats() -> list[Format]:
 
 
 def get(name: str) -> Format | None:
+    """The format of that name, or built from that definition; None if neither."""
     _load()
-    return _FORMATS.get(name.strip().lower())
+    known = _FORMATS.get(name.strip().lower())
+    if known is not None or not name.strip():
+        return known
+    if name not in _BUILT:
+        for build in _FACTORIES:
+            built = build(name)
+            if built is not None:
+                _BUILT[name] = built
+                break
+    return _BUILT.get(name)
 
 
 def resolve(text: str, option: str = "--log-format") -> Format:
@@ -90,7 +111,9 @@ def resolve(text: str, option: str = "--log-format") -> Format:
     fmt = get(text)
     if fmt is None:
         names = ", ".join(f.name for f in formats())
-        raise UsageError(option, f"unknown log format '{text}'", hint=f"known formats: {names}")
+        raise UsageError(option, f"unknown log format '{text}'",
+                         hint=f"known formats: {names}; or an nginx log_format or Apache "
+                              "LogFormat string")
     return fmt
 
 
@@ -111,6 +134,35 @@ def detect(sample: Sequence[str]) -> Detection:
         if key[0] > 0 and key > best_key:
             best, best_key = fmt, key
     return Detection(best, best_key[0], len(sample))
+
+
+NEAR_ENOUGH = 0.3  # a share of a format's structure below this says nothing
+
+
+def closest(sample: Sequence[str]) -> tuple[Format, str] | None:
+    """For lines no format matches: the format they come closest to, and how they differ
+    (None when none comes near)."""
+    best: tuple[float, Format, str] | None = None
+    for fmt in formats():
+        if fmt.near is None:
+            continue
+        score, why = fmt.near(sample)
+        if score >= NEAR_ENOUGH and (best is None or score > best[0]):
+            best = (score, fmt, why)
+    return (best[1], best[2]) if best else None
+
+
+def with_invalid_lines(parsed: Parsed, invalid: pa.Table | None) -> Parsed:
+    """`parsed` with the lines that were not text (parse.lines.split_block) as rejects."""
+    if invalid is None or not invalid.num_rows:
+        return parsed
+    from playlog.parse.lines import NOT_UTF8
+
+    bad = invalid.append_column("reason", pa.array([NOT_UTF8] * invalid.num_rows, pa.string()))
+    if parsed.rejects is not None and parsed.rejects.num_rows:
+        bad = pa.concat_tables([parsed.rejects, bad], promote_options="default")
+    parsed.rejects = bad
+    return parsed
 
 
 def _load() -> None:

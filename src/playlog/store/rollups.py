@@ -21,6 +21,8 @@ time zone stay exact.
   for all, per track), ``visitors`` (key '' for all, per event page; viewers
   only), ``user_tracks`` (per user key: distinct tracks). Hashes only: no raw
   id or IP.
+- ``rollup_requests``: the requests of web-server logs, per hour and facet
+  (store/webrollups.py).
 """
 
 from __future__ import annotations
@@ -29,10 +31,11 @@ from datetime import date
 
 import duckdb
 
-from playlog.schema import EVENTS, ROLLUP_DATASETS, SCHEMAS, SESSIONS
+from playlog.schema import EVENTS, REQUESTS, ROLLUP_DATASETS, SCHEMAS, SESSIONS
 from playlog.store.transaction import Transaction
+from playlog.store.webrollups import REQUESTS_SQL
 
-PLAYS, USERS, EVENT_COUNTS, SKETCHES = ROLLUP_DATASETS
+PLAYS, USERS, EVENT_COUNTS, SKETCHES, REQUEST_COUNTS = ROLLUP_DATASETS
 ROLLUPS = ROLLUP_DATASETS
 
 HLL_BITS = 16  # 65,536 registers: a standard error of 0.41 %
@@ -151,7 +154,8 @@ def rebuild(con: duckdb.DuckDBPyConnection, tx: Transaction, layout, days: set[d
 
     sessions = [f for day in sorted(days) for f in tx.files_after(SESSIONS, day)]
     events = [f for day in sorted(days) for f in tx.files_after(EVENTS, day)]
-    jobs = []
+    requests = [f for day in sorted(days) for f in tx.files_after(REQUESTS, day)]
+    jobs = [(REQUEST_COUNTS, REQUESTS_SQL, {"files": requests})] if requests else []
     if sessions:
         jobs += [(PLAYS, PLAYS_SQL, {"files": sessions}),
                  (USERS, USERS_SQL, {"files": sessions, "salt": salt})]

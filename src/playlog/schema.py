@@ -182,7 +182,7 @@ ROLLUP_EVENTS_SCHEMA = pa.schema(
 ROLLUP_REQUESTS_SCHEMA = pa.schema(
     [_HOUR, pa.field("facet", pa.string()), pa.field("value", pa.string()),
      pa.field("is_bot", pa.bool_()),
-     *(pa.field(n, pa.int64()) for n in ("requests", "bandwidth", "visitors", "hour_visitors"))]
+     *(pa.field(n, pa.int64()) for n in ("requests", "bandwidth", "visitors"))]
 )
 ROLLUP_SKETCHES_SCHEMA = pa.schema(
     [_HOUR, pa.field("scope", pa.string()), pa.field("key", pa.string()),

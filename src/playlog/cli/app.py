@@ -52,9 +52,9 @@ def _root(
 
 
 def _register() -> None:
-    from playlog.cli import catalog, doctor, ingest, live, reports, retention, serve
+    from playlog.cli import catalog, doctor, ingest, live, reports, retention, serve, traffic
 
-    for module in (ingest, reports, live, catalog, doctor, retention, serve):
+    for module in (ingest, reports, traffic, live, catalog, doctor, retention, serve):
         module.register(app)
 
 

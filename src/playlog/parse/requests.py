@@ -25,6 +25,7 @@ reject with its reason; nothing else is dropped.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import duckdb
@@ -67,8 +68,8 @@ OUTPUT = pa.schema([
 class Clock:
     """How a format writes time: ``clf`` (``20/Nov/2026:18:04:05 +0100``), ``iso``
     (RFC 3339 with an offset or ``Z``), ``utc`` (``2026-11-20 18:04:05``, in UTC),
-    ``epoch`` (seconds, fractions allowed), ``epoch_ms``, ``epoch_us`` or ``strftime``
-    with `pattern`."""
+    ``epoch`` (seconds, fractions allowed), ``epoch_ms``, ``epoch_us``, ``auto``
+    (``epoch`` for numbers, else ``iso``) or ``strftime`` with `pattern`."""
 
     kind: str = "clf"
     pattern: str = ""
@@ -79,6 +80,10 @@ CLF_TIME = "%d/%b/%Y:%H:%M:%S %z"
 
 def parse_time(text: pl.Expr, clock: Clock) -> pl.Expr:
     """The UTC instant of each time text (null when it cannot be read)."""
+    if clock.kind == "auto":
+        numeric = text.str.contains(r"^\d+(\.\d*)?$")
+        return pl.when(numeric).then(parse_time(text, Clock("epoch"))).otherwise(
+            parse_time(text, Clock("iso")))
     if clock.kind.startswith("epoch"):
         per_ms = {"epoch": 1000, "epoch_ms": 1, "epoch_us": 0.001}[clock.kind]
         ms = (text.cast(pl.Float64, strict=False) * per_ms).round().cast(pl.Int64, strict=False)
@@ -89,6 +94,15 @@ def parse_time(text: pl.Expr, clock: Clock) -> pl.Expr:
         return parsed.dt.replace_time_zone("UTC")
     pattern = {"clf": CLF_TIME, "iso": "%+"}.get(clock.kind, clock.pattern)
     return text.str.to_datetime(pattern, strict=False, time_unit="us", time_zone="UTC")
+
+
+def decoded(values: pl.Series, decode: Callable[[str], str]) -> pl.Series:
+    """`decode` applied once per distinct value (percent-encoded user agents and the like)."""
+    distinct = values.drop_nulls().unique()
+    if distinct.is_empty():
+        return values
+    mapping = dict(zip(distinct.to_list(), map(decode, distinct.to_list())))
+    return values.replace_strict(mapping, default=None, return_dtype=pl.String)
 
 
 def _dash(name: str) -> pl.Expr:
@@ -137,7 +151,7 @@ def _uri_parts(df: pl.DataFrame) -> pl.DataFrame:
         host = pl.lit(None, pl.String)
     else:  # an absolute URI (proxies, load balancers): its host, and the path after it
         absolute = uri.str.extract_groups(ABSOLUTE_RE)
-        host = absolute.struct.field("host").replace("", None)
+        host = absolute.struct.field("host").str.replace(r":\d+$", "").replace("", None)
         uri = pl.coalesce(absolute.struct.field("rest").replace("", "/"), uri)
     split = uri.str.splitn("?", 2)
     http = pl.col("method").is_not_null()
@@ -153,8 +167,10 @@ def _uri_parts(df: pl.DataFrame) -> pl.DataFrame:
 def _typed(df: pl.DataFrame, clock: Clock, time_unit_ms: float) -> pl.DataFrame:
     status = pl.col("status").str.strip_chars().cast(pl.Int32, strict=False)
     size = _dash("bytes").str.strip_chars()
+    given = "ts" in df.columns  # typed by the format already (nginx_json)
+    ts = pl.col("ts") if given else parse_time(pl.col("time").str.strip_chars(), clock)
     return df.with_columns(
-        ts=parse_time(pl.col("time").str.strip_chars(), clock).dt.cast_time_unit("ms"),
+        ts=ts.dt.cast_time_unit("ms"),
         status_n=status,
         bytes_n=size.cast(pl.Int64, strict=False),
         bytes_bad=size.is_not_null() & size.cast(pl.Int64, strict=False).is_null(),

@@ -28,7 +28,16 @@ EVENT_TOTALS = "SELECT " + top.EVENT_COUNTS + " FROM {table}"
 
 
 def period_report(con: Any, window: Window, *, include_bots: bool = False) -> dict[str, Any]:
-    """The whole report over ``window``."""
+    """The whole report over ``window``, with ``web_traffic`` when it has web requests."""
+    report = _period_report(con, window, include_bots)
+    from playlog.query import traffic
+
+    if traffic.has_requests(con, window):
+        report["web_traffic"] = traffic.summary(con, window, include_bots=include_bots)
+    return report
+
+
+def _period_report(con: Any, window: Window, include_bots: bool) -> dict[str, Any]:
     if rollup.needed(con, window):
         return rollup_report(con, window, include_bots)
     common.load_sessions(con, CURRENT, window, include_bots=include_bots, extra="track_id, user_id")

@@ -8,7 +8,7 @@ from pathlib import Path
 from playlog.query.window import Window, iso_utc
 from playlog.store.layout import Layout
 
-NOUNS = {"sessions": "plays", "events": "event-page records"}
+NOUNS = {"sessions": "plays", "events": "event-page records", "requests": "web requests"}
 
 
 def data_span(data_dir: Path, dataset: str) -> tuple[date, date] | None:

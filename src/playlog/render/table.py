@@ -1,7 +1,8 @@
 """Table output: one layout per report kind, built from the blocks.
 
 ``render_table(kind, data, console)`` prints the report; ``kind`` is one of
-track, user, event, event-periods, top-tracks, top-events, realtime, report.
+track, user, event, event-periods, top-tracks, top-events, realtime, report,
+traffic (render/traffic.py).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 from rich.console import Console, RenderableType
 
 from playlog.render import blocks as b
+from playlog.render import traffic as web
 
 TRACK_COLUMNS = [
     ("rank", "#", None), ("track_id", "track", None), ("title", "title", None),
@@ -158,6 +160,7 @@ def report_view(d: dict[str, Any]) -> list[RenderableType]:
         b.ranked("Top events", d["top_events"], EVENT_COLUMNS),
         b.bars("Traffic sources", d["traffic_sources"]),
         b.bars("Devices", d["device_types"]),
+        *(web.web_section(d["web_traffic"]) if "web_traffic" in d else []),
     ]
 
 
@@ -170,6 +173,7 @@ VIEWS: dict[str, Callable[[Any], list[RenderableType]]] = {
     "top-events": lambda rows: [b.ranked("Top event pages", rows, EVENT_COLUMNS)],
     "realtime": realtime_view,
     "report": report_view,
+    "traffic": web.traffic_view,
 }
 
 

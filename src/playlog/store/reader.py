@@ -24,6 +24,7 @@ def connect(data_dir: Path, *, memory_limit: str = "1GB") -> duckdb.DuckDBPyConn
     ``salt``: the salt of the store's pseudonymous keys)."""
     con = duckdb.connect(config={"memory_limit": memory_limit})
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")  # stdout carries the data only
     layout = Layout(Path(data_dir))
     journal = read_json(layout.journal, None)
     for name in DATASETS:

@@ -1,0 +1,65 @@
+"""`playlog traffic`: the web-traffic report of access logs (query/traffic.py)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from playlog.cli.errors import command
+from playlog.cli.options import (
+    DataOpt,
+    DaysOpt,
+    FormatOpt,
+    FromOpt,
+    IncludeBotsOpt,
+    ToOpt,
+    TzOpt,
+    UntilOpt,
+)
+from playlog.cli.output import emit
+
+TRAFFIC_HELP = """Web traffic of the ingested access logs, as GoAccess shows it (default: 7 days).
+
+Requests, visitors and bandwidth with the change against the previous window,
+by day and hour; the top pages, static files and 404s; status codes,
+referrers, sources, browsers, operating systems, devices, countries, virtual
+hosts and crawlers. A visitor is one IP and user agent per day (requests
+answered 4xx left out); bots are left out unless --include-bots. Days and
+hours are in --tz: give the log's own zone to get GoAccess's days.
+
+Examples:
+
+  playlog traffic --days 7 --until 2026-11-21
+
+  playlog traffic --from 2026-11-14 --to 2026-11-21 --tz Europe/Paris --include-bots
+
+  playlog traffic --days 7 --until 2026-11-21 --limit 20 --format json
+"""
+
+
+def register(app: typer.Typer) -> None:
+    command(app, "traffic", TRAFFIC_HELP)(traffic_command)
+
+
+def traffic_command(
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=1, help="Rows of each top list (default 10).")
+    ] = 10,
+    data: DataOpt = None, days: DaysOpt = None, from_: FromOpt = None, to: ToOpt = None,
+    until: UntilOpt = None, tz: TzOpt = None, fmt: FormatOpt = None,
+    include_bots: IncludeBotsOpt = False,
+) -> None:
+    from playlog.config import load_settings
+    from playlog.query.span import empty_message
+    from playlog.query.traffic import traffic
+    from playlog.query.window import resolve_window
+    from playlog.store.reader import connect
+
+    settings = load_settings(data=data, tz=tz)
+    window = resolve_window(days=days, from_=from_, to=to, until=until, tz=settings.tz,
+                            default_days=7)
+    result = traffic(connect(settings.data_dir), window, include_bots=include_bots, limit=limit)
+    nothing = not (result["totals"]["requests"] or result["totals"]["bot_requests"])
+    empty = empty_message(settings.data_dir, "requests", window) if nothing else None
+    emit("traffic", result, fmt, empty=empty)

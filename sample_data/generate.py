@@ -8,7 +8,9 @@ records), slightly shuffled so that records of a session arrive out of order, wi
 a diurnal pattern, a Zipf-like track popularity, anonymous listeners, bots, and a
 few sessions left open at the end. Event-page records cover every event type, with
 referrers, `utm_source` links and demographics. A handful of invalid lines shows
-the quarantine. The output is deterministic for a given --seed.
+the quarantine. The shipped sample also has the site's nginx access log
+(`access.log`, sample_data/weblog.py) for the same week. The output is
+deterministic for a given --seed.
 """
 
 from __future__ import annotations
@@ -20,6 +22,11 @@ import json
 import random
 from datetime import datetime, time, timedelta, timezone
 from pathlib import Path
+
+from weblog import access_lines
+
+ACCESS_OFFSET = timedelta(hours=1)  # the web server writes Paris time
+ACCESS_VISITS_PER_DAY = 60
 
 GENRES = ["rock", "pop", "jazz", "electronic", "hip-hop", "classical", "folk", "ambient"]
 WORDS = ["night", "river", "gold", "echo", "summer", "glass", "paper", "neon", "blue", "wild",
@@ -245,6 +252,12 @@ def generate(out: Path, *, days: int, end: datetime, sessions_per_day: int, even
         counts["records"] += len(lines)
         data = ("\n".join(lines) + "\n").encode()
         path.write_bytes(gzip.compress(data, mtime=0) if path.suffix == ".gz" else data)
+    if not single_file:
+        first = datetime.combine(first_day.date(), time(), timezone(ACCESS_OFFSET))
+        lines = list(access_lines(first_day=first, days=days, visits_per_day=ACCESS_VISITS_PER_DAY,
+                                  seed=seed, offset=ACCESS_OFFSET))
+        (out / "access.log").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        counts["access_lines"] = len(lines)
     with (out.parent if not single_file else out).joinpath("tracks.csv").open("w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(world.tracks[0]))
         writer.writeheader()

@@ -317,7 +317,7 @@ class _Run:
             if bad.height:
                 self._reject(bad, path, fmt)
             df = df.filter(pl.col("reason").is_null()).drop("reason", "raw")
-        df = self._enrich(df.with_columns(page_url=_page_url()))
+        df = self._enrich(df.with_columns(page_url=_page_url(self.settings.file.get("site"))))
         day = pl.col("ts").dt.date().alias("_day")
         events = routes.events_from_requests(df, self.settings.routes)
         if events.height:
@@ -380,10 +380,14 @@ class _Run:
         self.tx.write_table(QUARANTINE, now.date(), table)
 
 
-def _page_url() -> pl.Expr:
+def _page_url(site: Any = None) -> pl.Expr:
     """The URL a request asked for, as the enrichment reads it (same-site referrers,
-    ``utm_*`` parameters): ``http://vhost/path?query``, or ``/path?query`` without a host."""
-    host = pl.when(pl.col("vhost").is_not_null()).then(pl.lit("http://") + pl.col("vhost"))
+    ``utm_*`` parameters): ``http://vhost/path?query``; without a virtual host in the log,
+    the config's ``site`` host, else ``/path?query``."""
+    vhost = pl.col("vhost")
+    if isinstance(site, str) and site.strip():
+        vhost = pl.coalesce(vhost, pl.lit(site.strip().lower()))
+    host = pl.when(vhost.is_not_null()).then(pl.lit("http://") + vhost)
     query = pl.when(pl.col("query").is_not_null()).then(pl.lit("?") + pl.col("query"))
     return pl.concat_str(host.fill_null(""), pl.col("path").fill_null(""), query.fill_null(""))
 

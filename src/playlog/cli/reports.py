@@ -261,6 +261,7 @@ def report_command(
 ) -> None:
     settings, window, result = _run("report", None, data, tz, days, from_, to, until,
                                     include_bots)
-    nothing = not (result["totals"]["plays"] or result["traffic_sources"])
+    nothing = not (result["totals"]["plays"] or result["traffic_sources"]
+                   or "web_traffic" in result)
     emit("report", result, fmt, empty=_empty(settings, "sessions", window, nothing),
          output=output, context=_context(window))

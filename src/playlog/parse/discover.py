@@ -1,15 +1,30 @@
-"""Which files to read: explicit file arguments always, and the log files of folders."""
+"""Which files to read: explicit file arguments always, and the log files of folders.
+
+In a folder, a file is read when its name is a log's as servers and logrotate
+write them: ``*.log``, ``*_log`` (Apache on Red Hat: ``access_log``),
+``*.jsonl``, ``*.ndjson``, ``*.json``, CloudFront's
+``DISTRIBUTION.YYYY-MM-DD-HH.ID.gz``; each optionally rotated (``.1``, ``.2``,
+or logrotate's dateext ``-20261130``) and compressed (``.gz``, ``.bz2``,
+``.zst``). Error logs (a name with ``error`` or ``errors`` as a word:
+``error.log``, ``ssl_error_log``, ``site-error.log.1``) and hidden files are
+skipped.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
 from playlog.errors import InputError
 
 # Names a folder's files must match to be read (explicit file arguments are always read).
-LOG_SUFFIXES = (".jsonl", ".ndjson", ".json", ".log")
+LOG_SUFFIXES = (".jsonl", ".ndjson", ".json", ".log", "_log")
+COMPRESSED = (".gz", ".bz2", ".zst")
+ROTATED = re.compile(r"(?:\.\d+|-\d{8}(?:\d{2})?|-\d{4}-\d{2}-\d{2})$")
+CLOUDFRONT = re.compile(r"^[A-Z0-9]+\.\d{4}-\d{2}-\d{2}-\d{2}\.[0-9a-f]+\.gz$")
+WORDS = re.compile(r"[._-]")
 
 
 def discover(paths: Iterable[Path | str]) -> list[Path]:
@@ -32,8 +47,15 @@ def discover(paths: Iterable[Path | str]) -> list[Path]:
 
 
 def looks_like_log(name: str) -> bool:
-    stem = name.removesuffix(".gz")
-    parts = stem.split(".")
-    while len(parts) > 1 and parts[-1].isdigit():  # rotated: app.log.1, app.log.2.gz
-        parts.pop()
-    return any(".".join(parts).endswith(suffix) for suffix in LOG_SUFFIXES)
+    """Is a file of this name in a folder a log to read? (see the module docstring)"""
+    if CLOUDFRONT.match(name):
+        return True
+    stem = next((name[: -len(s)] for s in COMPRESSED if name.endswith(s)), name)
+    while True:  # rotated: app.log.1, app.log.2.gz, access.log-20261130
+        shorter = ROTATED.sub("", stem)
+        if shorter == stem or not shorter:
+            break
+        stem = shorter
+    if {"error", "errors"} & set(WORDS.split(stem.lower())):
+        return False
+    return stem.endswith(LOG_SUFFIXES)

@@ -158,7 +158,8 @@ def split_block(block: Block) -> tuple[pa.Table, pa.Table | None]:
     The first is a table ``line_no`` (int64), ``line`` (string), one row per
     valid line; the second, None when every line is valid, has ``line_no`` and
     ``raw_bytes`` (the line exactly as in the file, without its newline) and
-    ``raw`` (the same with every byte above 0x7f written ``\\xNN``, for people)."""
+    ``raw`` (the same for people: bytes that are not printable ASCII, and ``\\``,
+    written ``\\xNN``)."""
     data = block.data
     if b"\r" in data:  # CRLF line ends
         data = data.replace(b"\r\n", b"\n")
@@ -181,6 +182,14 @@ def split_block(block: Block) -> tuple[pa.Table, pa.Table | None]:
     return pa.Table.from_batches(table.to_batches(max_chunksize=BATCH_ROWS)), bad
 
 
+# DuckDB writes a blob's bytes that are not plain ASCII, and quotes, as \xNN: quotes back.
+DECODE_SQL = """
+SELECT line_no, raw, try(decode(raw)) AS line,
+       replace(replace(CAST(raw AS VARCHAR), '\\x22', '"'), '\\x27', '''') AS escaped
+FROM parts
+"""
+
+
 def _set_apart_invalid(parts: pa.Array, numbers: pa.Array) -> tuple[pa.Array, pa.Array, pa.Table]:
     """(valid lines, their numbers, table of the invalid ones) — one vectorised decode."""
     import duckdb
@@ -188,10 +197,7 @@ def _set_apart_invalid(parts: pa.Array, numbers: pa.Array) -> tuple[pa.Array, pa
     con = duckdb.connect()
     try:
         con.register("parts", pa.table({"line_no": numbers, "raw": parts.cast(pa.binary())}))
-        decoded = con.sql(
-            "SELECT line_no, raw, try(decode(raw)) AS line, CAST(raw AS VARCHAR) AS escaped "
-            "FROM parts"
-        ).to_arrow_table()
+        decoded = con.sql(DECODE_SQL).to_arrow_table()
     finally:
         con.close()
     valid = pc.is_valid(decoded["line"])

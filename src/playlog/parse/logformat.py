@@ -12,7 +12,9 @@ fields at the end than the definition still match.
 
 A field's text runs to the next character of the definition: inside double
 quotes it may hold backslash-escaped quotes (``\\"``, as Apache writes them);
-inside ``[…]`` anything but ``]``; elsewhere no space.
+inside ``[…]`` anything but ``]``; elsewhere no space. A line that ends inside
+the definition's last quoted field (cut short: its closing quote is missing)
+still reads, as GoAccess reads it.
 """
 
 from __future__ import annotations
@@ -166,6 +168,8 @@ def _build(text: str, kind: str, tokens: list[tuple]) -> Compiled:
         labels.append(field or key)
     if kind == "apache":  # %t carries its own brackets
         parts = [p.replace(r"(?P<time>\[[^\]]*\])", r"\[(?P<time>[^\]]*)\]") for p in parts]
+    if parts[-1] == '"' and QUOTED in parts[-2]:
+        parts[-1] = '(?:"|$)'  # a line cut in its last quoted field still reads, as GoAccess
     pieces = tuple((piece, label) for piece, label in zip(parts[1:], labels[1:]) if piece)
     return Compiled(text, kind, "".join(parts), tuple(fields), clock, unit, pieces)
 

@@ -160,7 +160,7 @@ def with_invalid_lines(parsed: Parsed, invalid: pa.Table | None) -> Parsed:
 
     bad = invalid.append_column("reason", pa.array([NOT_UTF8] * invalid.num_rows, pa.string()))
     if parsed.rejects is not None and parsed.rejects.num_rows:
-        bad = pa.concat_tables([parsed.rejects, bad], promote_options="default")
+        bad = pa.concat_tables([parsed.rejects, bad], promote_options="permissive")
     parsed.rejects = bad
     return parsed
 

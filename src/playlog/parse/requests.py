@@ -123,7 +123,7 @@ def _request_parts(df: pl.DataFrame) -> pl.DataFrame:
     ``METHOD URI HTTP/x`` is split on its spaces; the few other lines (a URI with a
     space, HTTP/0.9, text that is not HTTP) go through REQUEST_RE."""
     if df.get_column("request").null_count() == df.height:
-        return df
+        return df.with_columns(_opaque=pl.lit(False))
     split = df.get_column("request").str.splitn(" ", 3).struct.unnest()
     split.columns = ["_m1", "_u1", "_p1"]
     plain = pl.col("_m1").str.contains("^[A-Z][A-Z_-]*$") & pl.col("_p1").str.starts_with("HTTP")
@@ -137,10 +137,12 @@ def _request_parts(df: pl.DataFrame) -> pl.DataFrame:
     else:
         df = df.with_columns(**{c: pl.lit(None, pl.String) for c in ("_m2", "_u2", "_p2")})
     fast = pl.col("_plain")
+    parsed = pl.when(fast).then("_u1").otherwise("_u2")
     return df.with_columns(
         method=pl.coalesce("method", pl.when(fast).then("_m1").otherwise("_m2")),
-        uri=pl.coalesce("uri", pl.when(fast).then("_u1").otherwise("_u2"), "request"),
+        uri=pl.coalesce("uri", parsed, "request"),
         protocol=pl.coalesce(_dash("protocol"), pl.when(fast).then("_p1").otherwise("_p2")),
+        _opaque=pl.col("uri").is_null() & parsed.is_null(),  # the request line is not HTTP
     ).drop("_plain", "_m1", "_u1", "_p1", "_m2", "_u2", "_p2")
 
 
@@ -154,7 +156,7 @@ def _uri_parts(df: pl.DataFrame) -> pl.DataFrame:
         host = absolute.struct.field("host").str.replace(r":\d+$", "").replace("", None)
         uri = pl.coalesce(absolute.struct.field("rest").replace("", "/"), uri)
     split = uri.str.splitn("?", 2)
-    http = pl.col("method").is_not_null()
+    http = ~pl.col("_opaque")
     return df.with_columns(
         vhost=pl.coalesce(_dash("vhost"), host),
         path=pl.coalesce(_dash("path"), pl.when(http).then(split.struct.field("field_0"))

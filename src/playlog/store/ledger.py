@@ -30,12 +30,20 @@ VERSION = 1
 
 
 def fingerprint(path: Path) -> str | None:
-    """Hash of the first line (at most 4 KiB); None while that line is incomplete."""
+    """Hash of the first line (at most 4 KiB); None while that line is incomplete.
+
+    Files that open with ``#`` directive lines (W3C, CloudFront: the same
+    ``#Software:`` or ``#Version:`` line in every file) are known by their lines
+    up to the first that is not a directive."""
     head = read_prefix(path, PREFIX_BYTES)
-    cut = head.find(b"\n")
-    if cut < 0:
-        return None if len(head) < PREFIX_BYTES else hashlib.sha256(head).hexdigest()[:32]
-    return hashlib.sha256(head[: cut + 1]).hexdigest()[:32]
+    end = 0
+    while True:
+        cut = head.find(b"\n", end)
+        if cut < 0:
+            return None if len(head) < PREFIX_BYTES else hashlib.sha256(head).hexdigest()[:32]
+        end = cut + 1
+        if not head[cut + 1:].startswith(b"#") or not head.startswith(b"#"):
+            return hashlib.sha256(head[:end]).hexdigest()[:32]
 
 
 def tail_hash(data: bytes) -> str:

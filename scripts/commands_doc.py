@@ -1,5 +1,6 @@
 """Regenerate docs/commands.md: each report command run on the sample store of
-tests/sample.py, with its real output (TZ=UTC, 100 columns, no colour).
+tests/sample.py (traffic: on the shipped access log), with its real output (TZ=UTC,
+100 columns, no colour).
 
     python scripts/commands_doc.py > docs/commands.md
 """
@@ -84,16 +85,38 @@ RUNS = [
 ]
 
 
+ACCESS_LOG = Path(__file__).resolve().parents[1] / "sample_data" / "logs" / "access.log"
+TRAFFIC = ("traffic", "Web traffic of access logs, GoAccess's panels (default window: 7 days). "
+           "Below, the shipped sample's `sample_data/logs/access.log` (an nginx log of the same "
+           "week, written in Paris time), ingested with `PLAYLOG_CONFIG=sample_data/playlog.toml "
+           "playlog ingest sample_data/logs/access.log` (its `site` tells the site's own "
+           "pages from referring sites).", [
+               ["traffic", "--days", "7", "--until", "2026-11-21", "--tz", "Europe/Paris",
+                "--limit", "5"],
+               ["traffic", "--days", "7", "--until", "2026-11-21", "--tz", "Europe/Paris",
+                "--limit", "3", "--format", "json"],
+           ])
+
+
+def section(name: str, blurb: str, runs: list[list[str]], data: Path) -> str:
+    out = [f"\n## `playlog {name}`\n\n{blurb}\n"]
+    for args in runs:
+        result = CliRunner().invoke(app, [*args, "--data", str(data)] + (
+            [] if "--format" in args else ["--format", "table"]))
+        fence = "json" if "json" in args else "text"
+        out.append(f"\n```console\n$ playlog {' '.join(args)}\n```\n\n```{fence}\n{result.stdout.rstrip()}\n```\n")
+    return "".join(out)
+
+
 def main() -> None:
     data = build_sample(Path(tempfile.mkdtemp()))
     out = [INTRO]
     for name, blurb, runs in RUNS:
-        out.append(f"\n## `playlog {name}`\n\n{blurb}\n")
-        for args in runs:
-            result = CliRunner().invoke(app, [*args, "--data", str(data)] + (
-                [] if "--format" in args else ["--format", "table"]))
-            fence = "json" if "json" in args else "text"
-            out.append(f"\n```console\n$ playlog {' '.join(args)}\n```\n\n```{fence}\n{result.stdout.rstrip()}\n```\n")
+        out.append(section(name, blurb, runs, data))
+    web = Path(tempfile.mkdtemp())
+    config = {"PLAYLOG_CONFIG": str(ACCESS_LOG.parents[1] / "playlog.toml")}
+    CliRunner().invoke(app, ["ingest", str(ACCESS_LOG), "--data", str(web)], env=config)
+    out.append(section(*TRAFFIC, web))
     sys.stdout.write("".join(out))
 
 

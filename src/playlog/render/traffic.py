@@ -76,23 +76,22 @@ def paths(title: str, rows: list[dict[str, Any]]) -> Table:
     return table
 
 
+PANELS = (("top_paths", "Requested pages"), ("top_static", "Static files"),
+          ("not_found", "Not found (404)"))
+DISTRIBUTIONS = (("status_codes", "Status codes"), ("referrers", "Referring sites"),
+                 ("sources", "Traffic sources"), ("browsers", "Browsers"),
+                 ("os", "Operating systems"), ("device_types", "Devices"),
+                 ("countries", "Countries"), ("vhosts", "Virtual hosts"), ("bots", "Crawlers"))
+
+
 def traffic_view(d: dict[str, Any]) -> list[RenderableType]:
+    """Every panel with something to show (a log without virtual hosts has no such panel)."""
     return [
         overview(d),
         series("Visitors by day", d["by_day"], "day"),
         series("Hours", d["by_hour"], "hour"),
-        paths("Requested pages", d["top_paths"]),
-        paths("Static files", d["top_static"]),
-        paths("Not found (404)", d["not_found"]),
-        b.bars("Status codes", d["status_codes"]),
-        b.bars("Referring sites", d["referrers"]),
-        b.bars("Traffic sources", d["sources"]),
-        b.bars("Browsers", d["browsers"]),
-        b.bars("Operating systems", d["os"]),
-        b.bars("Devices", d["device_types"]),
-        b.bars("Countries", d["countries"]),
-        b.bars("Virtual hosts", d["vhosts"]),
-        b.bars("Crawlers", d["bots"]),
+        *(paths(title, d[key]) for key, title in PANELS if d[key]),
+        *(b.bars(title, d[key]) for key, title in DISTRIBUTIONS if d[key]),
     ]
 
 

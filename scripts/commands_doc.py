@@ -86,11 +86,11 @@ RUNS = [
 
 
 ACCESS_LOG = Path(__file__).resolve().parents[1] / "sample_data" / "logs" / "access.log"
-TRAFFIC = ("traffic", "Web traffic of access logs, GoAccess's panels (default window: 7 days). "
-           "Below, the shipped sample's `sample_data/logs/access.log` (an nginx log of the same "
-           "week, written in Paris time), ingested with `PLAYLOG_CONFIG=sample_data/playlog.toml "
-           "playlog ingest sample_data/logs/access.log` (its `site` tells the site's own "
-           "pages from referring sites).", [
+TRAFFIC = ("traffic", ("Web traffic of access logs, GoAccess's panels (default window: 7 "
+           "days). Below, the shipped sample's `sample_data/logs/access.log` (an nginx log of "
+           "the same week, written in Paris time), ingested with "
+           "`PLAYLOG_CONFIG=sample_data/playlog.toml playlog ingest sample_data/logs/access.log` "
+           "(its `site` tells the site's own pages from referring sites)."), [
                ["traffic", "--days", "7", "--until", "2026-11-21", "--tz", "Europe/Paris",
                 "--limit", "5"],
                ["traffic", "--days", "7", "--until", "2026-11-21", "--tz", "Europe/Paris",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timezone, UTC
 
 import pytest
 from logs import read, run
@@ -12,7 +12,7 @@ from weblogs import BOT, PHONE, UA, combined, requests, write
 
 
 def utc(*args: int, ms: int = 0) -> datetime:
-    return datetime(*args, ms * 1000, tzinfo=timezone.utc)
+    return datetime(*args, ms * 1000, tzinfo=UTC)
 
 
 def one(tmp_path, name: str, lines: list[str], **kw) -> tuple[dict, object]:
@@ -90,8 +90,8 @@ FIELDS_2 = ("#Fields: date time cs-method cs-uri-stem c-ip cs-host sc-status sc-
 
 def test_w3c_reads_each_line_through_the_header_before_it(tmp_path):
     lines = [*W3C_HEADER, FIELDS_1,
-             "2026-11-20 10:00:01 10.0.0.4 GET /e/ev003 utm_source=mail 443 - 203.0.113.7 "
-             "Mozilla/5.0+(Windows+NT+10.0) https://www.bing.com/ 200 0 0 31",
+             ("2026-11-20 10:00:01 10.0.0.4 GET /e/ev003 utm_source=mail 443 - 203.0.113.7 "
+              "Mozilla/5.0+(Windows+NT+10.0) https://www.bing.com/ 200 0 0 31"),
              "2026-11-20 10:00:02 10.0.0.4 GET /only-three-fields 443",
              "#Date: 2026-11-20 11:00:00", FIELDS_2,
              "2026-11-20 11:00:03 GET /app.css 198.51.100.9 events.example.com 304 0 2 curl/8.5.0"]
@@ -135,10 +135,10 @@ def test_two_iis_files_with_the_same_first_lines_are_two_files(tmp_path):
 
 CLOUDFRONT = [
     "#Version: 1.0",
-    "#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status "
-    "cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id "
-    "x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol ssl-cipher "
-    "x-edge-response-result-type cs-protocol-version",
+    ("#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status "
+     "cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id "
+     "x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol ssl-cipher "
+     "x-edge-response-result-type cs-protocol-version"),
     "\t".join(["2026-11-20", "17:04:05", "CDG50-C1", "5120", "2001:db8::5", "GET",
                "d111.cloudfront.net", "/e/ev003", "200", "https://www.google.com/",
                "Mozilla/5.0%20(X11;%20Linux%20x86_64)", "utm_source=x", "-", "Miss", "abc==",

@@ -13,7 +13,7 @@ import random
 import shutil
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, UTC
 from pathlib import Path
 
 import pytest
@@ -73,7 +73,7 @@ def edge_log(path: Path) -> Path:
     lines = list(access_lines(first_day=first, days=3, visits_per_day=80, seed=11,
                               offset=offset))
     rng = random.Random(5)
-    noon = datetime(2026, 11, 18, 17, 0, tzinfo=timezone.utc)
+    noon = datetime(2026, 11, 18, 17, 0, tzinfo=UTC)
     odd = [
         combined(agent='Mozilla/5.0 \\"quoted\\" agent', when=noon, offset=-5),
         combined(ip="2001:db8:85a3::8a2e:370:7334", size="-", status=304, when=noon, offset=-5),

@@ -248,7 +248,7 @@ class _Run:
         sample = sample_lines(path)
         found = registry.detect(sample)
         if found.format is None and sample:
-            self.summary.skipped[str(path)] = _no_format(sample)
+            self.summary.skipped[str(path)] = registry.unmatched(sample)
         return found.format
 
     def _take(self, parsed: Parsed, path: Path, fmt: str = "") -> None:
@@ -317,7 +317,7 @@ class _Run:
             if bad.height:
                 self._reject(bad, path, fmt)
             df = df.filter(pl.col("reason").is_null()).drop("reason", "raw")
-        df = self._enrich(df.with_columns(page_url=_page_url(self.settings.file.get("site"))))
+        df = self._enrich(df.with_columns(page_url=routes.page_url(self.settings.file.get("site"))))
         day = pl.col("ts").dt.date().alias("_day")
         events = routes.events_from_requests(df, self.settings.routes)
         if events.height:
@@ -378,27 +378,6 @@ class _Run:
         )
         table = conform(rejects.with_columns(rejected_at=pl.lit(now)), QUARANTINE_SCHEMA)
         self.tx.write_table(QUARANTINE, now.date(), table)
-
-
-def _page_url(site: Any = None) -> pl.Expr:
-    """The URL a request asked for, as the enrichment reads it (same-site referrers,
-    ``utm_*`` parameters): ``http://vhost/path?query``; without a virtual host in the log,
-    the config's ``site`` host, else ``/path?query``."""
-    vhost = pl.col("vhost")
-    if isinstance(site, str) and site.strip():
-        vhost = pl.coalesce(vhost, pl.lit(site.strip().lower()))
-    host = pl.when(vhost.is_not_null()).then(pl.lit("http://") + vhost)
-    query = pl.when(pl.col("query").is_not_null()).then(pl.lit("?") + pl.col("query"))
-    return pl.concat_str(host.fill_null(""), pl.col("path").fill_null(""), query.fill_null(""))
-
-
-def _no_format(sample: list[str]) -> str:
-    """Why a file was not read, naming the format its lines come closest to."""
-    text = f"no known log format matches its first {len(sample)} line(s)"
-    near = registry.closest(sample)
-    if near is not None:
-        text += f"; closest: {near[0].name} ({near[1]})"
-    return text
 
 
 def _detached(df: pl.DataFrame) -> pl.DataFrame:

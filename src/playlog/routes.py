@@ -22,7 +22,8 @@ the first route a request matches, in the file's order, takes it.
 
 `parse_routes` validates the tables (errors name the file and the key);
 `events_from_requests` turns the requests of a block that match an event route
-into event rows, in one vectorised pass per route. Track routes are kept in
+into event rows, in one vectorised pass per route; `page_url` is the URL of a
+request they and the enrichment read. Track routes are kept in
 the settings for the sessions built from media requests.
 """
 
@@ -140,6 +141,20 @@ def _statuses(value: Any, where: str) -> tuple[str, ...]:
             raise RouteError(f"{where}: '{spec}' is not a status code or class",
                              hint="e.g. 200, 304 or 2xx")
     return values
+
+
+def page_url(site: Any = None) -> pl.Expr:
+    """The URL a request asked for, as the enrichment reads it (same-site referrers,
+    ``utm_*`` parameters) and event rows keep it: ``http://vhost/path?query``; without a
+    virtual host in the log, the config's ``site`` host, else ``/path?query``."""
+    import polars as pl
+
+    vhost = pl.col("vhost")
+    if isinstance(site, str) and site.strip():
+        vhost = pl.coalesce(vhost, pl.lit(site.strip().lower()))
+    host = pl.when(vhost.is_not_null()).then(pl.lit("http://") + vhost)
+    query = pl.when(pl.col("query").is_not_null()).then(pl.lit("?") + pl.col("query"))
+    return pl.concat_str(host.fill_null(""), pl.col("path").fill_null(""), query.fill_null(""))
 
 
 # Request columns an event row takes as they are (the enrichment ones included).

@@ -152,6 +152,15 @@ def closest(sample: Sequence[str]) -> tuple[Format, str] | None:
     return (best[1], best[2]) if best else None
 
 
+def unmatched(sample: Sequence[str]) -> str:
+    """Why a file of these first lines is not read, naming the format they come closest to."""
+    text = f"no known log format matches its first {len(sample)} line(s)"
+    near = closest(sample)
+    if near is not None:
+        text += f"; closest: {near[0].name} ({near[1]})"
+    return text
+
+
 def with_invalid_lines(parsed: Parsed, invalid: pa.Table | None) -> Parsed:
     """`parsed` with the lines that were not text (parse.lines.split_block) as rejects."""
     if invalid is None or not invalid.num_rows:

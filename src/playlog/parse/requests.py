@@ -239,7 +239,10 @@ def finish(con: duckdb.DuckDBPyConnection, raw: pl.DataFrame, context: ParseCont
     df = _typed(_uri_parts(_request_parts(_columns(raw))), clock, time_unit_ms)
     df = df.with_columns(reason=_reason(fmt))
     bad = df.filter(pl.col("reason").is_not_null())
-    good = df.filter(pl.col("reason").is_null()).with_columns(
+    good = df.drop("line")  # the text of good lines is not kept: no copy of it
+    if bad.height:
+        good = good.filter(pl.col("reason").is_null())
+    good = good.with_columns(
         _dash("client_ip").alias("client_ip"), _dash("remote_user").alias("remote_user"),
         _dash("referrer").alias("referrer"), _dash("user_agent").alias("user_agent"),
         pl.col("vhost").str.to_lowercase(),
@@ -258,7 +261,7 @@ _POLARS_TYPES = {"status": pl.Int16, "bytes": pl.Int64, "request_time_ms": pl.Fl
 
 
 def _conform(df: pl.DataFrame) -> pa.Table | None:
-    """The OUTPUT columns in order (text as Polars hands it over: no copy to re-type it)."""
+    """The OUTPUT columns in order (text as Arrow string views, as Polars holds it)."""
     if df.is_empty():
         return None
     columns = [
@@ -266,4 +269,5 @@ def _conform(df: pl.DataFrame) -> pa.Table | None:
         .cast(_POLARS_TYPES.get(f.name, pl.String)).alias(f.name)
         for f in OUTPUT if f.name not in ("line_no", "ts")
     ]
-    return df.select("line_no", pl.col("ts").dt.cast_time_unit("ms"), *columns).to_arrow()
+    selected = df.select("line_no", pl.col("ts").dt.cast_time_unit("ms"), *columns)
+    return selected.to_arrow(compat_level=pl.CompatLevel.newest())  # text as views: no copy

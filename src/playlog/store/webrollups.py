@@ -28,7 +28,7 @@ REFERRER_HOST = (
     r"([^/?#:]+)', 1), ''))"
 )
 
-_ROWS = f"""
+_ROWS = """
     SELECT date_trunc('hour', ts) AS hour, date_trunc('day', ts) AS day,
            coalesce(is_bot, false) AS is_bot, coalesce(bytes, 0) AS bytes,
            CAST(status AS VARCHAR) AS status,
@@ -41,7 +41,7 @@ _ROWS = f"""
            coalesce(browser, 'unknown') AS browser, coalesce(os, 'unknown') AS os,
            coalesce(device_type, 'other') AS device_type, coalesce(country, 'unknown') AS country,
            lower(vhost) AS vhost
-    FROM {{source}}
+    FROM {source}
 """
 
 _FACETS = ("status", "referrer", "source", "browser", "os", "device_type", "country", "vhost",

@@ -154,8 +154,9 @@ def rebuild(con: duckdb.DuckDBPyConnection, tx: Transaction, layout, days: set[d
 
     sessions = [f for day in sorted(days) for f in tx.files_after(SESSIONS, day)]
     events = [f for day in sorted(days) for f in tx.files_after(EVENTS, day)]
-    requests = [f for day in sorted(days) for f in tx.files_after(REQUESTS, day)]
-    jobs = [(REQUEST_COUNTS, REQUESTS_SQL, {"files": requests})] if requests else []
+    # requests are many: one query per day keeps the memory of a rebuild that of a day
+    per_day = [tx.files_after(REQUESTS, day) for day in sorted(days)]
+    jobs = [(REQUEST_COUNTS, REQUESTS_SQL, {"files": files}) for files in per_day if files]
     if sessions:
         jobs += [(PLAYS, PLAYS_SQL, {"files": sessions}),
                  (USERS, USERS_SQL, {"files": sessions, "salt": salt})]

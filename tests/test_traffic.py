@@ -160,6 +160,18 @@ def test_the_command_in_three_formats(store):
     assert "totals.visitors,3\n" in csv.stdout and "by_day.2026-11-20.requests,4\n" in csv.stdout
 
 
+def test_the_command_writes_an_html_page_of_its_json(store, tmp_path):
+    from playlog.render.html import read_page_data
+
+    args = ["traffic", "--data", str(store), "--from", "2026-11-19", "--to", "2026-11-21"]
+    page = tmp_path / "traffic.html"
+    result = CliRunner().invoke(app, [*args, "-o", str(page)])
+    assert result.exit_code == 0 and result.stdout == "", result.output
+    data, meta = read_page_data(page.read_text())
+    as_json = json.loads(CliRunner().invoke(app, [*args, "--format", "json"]).stdout)
+    assert data == as_json and meta["kind"] == "traffic"
+
+
 def test_an_empty_window_says_so(store):
     result = CliRunner().invoke(app, ["traffic", "--data", str(store), "--from", "2026-10-01",
                                       "--to", "2026-10-02", "--format", "table"])

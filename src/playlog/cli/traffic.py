@@ -10,9 +10,10 @@ from playlog.cli.errors import command
 from playlog.cli.options import (
     DataOpt,
     DaysOpt,
-    FormatOpt,
     FromOpt,
     IncludeBotsOpt,
+    OutputOpt,
+    ReportFormatOpt,
     ToOpt,
     TzOpt,
     UntilOpt,
@@ -35,6 +36,8 @@ Examples:
   playlog traffic --from 2026-11-14 --to 2026-11-21 --tz Europe/Paris --include-bots
 
   playlog traffic --days 7 --until 2026-11-21 --limit 20 --format json
+
+  playlog traffic --days 7 --until 2026-11-21 -o traffic.html
 """
 
 
@@ -47,9 +50,10 @@ def traffic_command(
         int, typer.Option("--limit", "-n", min=1, help="Rows of each top list (default 10).")
     ] = 10,
     data: DataOpt = None, days: DaysOpt = None, from_: FromOpt = None, to: ToOpt = None,
-    until: UntilOpt = None, tz: TzOpt = None, fmt: FormatOpt = None,
-    include_bots: IncludeBotsOpt = False,
+    until: UntilOpt = None, tz: TzOpt = None, fmt: ReportFormatOpt = None,
+    include_bots: IncludeBotsOpt = False, output: OutputOpt = None,
 ) -> None:
+    from playlog.cli.reports import _context
     from playlog.config import load_settings
     from playlog.query.span import empty_message
     from playlog.query.traffic import traffic
@@ -62,4 +66,4 @@ def traffic_command(
     result = traffic(connect(settings.data_dir), window, include_bots=include_bots, limit=limit)
     nothing = not (result["totals"]["requests"] or result["totals"]["bot_requests"])
     empty = empty_message(settings.data_dir, "requests", window) if nothing else None
-    emit("traffic", result, fmt, empty=empty)
+    emit("traffic", result, fmt, empty=empty, output=output, context=_context(window))

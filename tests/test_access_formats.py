@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from datetime import datetime, timezone, UTC
+from datetime import UTC, datetime
 
 import pytest
 from logs import read, run

@@ -13,7 +13,7 @@ import random
 import shutil
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone, UTC
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest

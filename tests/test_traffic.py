@@ -189,3 +189,16 @@ def test_report_gains_a_web_traffic_section(store, tmp_path):
     assert "web_traffic" not in empty
     table = CliRunner().invoke(app, [*args[:-2], "--format", "table", "--data", str(store)])
     assert "Web traffic" in table.stdout
+
+
+def test_serve_answers_api_traffic_with_the_cli_json(store):
+    from servehelp import Server
+
+    params = {"from": "2026-11-19", "to": "2026-11-21", "include_bots": "true", "limit": "2"}
+    args = ["traffic", "--data", str(store), "--from", "2026-11-19", "--to", "2026-11-21",
+            "--include-bots", "--limit", "2", "--format", "json"]
+    with Server(store, "--ingest-every", "0", "--no-cleanup") as server:
+        answer = server.client.get("/api/traffic", params=params)
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == json.loads(CliRunner().invoke(app, args).stdout)
+    assert len(answer.json()["top_paths"]) == 2

@@ -53,17 +53,11 @@ def traffic_command(
     until: UntilOpt = None, tz: TzOpt = None, fmt: ReportFormatOpt = None,
     include_bots: IncludeBotsOpt = False, output: OutputOpt = None,
 ) -> None:
-    from playlog.cli.reports import _context
-    from playlog.config import load_settings
+    from playlog.cli.reports import _context, _run
     from playlog.query.span import empty_message
-    from playlog.query.traffic import traffic
-    from playlog.query.window import resolve_window
-    from playlog.store.reader import connect
 
-    settings = load_settings(data=data, tz=tz)
-    window = resolve_window(days=days, from_=from_, to=to, until=until, tz=settings.tz,
-                            default_days=7)
-    result = traffic(connect(settings.data_dir), window, include_bots=include_bots, limit=limit)
+    settings, window, result = _run("traffic", None, data, tz, days, from_, to, until,
+                                    include_bots, limit=limit)
     nothing = not (result["totals"]["requests"] or result["totals"]["bot_requests"])
     empty = empty_message(settings.data_dir, "requests", window) if nothing else None
     emit("traffic", result, fmt, empty=empty, output=output, context=_context(window))

@@ -19,7 +19,7 @@ from playlog.query.window import Window, resolve_instant, resolve_window
 # kind → the command's default window in days (None: all time up to --until).
 DEFAULT_DAYS: dict[str, int | None] = {
     "track": None, "user": None, "event": None, "event-periods": None,
-    "top-tracks": 7, "top-events": 7, "report": 7, "realtime": None,
+    "top-tracks": 7, "top-events": 7, "report": 7, "realtime": None, "traffic": 7,
 }
 KINDS = tuple(DEFAULT_DAYS)
 TRACK_ORDERS = ("plays", "listeners", "time")
@@ -91,6 +91,10 @@ def run_report(con: Any, kind: str, options: ReportOptions, item: str | None = N
         from playlog.query.report import period_report
 
         return period_report(con, window, include_bots=bots)
+    if kind == "traffic":
+        from playlog.query.traffic import traffic
+
+        return traffic(con, window, include_bots=bots, limit=_limit(options))
     raise UsageError("report", f"unknown report '{kind}'", hint=", ".join(KINDS))
 
 

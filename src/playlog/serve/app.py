@@ -87,11 +87,6 @@ def create_app(config: ServeConfig, *, on_ready: Any = None) -> Any:
             return error(exc.status, exc.message, exc.field)
         return HTMLResponse(page(orjson.loads(body), "/api/analytics/report"))
 
-    async def traffic(request: Request) -> Response:
-        if not authorized(request, config):
-            return _unauthorized()
-        return error(501, "this build has no playlog traffic report", None)
-
     async def realtime_ws(ws: WebSocket) -> None:
         if not authorized(ws, config):
             await ws.close(code=1008)
@@ -138,7 +133,7 @@ def create_app(config: ServeConfig, *, on_ready: Any = None) -> Any:
         Route("/api/events/{id}/analytics", reader("event", "id"), methods=["GET"]),
         Route("/api/events/{id}/analytics/periods", reader("event-periods", "id"),
               methods=["GET"]),
-        Route("/api/traffic", traffic, methods=["GET"]),
+        Route("/api/traffic", reader("traffic"), methods=["GET"]),
         WebSocketRoute("/api/analytics/realtime/ws", realtime_ws),
         Route("/", dashboard, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),

@@ -19,10 +19,17 @@ at ``$PLAYLOG_CONFIG``, else ``$XDG_CONFIG_HOME/playlog/config.toml`` (by defaul
     anonymize_ip_after = "30d"
     drop_user_agents = false
     archive = "/srv/archive/playlog"
+
+A key or section the program does not know is an error naming the file and the
+key, with the closest known key as a hint (a misspelt retention setting must not
+be ignored in silence); every key lives in ``KNOWN_KEYS``. ``PLAYLOG_CONFIG``
+naming a missing file is an error too, and a time zone is checked where it was
+given (``--tz``, ``PLAYLOG_TZ`` or the file's ``tz``).
 """
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
@@ -32,11 +39,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from playlog.errors import PlaylogError, UsageError
+from playlog.zones import canonical_zone
 
 if TYPE_CHECKING:
     from playlog.routes import Route
 
 DEFAULT_SESSION_TIMEOUT = timedelta(minutes=30)
+
+# Every key the config file may hold: the top level ("") and each [section].
+# ``routes`` is an array of tables (one per route), checked by its reader.
+KNOWN_KEYS: dict[str, set[str]] = {
+    "": {"data", "tz", "session_timeout", "geoip_db", "read_token", "s3_endpoint", "site"},
+    "cleanup": {"older_than", "anonymize_ip_after", "drop_user_agents", "archive"},
+    "routes": set(),
+}
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -57,6 +73,15 @@ def config_path() -> Path:
         return Path(explicit).expanduser()
     base = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
     return Path(base) / "playlog" / "config.toml"
+
+
+def _explicit_config_missing(path: Path) -> UsageError | None:
+    """PLAYLOG_CONFIG names a file: its absence is a mistake, not "no config"."""
+    if os.environ.get("PLAYLOG_CONFIG") and not path.is_file():
+        why = "is a directory" if path.is_dir() else "does not exist"
+        return UsageError("PLAYLOG_CONFIG", f"{path} {why}",
+                          hint="unset it to use the default config file")
+    return None
 
 
 def default_data_dir() -> Path:
@@ -80,13 +105,42 @@ class Settings:
 
 
 def _read_file(path: Path) -> dict[str, Any]:
+    missing = _explicit_config_missing(path)
+    if missing is not None:
+        raise missing
     if not path.is_file():
         return {}
     try:
         with path.open("rb") as fh:
-            return tomllib.load(fh)
+            content = tomllib.load(fh)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise PlaylogError(f"{path}: cannot read config file: {exc}") from exc
+    check_keys(content, path)
+    return content
+
+
+def check_keys(content: dict[str, Any], path: Path) -> None:
+    """Raise for the first key or section of ``content`` that is not in KNOWN_KEYS."""
+    for key, value in content.items():
+        if key in KNOWN_KEYS and key:
+            if isinstance(value, dict):
+                _check_section(key, value, path)
+            continue
+        if key not in KNOWN_KEYS[""]:
+            known = KNOWN_KEYS[""] | {k for k in KNOWN_KEYS if k}
+            raise _unknown(path, key, key, known, "section" if isinstance(value, dict) else "key")
+
+
+def _check_section(section: str, values: dict[str, Any], path: Path) -> None:
+    for key in values:
+        if key not in KNOWN_KEYS[section]:
+            raise _unknown(path, f"[{section}] {key}", key, KNOWN_KEYS[section], "key")
+
+
+def _unknown(path: Path, where: str, key: str, known: set[str], what: str) -> UsageError:
+    close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]}?" if close else "known: " + ", ".join(sorted(known))
+    return UsageError(f"{path}: {where}", f"unknown {what}", hint=hint)
 
 
 def _pick(flag: Any, env: str, file: dict[str, Any], key: str) -> Any:
@@ -95,6 +149,13 @@ def _pick(flag: Any, env: str, file: dict[str, Any], key: str) -> Any:
     if os.environ.get(env):
         return os.environ[env]
     return file.get(key)
+
+
+def _source(flag: Any, option: str, env: str, file_key: str) -> str:
+    """Where a setting came from, for an error message: the option, variable or file key."""
+    if flag is not None:
+        return option
+    return env if os.environ.get(env) else file_key
 
 
 def load_settings(
@@ -108,12 +169,10 @@ def load_settings(
     file = _read_file(path)
     data_dir = _pick(data, "PLAYLOG_DATA", file, "data") or default_data_dir()
     zone = _pick(tz, "PLAYLOG_TZ", file, "tz") or "UTC"
+    zone = canonical_zone(str(zone), _source(tz, "--tz", "PLAYLOG_TZ", f"{path}: tz"))
     timeout_text = _pick(session_timeout, "PLAYLOG_SESSION_TIMEOUT", file, "session_timeout")
-    where = (
-        "--session-timeout" if session_timeout is not None
-        else "PLAYLOG_SESSION_TIMEOUT" if os.environ.get("PLAYLOG_SESSION_TIMEOUT")
-        else f"{path}: session_timeout"
-    )
+    where = _source(session_timeout, "--session-timeout", "PLAYLOG_SESSION_TIMEOUT",
+                    f"{path}: session_timeout")
     timeout = parse_duration(timeout_text, where) if timeout_text else DEFAULT_SESSION_TIMEOUT
     geo = _pick(geoip_db, "PLAYLOG_GEOIP_DB", file, "geoip_db")
     from playlog.routes import parse_routes

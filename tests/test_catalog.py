@@ -32,7 +32,7 @@ def test_import_stores_typed_columns_and_keeps_extras(tmp_path, data):
         't2,"Red, Song",Bob,,rock,,US-2\n',
     )
     result = import_catalog(csv, data)
-    assert (result.rows, result.added, result.updated, result.total) == (2, 2, 0, 2)
+    assert (result.rows, result.added, result.changed, result.total) == (2, 2, 0, 2)
     assert result.path == Layout(data).catalog and result.path.is_file()
     frame = load_catalog(data)
     assert frame.columns == [*COLUMNS, "isrc"]
@@ -42,6 +42,32 @@ def test_import_stores_typed_columns_and_keeps_extras(tmp_path, data):
         ("t2", "Red, Song", "Bob", None, "rock", None, "US-2"),
     ]
     assert not list(result.path.parent.glob("*.tmp"))
+
+
+def test_reimporting_the_same_catalog_changes_nothing(tmp_path, data):
+    csv = write(tmp_path / "tracks.csv", "track_id,title,isrc\nt1,One,US-1\nt2,,US-2\n")
+    import_catalog(csv, data)
+    before = Layout(data).catalog.stat().st_mtime_ns
+    again = import_catalog(csv, data)
+    assert (again.rows, again.added, again.changed, again.unchanged) == (2, 0, 0, 2)
+    assert Layout(data).catalog.stat().st_mtime_ns == before  # not rewritten
+    one_more = write(tmp_path / "more.csv", "track_id,title,isrc\nt1,One,US-1\nt2,Two,US-2\n")
+    result = import_catalog(one_more, data)
+    assert (result.added, result.changed, result.unchanged) == (0, 1, 1)
+
+
+def test_reimport_command_says_nothing_changed(tmp_path, data):
+    from typer.testing import CliRunner
+
+    from playlog.cli.app import app
+
+    csv = write(tmp_path / "tracks.csv", "track_id,title\nt1,One\nt2,Two\n")
+    runner = CliRunner()
+    args = ["catalog", "import", str(csv), "--data", str(data), "--format", "table"]
+    assert "2 added, 0 changed" in runner.invoke(app, args).stdout
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0
+    assert "0 added, 0 changed, 2 unchanged" in again.stdout
 
 
 def test_only_track_id_is_required(tmp_path, data):
@@ -63,7 +89,7 @@ def test_reimport_upserts_by_track_id(tmp_path, data):
     result = import_catalog(
         write(tmp_path / "b.csv", "track_id,title,duration_ms\nt1,New,150\nt3,Three,300\n"), data
     )
-    assert (result.added, result.updated, result.total) == (1, 1, 3)
+    assert (result.added, result.changed, result.unchanged, result.total) == (1, 1, 0, 3)
     frame = load_catalog(data).sort("track_id")
     assert frame.select("track_id", "title", "duration_ms").rows() == [
         ("t1", "New", 150),

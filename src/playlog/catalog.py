@@ -4,7 +4,8 @@ Contract: :func:`import_catalog` reads a CSV with a header naming
 ``track_id`` (required) and any of ``title``, ``artist``, ``album``, ``genre``,
 ``duration_ms``; other columns are kept as text. It upserts by ``track_id``
 into ``<data>/catalog/tracks.parquet`` (rows of the new file win, and within a
-file the last row of an id wins) and replaces the file atomically (a temporary
+file the last row of an id wins; columns the file lacks become empty for its
+rows) and replaces the file atomically (a temporary
 file, then ``os.replace``), so a reader sees the old catalog or the new one.
 Blank rows are skipped. A row without ``track_id``, or with a ``duration_ms`` that is not a
 non-negative integer, fails the whole import with an
@@ -42,7 +43,8 @@ class CatalogResult:
     path: Path  # the stored catalog
     rows: int  # data rows read from the CSV
     added: int  # track ids new to the catalog
-    updated: int  # track ids already in it, now replaced
+    changed: int  # track ids already in it whose row the file changes
+    unchanged: int  # track ids already in it with the same row
     total: int  # tracks in the catalog after the import
 
     def as_dict(self) -> dict[str, Any]:
@@ -60,10 +62,24 @@ def import_catalog(csv_path: Path | str, data_dir: Path | str) -> CatalogResult:
     updated = int(new["track_id"].is_in(known.implode()).sum())
     merged = pl.concat([existing, new], how="diagonal_relaxed")
     merged = merged.unique(subset="track_id", keep="last", maintain_order=True)
+    changed = _changed(existing, merged, new["track_id"])
     target = Layout(Path(data_dir)).catalog
-    _write_atomically(merged, target)
+    if changed or updated < new.height or merged.columns != existing.columns:
+        _write_atomically(merged, target)
     rows = new.height
-    return CatalogResult(target, rows, rows - updated, updated, merged.height)
+    return CatalogResult(target, rows, rows - updated, changed, updated - changed, merged.height)
+
+
+def _changed(existing: pl.DataFrame, merged: pl.DataFrame, ids: pl.Series) -> int:
+    """How many stored tracks of ``ids`` the merged catalog holds with a different row."""
+    text = [pl.col(name).cast(pl.String) for name in merged.columns]
+    after = merged.filter(pl.col("track_id").is_in(existing["track_id"].implode())
+                          & pl.col("track_id").is_in(ids.implode())).select(text)
+    before = existing.select(
+        pl.col(name).cast(pl.String) if name in existing.columns
+        else pl.lit(None, pl.String).alias(name) for name in merged.columns)
+    same = after.join(before, on=merged.columns, how="semi", nulls_equal=True)
+    return after.height - same.height
 
 
 def load_catalog(data_dir: Path | str) -> pl.DataFrame:

@@ -73,7 +73,8 @@ def import_command(
     if chosen == OutputFormat.table:
         sys.stdout.write(
             f"catalog: {result.rows:,} row(s) read, {result.added:,} added, "
-            f"{result.updated:,} updated, {result.total:,} track(s) in {result.path}\n"
+            f"{result.changed:,} changed, {result.unchanged:,} unchanged; "
+            f"{result.total:,} track(s) in {result.path}\n"
         )
     elif chosen == OutputFormat.csv:
         _write_csv([result.as_dict()])

@@ -179,6 +179,21 @@ def test_compaction_merges_files_and_changes_no_answer(tmp_path):
     assert totals(data)["plays"].equals(before[3]["plays"])
 
 
+def test_compact_speaks_of_compacting(tmp_path):
+    data = tmp_path / "d"
+    recs = traffic(per_day=30)
+    for n in range(0, 120, 40):
+        run(write_log(tmp_path / f"part{n}.jsonl", recs[n:n + 40]), data)
+    args = ["compact", "--data", str(data)]
+    dry = CliRunner().invoke(app, [*args, "--dry-run"])
+    assert dry.exit_code == 0 and "compact: " in dry.stdout and "would merge" in dry.stdout
+    done = CliRunner().invoke(app, args)
+    again = CliRunner().invoke(app, args)
+    assert "compact: merged" in done.stdout
+    assert again.stdout.strip() == "compact: nothing to do (no day has more than one file)"
+    assert "cleanup" not in dry.stdout + done.stdout + again.stdout
+
+
 def test_a_killed_cleanup_leaves_every_day_old_or_new(store, monkeypatch):
     before = sessions(store)
 

@@ -81,7 +81,7 @@ def cleanup_command(
                                  anonymize_ip_after=anonymize_ip_after,
                                  drop_user_agents=drop_user_agents, archive=archive)
     result = cleanup(settings, dry_run=dry_run, wait=wait or 0.0, **options)
-    _show(result.as_dict(), fmt)
+    _show(result.as_dict(), fmt, "cleanup")
 
 
 def compact_command(
@@ -91,29 +91,36 @@ def compact_command(
     from playlog.retention import compact
 
     result = compact(load_settings(data=data), dry_run=dry_run, wait=wait or 0.0)
-    _show(result.as_dict(), fmt)
+    _show(result.as_dict(), fmt, "compact")
 
 
-def _show(result: dict[str, Any], fmt: SummaryFormat | None) -> None:
+def _show(result: dict[str, Any], fmt: SummaryFormat | None, name: str) -> None:
+    """The summary of a ``cleanup`` or ``compact`` run (``name``), as JSON or a table."""
     if fmt == SummaryFormat.json:
         sys.stdout.write(json.dumps(result, indent=2) + "\n")
         return
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    console = Console(highlight=False)
+    kept = f"raw data kept from {result['raw_from'] or 'the start'}"
+    if not result["actions"]:
+        why = kept if name == "cleanup" else "no day has more than one file"
+        console.print(f"{name}: nothing to do ({why})")
+        return
     verb = "would change" if result["dry_run"] else "changed"
     days = len({a["day"] for a in result["actions"]})
-    if not result["actions"]:
-        console.print(f"nothing to do (raw data kept from {result['raw_from'] or 'the start'})")
-        return
-    table = Table(title=f"cleanup: {len(result['actions'])} dataset-day(s) on {days} day(s) {verb}")
+    table = Table(title=f"{name}: {len(result['actions'])} dataset-day(s) on {days} day(s) {verb}")
     for column in ("action", "dataset", "day", "files", "bytes"):
         table.add_column(column, justify="right" if column in ("files", "bytes") else "left")
     for a in result["actions"]:
         table.add_row(a["action"], a["dataset"], a["day"], str(a["files"]), f"{a['bytes']:,}")
     console.print(table)
+    if name == "compact":
+        files = sum(a["files"] for a in result["actions"])
+        merged = "would merge" if result["dry_run"] else "merged"
+        console.print(f"compact: {merged} {files:,} files into {len(result['actions']):,}")
+        return
     freed = "would free" if result["dry_run"] else "freed"
-    console.print(f"{freed} {result['bytes_freed']:,} bytes; raw data kept from "
-                  f"{result['raw_from'] or 'the start'}; ledger entries dropped: "
-                  f"{result['ledger_entries_dropped']}")
+    console.print(f"cleanup: {freed} {result['bytes_freed']:,} bytes; {kept}; ledger entries "
+                  f"dropped: {result['ledger_entries_dropped']}")

@@ -158,34 +158,36 @@ QUARANTINE_SCHEMA = pa.schema(
     ]
 )
 
-# Roll-ups (see store/rollups.py): additive counts per UTC hour, and sketches.
+# Roll-ups (see store/rollups.py): additive counts per UTC quarter hour (`hour` and
+# the quarter's first `minute`: 0, 15, 30, 45), and sketches.
 _SESSION_MEASURES = [
     pa.field(name, pa.float64() if name == "completion_sum" else pa.int64())
     for name in ("plays", "listening_ms", "played_n", "completion_sum", "completion_n", "ended",
                  "skipped", "errored", "skipped_ms", "skipped_played_n")
 ]
-_HOUR = pa.field("hour", TS)
+# (hour, minute) of a quarter hour; the requests roll-up keeps whole hours (`hour` alone).
+_HOUR = [pa.field("hour", TS), pa.field("minute", pa.int8())]
 ROLLUP_PLAYS_SCHEMA = pa.schema(
-    [_HOUR, *(pa.field(n, pa.string()) for n in
+    [*_HOUR, *(pa.field(n, pa.string()) for n in
               ("track_id", "platform", "quality", "country", "device_type", "source")),
      pa.field("is_bot", pa.bool_()), *_SESSION_MEASURES]
 )
 ROLLUP_USERS_SCHEMA = pa.schema(
-    [_HOUR, *(pa.field(n, pa.string()) for n in ("user_key", "platform", "quality")),
+    [*_HOUR, *(pa.field(n, pa.string()) for n in ("user_key", "platform", "quality")),
      pa.field("is_bot", pa.bool_()), pa.field("identified", pa.bool_()), *_SESSION_MEASURES]
 )
 ROLLUP_EVENTS_SCHEMA = pa.schema(
-    [_HOUR, *(pa.field(n, pa.string()) for n in ("event_id", "event_type", "source", "device_type")),
+    [*_HOUR, *(pa.field(n, pa.string()) for n in ("event_id", "event_type", "source", "device_type")),
      pa.field("is_bot", pa.bool_()),
      *(pa.field(n, pa.int64()) for n in ("records", "time_on_page_ms", "time_on_page_n"))]
 )
 ROLLUP_REQUESTS_SCHEMA = pa.schema(
-    [_HOUR, pa.field("facet", pa.string()), pa.field("value", pa.string()),
+    [_HOUR[0], pa.field("facet", pa.string()), pa.field("value", pa.string()),
      pa.field("is_bot", pa.bool_()),
      *(pa.field(n, pa.int64()) for n in ("requests", "bandwidth", "visitors"))]
 )
 ROLLUP_SKETCHES_SCHEMA = pa.schema(
-    [_HOUR, pa.field("scope", pa.string()), pa.field("key", pa.string()),
+    [*_HOUR, pa.field("scope", pa.string()), pa.field("key", pa.string()),
      pa.field("is_bot", pa.bool_()), pa.field("reg", pa.uint16()), pa.field("rho", pa.uint8())]
 )
 

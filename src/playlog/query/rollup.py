@@ -1,14 +1,16 @@
 """Reports answered from the roll-ups, for windows that reach before the raw rows.
 
-Cleanup deletes raw days but keeps the hourly roll-ups (store/rollups.py). A
-window that starts before the first day with raw rows is answered from the
-roll-ups alone, in the same shapes as the raw reports: additive counts (plays,
-listening time, skips, errors, views, clicks …) and everything built from them
-(plays by day and hour, distributions, rankings, completion) are exact; distinct
-counts (listeners, unique views) are HyperLogLog estimates, within about 1 %.
-A roll-up hour counts when it starts inside the window, so edges are whole UTC
-hours. What needs single sessions (peak concurrency, bounce rate, binge runs)
-is computed over the part of the window that still has raw rows.
+Cleanup deletes raw days but keeps the roll-ups (store/rollups.py), kept per
+UTC quarter hour. A window that starts before the first day with raw rows is
+answered from the roll-ups alone, in the same shapes as the raw reports:
+additive counts (plays, listening time, skips, errors, views, clicks …) and
+everything built from them (plays by day and hour, distributions, rankings,
+completion) are exact in any time zone; distinct counts (listeners, unique
+views) are HyperLogLog estimates, within about 1 %. A quarter hour counts when
+it starts inside the window, so a window edge that is not on a quarter hour
+moves to the next one. What needs single sessions (peak concurrency, bounce
+rate, binge runs) is computed over the part of the window that still has raw
+rows. Roll-ups of older stores keep whole hours only: they are read as such.
 """
 
 from __future__ import annotations
@@ -23,9 +25,12 @@ from playlog.query.window import Window
 from playlog.store.rollups import estimate_sql
 
 PLAYS = "rollup_plays"
-HOURS = """
+# A roll-up row's quarter hour (`bucket`), and whether it is an hourly row of an
+# older store (`coarse`): those have no `minute`.
+BUCKET = "hour + to_minutes(coalesce(minute, 0))"
+IN_WINDOW = """
     date BETWEEN CAST($first_day AS DATE) AND CAST($last_day AS DATE)
-    AND hour >= CAST($start AS TIMESTAMPTZ) AND hour < CAST($end AS TIMESTAMPTZ)"""
+    AND {bucket} >= CAST($start AS TIMESTAMPTZ) AND {bucket} < CAST($end AS TIMESTAMPTZ)"""
 
 
 def raw_from(con: Any) -> date | None:
@@ -53,7 +58,12 @@ def _source(con: Any, table: str, window: Window, include_bots: bool) -> str:
         con.table(name)
     except duckdb.CatalogException:
         bots = "" if include_bots else " AND NOT is_bot"
-        table_rows = con.sql(f"SELECT * FROM {table} WHERE {HOURS}{bots}", params=_params(window))
+        quarters = "minute" in con.table(table).columns  # older stores: whole hours only
+        bucket = BUCKET if quarters else "hour"
+        coarse = "minute IS NULL" if quarters else "true"
+        table_rows = con.sql(
+            f"SELECT *, {bucket} AS bucket, {coarse} AS coarse FROM {table} "
+            f"WHERE {IN_WINDOW.format(bucket=bucket)}{bots}", params=_params(window))
         con.register(name, table_rows.to_arrow_table())
     return name
 
@@ -98,12 +108,12 @@ def summary(con: Any, window: Window, include_bots: bool, track_id: str | None =
 
 def buckets(con: Any, window: Window, include_bots: bool, track_id: str | None = None, *,
             table: str = PLAYS, measure: str = "plays", filters: dict[str, str] | None = None):
-    """(local wall time, summed `measure`) per roll-up hour, for common.by_day / by_hour."""
+    """(local wall time, summed `measure`) per quarter hour, for common.by_day / by_hour."""
     if track_id is not None:
         filters = {**(filters or {}), "track_id": track_id}
     source, where, params = _filtered(con, table, window, include_bots, filters, tz=window.tz)
     found = con.execute(
-        f"SELECT timezone($tz, hour) AS local, sum({measure}) AS n FROM {source} "
+        f"SELECT timezone($tz, bucket) AS local, sum({measure}) AS n FROM {source} "
         f"WHERE {where} GROUP BY 1 HAVING sum({measure}) > 0 ORDER BY 1", params
     ).fetchall()
     return [(local, int(n)) for local, n in found]
@@ -220,8 +230,8 @@ def event_totals(con: Any, window: Window, include_bots: bool,
         SELECT {EVENT_COUNTS},
                sum(time_on_page_ms) FILTER (WHERE event_type = 'view') AS time_ms,
                sum(time_on_page_n) FILTER (WHERE event_type = 'view') AS time_n,
-               epoch_ms(min(hour) FILTER (WHERE event_type = 'view')) AS first_hour,
-               epoch_ms(max(hour) FILTER (WHERE event_type = 'view')) AS last_hour
+               epoch_ms(min(bucket) FILTER (WHERE event_type = 'view')) AS first_hour,
+               epoch_ms(max(bucket) FILTER (WHERE event_type = 'view')) AS last_hour
         FROM {source} WHERE {where}""", params)[0]
     totals: dict[str, Any] = {k: int(row[k] or 0) for k in (
         "views", "clicks", "shares", "favorites", "ticket_clicks", "external_clicks")}
@@ -236,7 +246,7 @@ def event_periods(con: Any, event_id: str, window: Window, period: str,
                   include_bots: bool) -> list[dict[str, Any]]:
     """The rows of query.event.COUNTS by local period, from the roll-ups (unique views
     estimated per period; view times are not kept: first/last are null)."""
-    bucket = "date_trunc($period, timezone($tz, hour))"
+    bucket = "date_trunc($period, timezone($tz, bucket))"
     events, where, params = _filtered(con, "rollup_events", window, include_bots,
                                       {"event_id": event_id}, period=period, tz=window.tz)
     sketches = _source(con, "rollup_sketches", window, include_bots)

@@ -1,10 +1,15 @@
-"""Roll-ups: per-hour aggregates that outlive the raw rows.
+"""Roll-ups: per-quarter-hour aggregates that outlive the raw rows.
 
 Ingest recomputes, for every UTC day a run touched, the roll-ups of that day
 from its raw rows as they will be after the run; cleanup may then delete the
 raw days and the roll-ups still answer. Each roll-up is Hive-partitioned by UTC
-day like the raw datasets, keyed by the UTC hour, so reports in any whole-hour
-time zone stay exact.
+day like the raw datasets and keyed by the UTC ``hour`` and the ``minute`` its
+quarter hour starts at (0, 15, 30 or 45). Every time zone's offset is a whole
+number of quarter hours (India's +05:30 and Nepal's +05:45 too), so a quarter
+hour lies in one local hour and day: days, hours and weekdays read from the
+roll-ups are exact in any zone. Roll-ups written before the quarter hours were
+kept have no ``minute`` (null): they count whole UTC hours, and reports say so
+where that matters (query/rollup.py).
 
 - ``rollup_plays``: per hour, track and dimension (platform, quality, country,
   device type, source, bot): plays, listening ms and how many sessions reported
@@ -37,6 +42,9 @@ from playlog.store.webrollups import REQUESTS_SQL
 
 PLAYS, USERS, EVENT_COUNTS, SKETCHES, REQUEST_COUNTS = ROLLUP_DATASETS
 ROLLUPS = ROLLUP_DATASETS
+
+# The quarter hour of a timestamp, as the roll-ups key it: its UTC hour and first minute.
+QUARTER = "date_trunc('hour', {ts}) AS hour, CAST(minute({ts}) // 15 * 15 AS TINYINT) AS minute"
 
 HLL_BITS = 16  # 65,536 registers: a standard error of 0.41 %
 HLL_REGISTERS = 1 << HLL_BITS
@@ -89,13 +97,13 @@ _SESSION_MEASURES = """
 """
 
 PLAYS_SQL = f"""
-SELECT date_trunc('hour', started_at) AS hour, track_id, platform, quality, country,
+SELECT {QUARTER.format(ts="started_at")}, track_id, platform, quality, country,
        device_type, source, coalesce(is_bot, false) AS is_bot, {_SESSION_MEASURES}
 FROM read_parquet($files, union_by_name = true) GROUP BY ALL
 """
 
 USERS_SQL = f"""
-SELECT date_trunc('hour', started_at) AS hour,
+SELECT {QUARTER.format(ts="started_at")},
        left(sha256($salt || '|user|' || listener_key), 20) AS user_key,
        platform, quality, coalesce(is_bot, false) AS is_bot, user_id IS NOT NULL AS identified,
        {_SESSION_MEASURES}
@@ -103,8 +111,8 @@ FROM read_parquet($files, union_by_name = true)
 WHERE listener_key IS NOT NULL GROUP BY ALL
 """
 
-EVENTS_SQL = """
-SELECT date_trunc('hour', ts) AS hour, event_id, event_type, source, device_type,
+EVENTS_SQL = f"""
+SELECT {QUARTER.format(ts="ts")}, event_id, event_type, source, device_type,
        coalesce(is_bot, false) AS is_bot, count(*) AS records,
        CAST(coalesce(sum(time_on_page_ms), 0) AS BIGINT) AS time_on_page_ms,
        count(time_on_page_ms) AS time_on_page_n
@@ -115,7 +123,7 @@ FROM read_parquet($files, union_by_name = true) GROUP BY ALL
 def _sketch_sql(source: str, scope: str, key: str, value: str, where: str = "TRUE") -> str:
     reg, rho = register_sql(value)
     return f"""
-        SELECT date_trunc('hour', {source[1]}) AS hour, '{scope}' AS scope, {key} AS key,
+        SELECT {QUARTER.format(ts=source[1])}, '{scope}' AS scope, {key} AS key,
                coalesce(is_bot, false) AS is_bot, {reg} AS reg, max({rho}) AS rho
         FROM read_parquet(${source[0]}, union_by_name = true)
         WHERE {value} IS NOT NULL AND {where} GROUP BY ALL"""

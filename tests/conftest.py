@@ -25,3 +25,22 @@ def _isolate(tmp_path_factory, monkeypatch):
     # Every "now" of playlog is pinned: no test depends on the day it runs.
     monkeypatch.setenv("PLAYLOG_NOW", NOW)
     yield
+
+
+SAMPLE_DATA = os.path.join(os.path.dirname(os.path.dirname(__file__)), "sample_data")
+
+
+@pytest.fixture(scope="session")
+def shipped_store(tmp_path_factory):
+    """A store of the shipped sample data, as README's first command builds it (read only:
+    copy it before changing it)."""
+    from typer.testing import CliRunner
+
+    from playlog.cli.app import app
+
+    data = tmp_path_factory.mktemp("shipped") / "data"
+    result = CliRunner().invoke(app, [
+        "ingest", os.path.join(SAMPLE_DATA, "logs"), "--data", str(data),
+        "--catalog", os.path.join(SAMPLE_DATA, "tracks.csv"), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return data

@@ -35,13 +35,13 @@ def test_json_has_exactly_the_spec_keys(data):
         "total_duration_played_ms", "average_completion_rate", "peak_concurrent_listeners",
         "plays_by_hour", "plays_by_day", "skip_rate", "quality_distribution",
         "geographic_distribution", "platform_distribution", "virality_score",
-        "peak_listening_hour",
+        "peak_listening_hour", "window", "partial_days", "notes",
     ]
     now = json.loads(run("realtime", "--data", data, "--at", T).stdout)
     assert set(now) == {
         "current_listeners", "streams_started_last_hour", "bytes_served_last_hour",
         "top_tracks_now", "geographic_activity", "quality_distribution_now",
-        "error_rate_percentage", "average_buffer_health",
+        "error_rate_percentage", "average_buffer_health", "window",
     }
     assert now["current_listeners"] == 4
 
@@ -81,10 +81,12 @@ def test_empty_window_says_where_the_data_is(data):
 
 def test_empty_window_in_json_is_zeros(data):
     result = run("top-tracks", "--data", data, "--from", "2026-01-01", "--to", "2026-01-08")
-    assert json.loads(result.stdout) == []
+    assert json.loads(result.stdout) == {
+        "window": {"from": "2026-01-01T00:00:00Z", "to": "2026-01-08T00:00:00Z", "tz": "UTC"},
+        "top_tracks": [], "notes": []}
     csv = run("top-tracks", "--data", data, "--from", "2026-01-01", "--to", "2026-01-08",
               "--format", "csv")
-    assert csv.stdout.startswith("rank,track_id,title,artist,plays")
+    assert csv.stdout.startswith("rank,track_id,title,artist,total_plays")
 
 
 def test_empty_store_message(tmp_path):
@@ -125,7 +127,7 @@ def test_installed_command_runs(data):
         [sys.executable, "-m", "playlog", "top-tracks", "--data", data, "--until", T, "-n", "2"],
         capture_output=True, text=True, check=True,
     )
-    assert [r["rank"] for r in json.loads(out.stdout)] == [1, 2]
+    assert [r["rank"] for r in json.loads(out.stdout)["top_tracks"]] == [1, 2]
 
 
 def test_watch_rereads_the_store_each_refresh(tmp_path, monkeypatch):

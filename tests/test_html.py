@@ -191,7 +191,7 @@ def test_unwritable_output_is_one_line_naming_the_option(sample_store, tmp_path)
 def test_html_of_an_empty_window_is_a_page_not_a_message(sample_store):
     page = cli_output(sample_store, ["report", "--days", "7", "--until", "2020-01-08"], "html")
     data, _ = read_page_data(page)
-    assert data["totals"]["plays"] == 0
+    assert data["totals"]["total_plays"] == 0
 
 
 def test_a_month_of_the_shipped_sample_is_well_under_the_size_limit(tmp_path):
@@ -204,5 +204,5 @@ def test_a_month_of_the_shipped_sample_is_well_under_the_size_limit(tmp_path):
     result = CliRunner().invoke(app, ["report", "--days", "30", "--until", "2026-11-21",
                                       "--data", data, "--format", "html", "-o", str(page)])
     assert result.exit_code == 0, result.output
-    assert read_page_data(page.read_text(encoding="utf-8"))[0]["totals"]["plays"] > 1000
+    assert read_page_data(page.read_text(encoding="utf-8"))[0]["totals"]["total_plays"] > 1000
     assert page.stat().st_size < 1_500_000

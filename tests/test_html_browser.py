@@ -25,9 +25,10 @@ pytestmark = pytest.mark.skipif(available() is not None, reason=available() or "
 def figures(kind, d):
     """The page's data-figure name → the JSON value it must show."""
     if kind == "report":
-        return {"plays": d["totals"]["plays"], "unique_listeners": d["totals"]["unique_listeners"],
-                "listening_time_ms": d["totals"]["listening_time_ms"],
-                "events.views": d["events"]["views"]}
+        return {"total_plays": d["totals"]["total_plays"],
+                "unique_listeners": d["totals"]["unique_listeners"],
+                "total_duration_played_ms": d["totals"]["total_duration_played_ms"],
+                "events.total_views": d["events"]["total_views"]}
     if kind == "track":
         return {"plays": d["total_plays"], "listeners": d["unique_listeners"],
                 "peak_concurrent": d["peak_concurrent_listeners"]}
@@ -38,7 +39,8 @@ def figures(kind, d):
         return {"views": d["total_views"], "unique_views": d["total_unique_views"],
                 "ticket_clicks": d["total_ticket_clicks"]}
     if kind == "event-periods":
-        return {"views": sum(r["views"] for r in d), "periods": len(d)}
+        return {"views": sum(r["total_views"] for r in d["periods"]),
+                "periods": len(d["periods"])}
     if kind == "realtime":
         return {"current_listeners": d["current_listeners"],
                 "streams_started_last_hour": d["streams_started_last_hour"]}
@@ -57,11 +59,14 @@ def first_rows(kind, d):
                 "table-top-events": (d["top_events"][0]["event_id"],
                                      d["top_events"][0]["event_id"])}
     if kind == "top-tracks":
-        return {"table-top-tracks": (d[0]["track_id"], d[0]["title"])}
+        top = d["top_tracks"][0]
+        return {"table-top-tracks": (top["track_id"], top["title"])}
     if kind == "top-events":
-        return {"table-top-events": (d[0]["event_id"], d[0]["event_id"])}
+        top = d["top_events"][0]
+        return {"table-top-events": (top["event_id"], top["event_id"])}
     if kind == "event-periods":
-        return {"table-periods": (d[0]["period"], d[0]["period"])}
+        first = d["periods"][0]
+        return {"table-periods": (first["period"], first["period"])}
     if kind == "realtime":
         top = d["top_tracks_now"][0]
         return {"table-top-tracks-now": (top["track_id"], top["title"])}
@@ -158,13 +163,13 @@ def test_report_sorts_goes_dark_and_prints_light(browser, pages):
     background = page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background != "rgb(255, 255, 255)" and background.startswith("rgb(")
     header = "#table-top-tracks th:has-text('Listeners') button"
-    cells = "#table-top-tracks tbody td[data-col-key=listeners]"
+    cells = "#table-top-tracks tbody td[data-col-key=unique_listeners]"
     read = f"() => [...document.querySelectorAll('{cells}')].map((c) => +c.dataset.value)"
     page.click(header)
-    assert page.evaluate(read) == sorted((r["listeners"] for r in data["top_tracks"]),
+    assert page.evaluate(read) == sorted((r["unique_listeners"] for r in data["top_tracks"]),
                                          reverse=True)
     page.click(header)
-    assert page.evaluate(read) == sorted(r["listeners"] for r in data["top_tracks"])
+    assert page.evaluate(read) == sorted(r["unique_listeners"] for r in data["top_tracks"])
     assert page.get_attribute("#table-top-tracks th:has-text('Listeners')",
                               "aria-sort") == "ascending"
     page.emulate_media(media="print", color_scheme="dark")
@@ -218,7 +223,7 @@ def two_reports(tmp_path_factory):
     store = build_sample(tmp_path_factory.mktemp("sample"))
     week = json.loads(cli_output(store, COMMANDS["report"], "json"))
     day = json.loads(cli_output(store, ["report", "--days", "1", "--until", NOW], "json"))
-    assert week["totals"]["plays"] != day["totals"]["plays"]
+    assert week["totals"]["total_plays"] != day["totals"]["total_plays"]
     return week, day
 
 
@@ -230,10 +235,11 @@ def test_live_page_refreshes_from_the_api(browser, api, two_reports, token):
     Api.answer = json.dumps(day).encode()
     opened = browser.open(api + "/?tz=UTC")
     page = opened.page
-    assert page.get_attribute('[data-figure="plays"]', "data-value") == str(week["totals"]["plays"])
+    plays = '[data-figure="total_plays"]'
+    assert page.get_attribute(plays, "data-value") == str(week["totals"]["total_plays"])
     assert page.is_visible("#live")
     if token == "s3cret":
-        page.wait_for_selector(f'[data-figure="plays"][data-value="{day["totals"]["plays"]}"]',
+        page.wait_for_selector(f'{plays}[data-value="{day["totals"]["total_plays"]}"]',
                                timeout=5000)
         assert "updated" in page.inner_text("#live-status")
         assert "/api/analytics/report?days=7&tz=UTC Bearer s3cret" in Api.seen
@@ -249,7 +255,6 @@ def test_live_page_refreshes_from_the_api(browser, api, two_reports, token):
     else:
         page.wait_for_selector("#live-status.failed", timeout=5000)
         assert "HTTP 401" in page.inner_text("#live-status")
-        assert page.get_attribute('[data-figure="plays"]', "data-value") == str(
-            week["totals"]["plays"])
+        assert page.get_attribute(plays, "data-value") == str(week["totals"]["total_plays"])
     assert all(url.startswith(api) for url in opened.requests)
     page.close()

@@ -78,10 +78,12 @@ def test_periods_by_day(con):
     rows = event_periods(con, "e1", resolve_window(days=7, until=T), "day")
     assert [r["period"] for r in rows] == ["2026-11-15", "2026-11-19", "2026-11-20"]
     by_day = {r["period"]: r for r in rows}
-    assert by_day["2026-11-15"]["views"] == 1 and by_day["2026-11-15"]["bounce_rate"] == 1.0
-    assert by_day["2026-11-19"]["shares"] == 1 and by_day["2026-11-19"]["bounce_rate"] == 0.0
+    assert by_day["2026-11-15"]["total_views"] == 1 and by_day["2026-11-15"]["bounce_rate"] == 1.0
+    assert by_day["2026-11-19"]["total_shares"] == 1
+    assert by_day["2026-11-19"]["bounce_rate"] == 0.0
     day = by_day["2026-11-20"]
-    assert (day["views"], day["unique_views"], day["clicks"], day["ticket_clicks"]) == (2, 2, 1, 1)
+    assert (day["total_views"], day["total_unique_views"], day["total_clicks"],
+            day["total_ticket_clicks"]) == (2, 2, 1, 1)
     assert day["bounce_rate"] == pytest.approx(0.5)
     assert day["start"] == at("2026-11-20 00:00")
 
@@ -89,13 +91,13 @@ def test_periods_by_day(con):
 def test_periods_by_month_in_a_zone(con):
     w = resolve_window(until=T, tz="Pacific/Kiritimati", default_days=None)  # UTC+14
     rows = event_periods(con, "e1", w, "month")
-    assert [(r["period"], r["views"]) for r in rows] == [("2026-10", 1), ("2026-11", 4)]
+    assert [(r["period"], r["total_views"]) for r in rows] == [("2026-10", 1), ("2026-11", 4)]
     assert rows[1]["start"] == at("2026-10-31 10:00")
 
 
 def test_periods_by_week_and_hour(con):
     weeks = event_periods(con, "e1", resolve_window(days=7, until=T), "week")
-    assert [(r["period"], r["views"]) for r in weeks] == [("2026-W46", 1), ("2026-W47", 3)]  # Sun 15th; 19th + 20th
+    assert [(r["period"], r["total_views"]) for r in weeks] == [("2026-W46", 1), ("2026-W47", 3)]  # Sun 15th; 19th + 20th
     hours = event_periods(con, "e1", resolve_window(days=1, until=T), "hour")
     assert [r["period"] for r in hours] == ["2026-11-20T10:00", "2026-11-20T11:00"]
 

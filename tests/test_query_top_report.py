@@ -66,8 +66,9 @@ def test_top_tracks_order(con, by, expected):
 def test_top_tracks_row(con):
     first = top_tracks(con, resolve_window(**WEEK), limit=1)
     assert first == [{
-        "rank": 1, "track_id": "tA", "title": None, "artist": None, "plays": 3, "listeners": 2,
-        "listening_time_ms": 540_000, "completion_rate": 1.0, "skip_rate": pytest.approx(1 / 3),
+        "rank": 1, "track_id": "tA", "title": None, "artist": None, "total_plays": 3,
+        "unique_listeners": 2, "total_duration_played_ms": 540_000,
+        "average_completion_rate": 1.0, "skip_rate": pytest.approx(1 / 3),
     }]
 
 
@@ -81,18 +82,19 @@ def test_top_events_order(con, by, expected):
 
 def test_top_events_row(con):
     rows = top_events(con, resolve_window(**WEEK))
-    assert rows[0] == {"rank": 1, "event_id": "eA", "views": 2, "unique_views": 1, "clicks": 1,
-                       "shares": 0, "favorites": 0, "ticket_clicks": 0, "external_clicks": 0}
+    assert rows[0] == {"rank": 1, "event_id": "eA", "total_views": 2, "total_unique_views": 1,
+                       "total_clicks": 1, "total_shares": 0, "total_favorites": 0,
+                       "total_ticket_clicks": 0, "total_external_clicks": 0}
 
 
 def test_period_report(con):
     r = period_report(con, resolve_window(**WEEK))
     t = r["totals"]
-    assert t["plays"] == 10 and t["unique_listeners"] == 8
-    assert t["listening_time_ms"] == (9 + 20 + 3 + 2) * 60_000
+    assert t["total_plays"] == 10 and t["unique_listeners"] == 8
+    assert t["total_duration_played_ms"] == (9 + 20 + 3 + 2) * 60_000
     assert t["skip_rate"] == pytest.approx(1 / 10) and t["error_rate"] == pytest.approx(1 / 10)
-    assert r["previous_totals"]["plays"] == 2
-    assert r["change"]["plays"] == pytest.approx(4.0)  # (10 - 2) / 2
+    assert r["previous_totals"]["total_plays"] == 2
+    assert r["change"]["total_plays"] == pytest.approx(4.0)  # (10 - 2) / 2
     assert r["change"]["unique_listeners"] == pytest.approx(7.0)  # (8 - 1) / 1
     assert [u["user_id"] for u in r["top_users"]][:3] == ["u3", "u4", "u1"]  # 10, 10, 6 min
     assert r["plays_by_day"] == {
@@ -111,8 +113,9 @@ def test_period_report(con):
     assert r["platform_distribution"] == {"web": 9, "mobile": 1}
     assert r["quality_distribution"] == {"high": 8, "low": 2}
     assert r["geographic_distribution"] == {"FR": 9, "DE": 1}
-    assert r["events"] == {"views": 4, "unique_views": 3, "clicks": 3, "shares": 0,
-                           "favorites": 0, "ticket_clicks": 0, "external_clicks": 0}
+    assert r["events"] == {"total_views": 4, "total_unique_views": 3, "total_clicks": 3,
+                           "total_shares": 0, "total_favorites": 0, "total_ticket_clicks": 0,
+                           "total_external_clicks": 0}
     assert [e["event_id"] for e in r["top_events"]] == ["eA", "eB"]
     assert r["traffic_sources"] == {"direct": 6, "google": 1}
     assert r["device_types"] == {"desktop": 6, "mobile": 1}
@@ -120,7 +123,8 @@ def test_period_report(con):
 
 def test_empty_report_is_all_zeros(tmp_path):
     r = period_report(connect(tmp_path), resolve_window(**WEEK))
-    assert r["totals"]["plays"] == 0 and r["top_tracks"] == [] and r["events"]["views"] == 0
-    assert r["change"]["plays"] is None
+    assert r["totals"]["total_plays"] == 0 and r["top_tracks"] == []
+    assert r["events"]["total_views"] == 0
+    assert r["change"]["total_plays"] is None
     assert list(r["plays_by_day"].values()) == [0] * 7
     assert list(r["listening_time_by_day"].values()) == [0] * 7

@@ -1,7 +1,9 @@
-"""Roll-ups answer in any time zone as the raw rows do.
+"""Roll-ups answer in any time zone as the raw rows do, and say what they round.
 
 India (+05:30) and Nepal (+05:45) split UTC hours: roll-ups kept per quarter
-hour still put every session in its local hour and day.
+hour still put every session in its local hour and day. What stays approximate
+(distinct counts, window edges between quarter hours, hourly roll-ups of older
+stores) is said in ``notes`` and under the table.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import duckdb
 import pytest
 from logs import run, write_log
 from test_retention import NOW, traffic
@@ -48,9 +51,47 @@ def test_quarter_hour_zones_give_the_raw_answer_after_cleanup(store, zone):
     rolled = answer(store, "report", *WINDOW, "--tz", zone)
     for key in SHAPES:
         assert rolled[key] == raw[key], key
-    assert rolled["totals"]["plays"] == raw["totals"]["plays"]
+    assert rolled["totals"]["total_plays"] == raw["totals"]["total_plays"]
     assert answer(store, "track", "t3", *WINDOW, "--tz", zone)["plays_by_hour"] == \
         track["plays_by_hour"]
     after = answer(store, "event", "ev1", "--period", "hour", *WINDOW, "--tz", zone)
-    assert [(p["period"], p["views"]) for p in after] == \
-        [(p["period"], p["views"]) for p in periods]
+    assert [(p["period"], p["total_views"]) for p in after["periods"]] == \
+        [(p["period"], p["total_views"]) for p in periods["periods"]]
+
+
+def test_an_answer_from_rollups_says_so(store):
+    assert answer(store, "report", *WINDOW)["notes"] == []
+    expire(store)
+    notes = answer(store, "report", *WINDOW)["notes"]
+    assert len(notes) == 1 and "estimates" in notes[0]
+    table = answer(store, "report", *WINDOW, fmt="table")
+    assert "Note: Answered from roll-ups" in table
+
+
+def test_window_edges_between_quarter_hours_are_named(store):
+    expire(store)
+    found = answer(store, "top-tracks", "--from", "2026-11-12T10:07Z", "--to", "2026-11-20T09:00Z")
+    assert any("the counts cover 2026-11-12T10:15:00Z to 2026-11-20T09:00:00Z" in n
+               for n in found["notes"]), found["notes"]
+
+
+def hourly_rollups_of_an_older_store(data) -> None:
+    """Rewrite the roll-ups as a store written before quarter hours were kept."""
+    con = duckdb.connect()
+    for name in ("rollup_plays", "rollup_users", "rollup_events", "rollup_sketches"):
+        for path in (data / name).glob("date=*/*.parquet"):
+            con.execute(f"COPY (SELECT * EXCLUDE (minute) FROM read_parquet('{path}')) "
+                        f"TO '{path}' (FORMAT parquet)")
+
+
+def test_hourly_rollups_of_an_older_store_are_flagged_in_odd_zones(store):
+    expire(store)
+    hourly_rollups_of_an_older_store(store)
+    paris = answer(store, "report", *WINDOW, "--tz", "Europe/Paris")
+    assert not any("whole UTC hours" in n for n in paris["notes"])
+    kolkata = answer(store, "report", *WINDOW, "--tz", "Asia/Kolkata")
+    assert any("whole UTC hours" in n and "UTC+05:30" in n and "30 minutes" in n
+               for n in kolkata["notes"]), kolkata["notes"]
+    # the window's edges (18:30 UTC) fall inside whole hours too
+    assert any("count whole UTC hours: the counts cover 2026-11-11T00:30:00+05:30" in n
+               for n in kolkata["notes"]), kolkata["notes"]

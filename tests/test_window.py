@@ -86,8 +86,8 @@ def test_long_windows_read_through_a_view(tmp_path):
     rows = [session(f"s{i}", f"2026-11-{1 + i:02d} 10:00", 3, user_id=f"u{i % 3}") for i in range(20)]
     con = connect(store(tmp_path, sessions=rows))
     long = period_report(con, resolve_window(from_="2026-11-01", to="2026-11-21"))
-    assert long["totals"]["plays"] == 20 and long["totals"]["unique_listeners"] == 3
-    assert long["top_tracks"][0]["plays"] == 20 and len(long["plays_by_day"]) == 20
+    assert long["totals"]["total_plays"] == 20 and long["totals"]["unique_listeners"] == 3
+    assert long["top_tracks"][0]["total_plays"] == 20 and len(long["plays_by_day"]) == 20
 
 
 def test_inline_takes_only_window_values():

@@ -51,6 +51,8 @@ DEFAULT_SESSION_TIMEOUT = timedelta(minutes=30)
 KNOWN_KEYS: dict[str, set[str]] = {
     "": {"data", "tz", "session_timeout", "geoip_db", "read_token", "s3_endpoint", "site"},
     "cleanup": {"older_than", "anonymize_ip_after", "drop_user_agents", "archive"},
+    "serve": {"host", "port", "read_token", "trusted_proxies", "cors_origins", "ingest_every",
+              "push_every"},
     "routes": set(),
 }
 

@@ -27,6 +27,7 @@ def emit(
     data: Any,
     fmt: OutputFormat | None,
     *,
+    rows: str | None = None,
     columns: list[str] | None = None,
     empty: str | None = None,
     output: Path | None = None,
@@ -34,7 +35,9 @@ def emit(
 ) -> None:
     """Print ``data``, or write it to ``output``. In a table, ``empty`` (a "no data"
     message) replaces the report; JSON, CSV and HTML always carry the (zero) data.
-    ``context`` is what an HTML page shows beside the data (its window)."""
+    For a ranked answer, ``rows`` names its list: CSV is that list alone, one line
+    per row under a header of ``columns``. ``context`` is what an HTML page shows
+    beside the data (its window)."""
     chosen = resolve_format(fmt, output)
     if chosen == OutputFormat.json:
         from playlog.render.jsonout import render_json
@@ -43,7 +46,7 @@ def emit(
     elif chosen == OutputFormat.csv:
         from playlog.render.csvout import render_csv
 
-        text = render_csv(data, columns)
+        text = render_csv(data[rows] if rows else data, columns)
     elif chosen == OutputFormat.html:
         from playlog.render.html import render_page
 

@@ -159,18 +159,14 @@ def _empty(settings: Any, dataset: str, window: Any, nothing: bool) -> str | Non
 
 
 def _context(window: Any, **extra: Any) -> dict[str, Any]:
-    """What an HTML page shows beside the data: the window (``from`` null for all
-    time), and e.g. the ranking."""
-    from playlog.query.report import window_dict
-
-    shown = window_dict(window)
-    if window.all_time:
-        shown["from"] = None
-    return {"window": shown, **extra}
+    """What an HTML page shows beside the data: the window as the answer writes it
+    (``from`` null for all time), and e.g. the ranking."""
+    return {"window": window.as_dict(), **extra}
 
 
 def track_command(
-    track_id: Annotated[str, typer.Argument(help="Track id.", show_default=False)],
+    track_id: Annotated[str, typer.Argument(metavar="TRACK_ID", help="A track id (as in the "
+                                            "logs and the catalog).", show_default=False)],
     data: DataOpt = None, days: DaysOpt = None, from_: FromOpt = None, to: ToOpt = None,
     until: UntilOpt = None, tz: TzOpt = None, fmt: ReportFormatOpt = None,
     include_bots: IncludeBotsOpt = False,
@@ -178,12 +174,13 @@ def track_command(
 ) -> None:
     settings, window, result = _run("track", track_id, data, tz, days, from_, to, until,
                                     include_bots)
-    emit("track", result, fmt, empty=_empty(settings, "sessions", window, not result["total_plays"]),
-         output=output, context=_context(window))
+    empty = _empty(settings, "sessions", window, not result["total_plays"])
+    emit("track", result, fmt, empty=empty, output=output, context=_context(window))
 
 
 def user_command(
-    user_id: Annotated[str, typer.Argument(help="User id.", show_default=False)],
+    user_id: Annotated[str, typer.Argument(metavar="USER_ID", help="A user id (the logs' "
+                                           "user_id).", show_default=False)],
     data: DataOpt = None, days: DaysOpt = None, from_: FromOpt = None, to: ToOpt = None,
     until: UntilOpt = None, tz: TzOpt = None, fmt: ReportFormatOpt = None,
     include_bots: IncludeBotsOpt = False,
@@ -191,14 +188,16 @@ def user_command(
 ) -> None:
     settings, window, result = _run("user", user_id, data, tz, days, from_, to, until,
                                     include_bots)
-    emit("user", result, fmt, empty=_empty(settings, "sessions", window, not result["tracks_played"]),
-         output=output, context=_context(window))
+    empty = _empty(settings, "sessions", window, not result["tracks_played"])
+    emit("user", result, fmt, empty=empty, output=output, context=_context(window))
 
 
 def event_command(
-    event_id: Annotated[str, typer.Argument(help="Event page id.", show_default=False)],
+    event_id: Annotated[str, typer.Argument(metavar="EVENT_ID", help="An event page id (the "
+                                            "logs' event_id).", show_default=False)],
     period: Annotated[
-        Period | None, typer.Option("--period", help="One row per hour, day, week or month.")
+        Period | None, typer.Option("--period", help="One row per local hour, day, ISO week or "
+                                    "month of the window.")
     ] = None,
     data: DataOpt = None, days: DaysOpt = None, from_: FromOpt = None, to: ToOpt = None,
     until: UntilOpt = None, tz: TzOpt = None, fmt: ReportFormatOpt = None,
@@ -208,11 +207,11 @@ def event_command(
     from playlog.query.event import PERIOD_FIELDS
 
     if period is not None:
-        settings, window, rows = _run("event-periods", event_id, data, tz, days, from_, to,
-                                      until, include_bots, period=period.value)
-        empty = _empty(settings, "events", window, not rows)
-        emit("event-periods", rows, fmt, columns=PERIOD_FIELDS, empty=empty, output=output,
-             context=_context(window, event_id=event_id, period=period.value))
+        settings, window, found = _run("event-periods", event_id, data, tz, days, from_, to,
+                                       until, include_bots, period=period.value)
+        empty = _empty(settings, "events", window, not found["periods"])
+        emit("event-periods", found, fmt, rows="periods", columns=PERIOD_FIELDS, empty=empty,
+             output=output, context=_context(window, event_id=event_id, period=period.value))
         return
     settings, window, result = _run("event", event_id, data, tz, days, from_, to, until,
                                     include_bots)
@@ -222,7 +221,9 @@ def event_command(
 
 
 def top_tracks_command(
-    by: Annotated[TrackOrder, typer.Option("--by", help="Rank by plays, listeners or time.")] = TrackOrder.plays,
+    by: Annotated[TrackOrder, typer.Option(
+        "--by", help="Rank by plays, distinct listeners or listening time (default plays).")
+    ] = TrackOrder.plays,
     limit: LimitOpt = 10,
     data: DataOpt = None, days: DaysOpt = None, from_: FromOpt = None, to: ToOpt = None,
     until: UntilOpt = None, tz: TzOpt = None, fmt: ReportFormatOpt = None,
@@ -231,14 +232,17 @@ def top_tracks_command(
 ) -> None:
     from playlog.query.top import TRACK_FIELDS
 
-    settings, window, rows = _run("top-tracks", None, data, tz, days, from_, to, until,
-                                  include_bots, by=by.value, limit=limit)
-    emit("top-tracks", rows, fmt, columns=TRACK_FIELDS, empty=_empty(settings, "sessions", window, not rows),
+    settings, window, found = _run("top-tracks", None, data, tz, days, from_, to, until,
+                                   include_bots, by=by.value, limit=limit)
+    empty = _empty(settings, "sessions", window, not found["top_tracks"])
+    emit("top-tracks", found, fmt, rows="top_tracks", columns=TRACK_FIELDS, empty=empty,
          output=output, context=_context(window, by=by.value))
 
 
 def top_events_command(
-    by: Annotated[EventOrder, typer.Option("--by", help="Rank by views, unique views or clicks.")] = EventOrder.views,
+    by: Annotated[EventOrder, typer.Option(
+        "--by", help="Rank by views, unique views or clicks (default views).")
+    ] = EventOrder.views,
     limit: LimitOpt = 10,
     data: DataOpt = None, days: DaysOpt = None, from_: FromOpt = None, to: ToOpt = None,
     until: UntilOpt = None, tz: TzOpt = None, fmt: ReportFormatOpt = None,
@@ -247,9 +251,10 @@ def top_events_command(
 ) -> None:
     from playlog.query.top import EVENT_FIELDS
 
-    settings, window, rows = _run("top-events", None, data, tz, days, from_, to, until,
-                                  include_bots, by=by.value, limit=limit)
-    emit("top-events", rows, fmt, columns=EVENT_FIELDS, empty=_empty(settings, "events", window, not rows),
+    settings, window, found = _run("top-events", None, data, tz, days, from_, to, until,
+                                   include_bots, by=by.value, limit=limit)
+    empty = _empty(settings, "events", window, not found["top_events"])
+    emit("top-events", found, fmt, rows="top_events", columns=EVENT_FIELDS, empty=empty,
          output=output, context=_context(window, by=by.value))
 
 
@@ -261,7 +266,7 @@ def report_command(
 ) -> None:
     settings, window, result = _run("report", None, data, tz, days, from_, to, until,
                                     include_bots)
-    nothing = not (result["totals"]["plays"] or result["traffic_sources"]
+    nothing = not (result["totals"]["total_plays"] or result["traffic_sources"]
                    or "web_traffic" in result)
     emit("report", result, fmt, empty=_empty(settings, "sessions", window, nothing),
          output=output, context=_context(window))

@@ -166,9 +166,9 @@ def summary(con: Any, name: str, params: list[Any] | None = None) -> dict[str, A
     (a table, or a parenthesised query taking ``params``)."""
     row = rows(con, SUMMARY.format(name=name), params)[0]
     return {
-        "plays": int(row["plays"]),
+        "total_plays": int(row["plays"]),
         "unique_listeners": int(row["listeners"]),
-        "listening_time_ms": int(row["listening_time_ms"]),
+        "total_duration_played_ms": int(row["listening_time_ms"]),
         "average_completion_rate": float(row["completion"]),
         "skip_rate": ratio(row["skipped"], row["ended"]),
         "error_rate": ratio(row["errored"], row["ended"]),
@@ -209,6 +209,12 @@ def by_day(buckets: list[tuple[datetime, int]], window: Window) -> dict[str, int
     for local, n in buckets:
         found[local.date()] = found.get(local.date(), 0) + n
     return {d.isoformat(): found.get(d, 0) for d in days_of(window, found)}
+
+
+def partial_days(days: dict[str, int], window: Window) -> list[str]:
+    """The days of a ``plays_by_day`` that the window covers only in part (its first
+    or last local day when the window does not start or end at local midnight)."""
+    return [d for d in days if not window.covers_whole(date.fromisoformat(d))]
 
 
 def days_of(window: Window, found: Any) -> list[date]:

@@ -1,4 +1,4 @@
-"""`playlog event ID [--period …]`: the event-page summary of SPEC §3.
+"""`playlog event ID [--period …]`: the event-page summary of docs/metrics.md.
 
 Records of the page are loaded once, from the start of the window (or 30 days
 before T, whichever is earlier) up to T = the window's end. Totals cover the
@@ -10,6 +10,10 @@ ending at T.
   with a view; it bounced when it has no other record (click, share …) for
   the page in the same span. Records with none of the three keys are left out
   of the bounce rate.
+
+Counts are named as the summary names them (``total_views`` …), in the
+summary and in the rows of ``--period`` alike; both answers carry their
+``window`` and ``notes`` (see query/rollup.py).
 """
 
 from __future__ import annotations
@@ -18,14 +22,16 @@ from datetime import timedelta
 from typing import Any
 
 from playlog.query import common, rollup
+from playlog.query.top import EVENT_COUNTS
 from playlog.query.window import Window
 
 TABLE = "page_events"
 PERIODS = ("hour", "day", "week", "month")
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 PERIOD_FIELDS = [
-    "period", "start", "views", "unique_views", "clicks", "shares", "favorites",
-    "ticket_clicks", "external_clicks", "avg_time_on_page_seconds", "bounce_rate",
+    "period", "start", "total_views", "total_unique_views", "total_clicks", "total_shares",
+    "total_favorites", "total_ticket_clicks", "total_external_clicks",
+    "avg_time_on_page_seconds", "bounce_rate",
 ]
 LABELS = {"hour": "%Y-%m-%dT%H:00", "day": "%Y-%m-%d", "week": "%G-W%V", "month": "%Y-%m"}
 
@@ -41,13 +47,7 @@ WHERE date BETWEEN CAST($first_day AS DATE) AND CAST($last_day AS DATE)
 """
 
 COUNTS = """
-SELECT {group} count(*) FILTER (WHERE event_type = 'view') AS views,
-       count(DISTINCT visitor) FILTER (WHERE event_type = 'view') AS unique_views,
-       count(*) FILTER (WHERE event_type = 'click') AS clicks,
-       count(*) FILTER (WHERE event_type = 'share') AS shares,
-       count(*) FILTER (WHERE event_type = 'favorite') AS favorites,
-       count(*) FILTER (WHERE event_type = 'ticket_click') AS ticket_clicks,
-       count(*) FILTER (WHERE event_type = 'external_click') AS external_clicks,
+SELECT {group} {counts},
        coalesce(avg(time_on_page_ms) FILTER (WHERE event_type = 'view') / 1000.0, 0)
            AS avg_time_on_page_seconds,
        epoch_ms(min(ts) FILTER (WHERE event_type = 'view')) AS first_view_ms,
@@ -99,14 +99,18 @@ def event_report(con: Any, event_id: str, window: Window, *, include_bots: bool 
     """The summary of one event page over ``window``, with rolling windows ending at its end."""
     load_page(con, event_id, window, include_bots)
     if rollup.needed(con, window):
-        return _from_rollups(con, event_id, window, include_bots)
+        result = _from_rollups(con, event_id, window, include_bots)
+        return {**result, "window": window.as_dict(),
+                "notes": rollup.notes(con, window, include_bots, "rollup_events")}
     span = {"start": window.start, "end": window.end}
     totals = _counts(con, span)
     last = {days: _counts(con, _ending(window, days)) for days in (1, 7, 30)}
     sources = {"traffic_sources": _shares(con, "source", span),
                "device_types": _shares(con, "device_type", span)}
     views = (common.instant(totals["first_view_ms"]), common.instant(totals["last_view_ms"]))
-    return _summary(event_id, totals, _bounce(con, span), _peaks(con, window), last, sources, views)
+    result = _summary(event_id, totals, _bounce(con, span), _peaks(con, window), last, sources,
+                      views)
+    return {**result, "window": window.as_dict(), "notes": []}
 
 
 def _summary(event_id: str, totals: dict[str, Any], bounce: float,
@@ -115,20 +119,20 @@ def _summary(event_id: str, totals: dict[str, Any], bounce: float,
     """The SPEC §3 object of an event page from its parts (raw rows or roll-ups)."""
     return {
         "event_id": event_id,
-        **{f"total_{k}": totals[k] for k in (
+        **{f"total_{k}": totals[f"total_{k}"] for k in (
             "views", "unique_views", "clicks", "shares", "favorites", "ticket_clicks",
             "external_clicks")},
         "avg_time_on_page_seconds": totals["avg_time_on_page_seconds"],
         "bounce_rate": bounce,
         "peak_hour": peaks[0],
         "peak_day": peaks[1],
-        "views_24h": last[1]["views"],
-        "unique_views_24h": last[1]["unique_views"],
-        "clicks_24h": last[1]["clicks"],
-        "views_7d": last[7]["views"],
-        "unique_views_7d": last[7]["unique_views"],
-        "views_30d": last[30]["views"],
-        "unique_views_30d": last[30]["unique_views"],
+        "views_24h": last[1]["total_views"],
+        "unique_views_24h": last[1]["total_unique_views"],
+        "clicks_24h": last[1]["total_clicks"],
+        "views_7d": last[7]["total_views"],
+        "unique_views_7d": last[7]["total_unique_views"],
+        "views_30d": last[30]["total_views"],
+        "unique_views_30d": last[30]["total_unique_views"],
         **sources,
         "first_view_at": views[0],
         "last_view_at": views[1],
@@ -146,6 +150,18 @@ def _peak_of(buckets: list[tuple[Any, int]]) -> tuple[int | None, str | None]:
     return hours.index(max(hours)), WEEKDAYS[days.index(max(days))]
 
 
+def event_periods_report(
+    con: Any, event_id: str, window: Window, period: str, *, include_bots: bool = False
+) -> dict[str, Any]:
+    """The answer of `playlog event ID --period P`: ``event_id``, ``period``, ``window``,
+    the ``periods`` rows and ``notes``."""
+    rows = event_periods(con, event_id, window, period, include_bots=include_bots)
+    notes = (rollup.notes(con, window, include_bots, "rollup_events")
+             if rollup.needed(con, window) else [])
+    return {"event_id": event_id, "period": period, "window": window.as_dict(),
+            "periods": rows, "notes": notes}
+
+
 def event_periods(
     con: Any, event_id: str, window: Window, period: str, *, include_bots: bool = False
 ) -> list[dict[str, Any]]:
@@ -155,7 +171,8 @@ def event_periods(
     if rollup.needed(con, window):
         counts = rollup.event_periods(con, event_id, window, period, include_bots)
     else:
-        grouped = {"group": PERIOD_KEY, "group_by": "GROUP BY ALL ORDER BY 1", "table": TABLE}
+        grouped = {"group": PERIOD_KEY, "group_by": "GROUP BY ALL ORDER BY 1", "table": TABLE,
+                   "counts": EVENT_COUNTS}
         counts = common.rows(con, COUNTS.format(**grouped), params)
     bounce_sql = BOUNCE.format(table=TABLE, key=PERIOD_KEY, outer="period_start,")
     bounces = dict(con.execute(bounce_sql, params).fetchall())
@@ -184,7 +201,7 @@ def _peaks(con: Any, window: Window) -> tuple[int | None, str | None]:
 
 
 def _counts(con: Any, span: dict[str, Any]) -> dict[str, Any]:
-    sql = COUNTS.format(group="", group_by="", table=TABLE)
+    sql = COUNTS.format(group="", group_by="", table=TABLE, counts=EVENT_COUNTS)
     return {k: _number(v) for k, v in common.rows(con, sql, span)[0].items()}
 
 

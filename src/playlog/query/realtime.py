@@ -1,4 +1,4 @@
-"""`playlog realtime [--at T]`: the RealTimeStats of SPEC §3 at instant T.
+"""`playlog realtime [--at T]`: the real-time view of docs/metrics.md at instant T.
 
 - current listeners: sessions started at or before T (and at most LOOKBACK
   before it) that had not ended before T: open (``ended = false``), or with
@@ -8,6 +8,7 @@
   the last hour; ``average_buffer_health`` is the mean over progress records of
   the last hour (null when there are none). Progress of bot sessions is left
   out with the bots.
+- ``window`` is the last hour, ``[T - 1 h, T)``, written in the report's zone.
 """
 
 from __future__ import annotations
@@ -65,8 +66,9 @@ WHERE date BETWEEN CAST($first_day AS DATE) AND CAST($last_day AS DATE)
 """
 
 
-def realtime_report(con: Any, at: datetime, *, include_bots: bool = False) -> dict[str, Any]:
-    """The real-time view at instant ``at`` (aware UTC)."""
+def realtime_report(con: Any, at: datetime, *, include_bots: bool = False,
+                    tz: str = "UTC") -> dict[str, Any]:
+    """The real-time view at instant ``at`` (aware UTC); ``tz`` writes its window."""
     _load(con, at, include_bots)
     times = {"t": at, "hour_ago": at - HOUR}
     counts = common.rows(con, COUNTS, times)[0]
@@ -80,6 +82,7 @@ def realtime_report(con: Any, at: datetime, *, include_bots: bool = False) -> di
         "quality_distribution_now": _now_distribution(con, "quality", at),
         "error_rate_percentage": 100.0 * common.ratio(counts["errored"], counts["ended"]),
         "average_buffer_health": None if progress["health"] is None else float(progress["health"]),
+        "window": Window(at - HOUR, at, tz).as_dict(),
     }
 
 

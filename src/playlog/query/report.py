@@ -1,10 +1,13 @@
-"""`playlog report`: the period report (the seed's generate_period_report).
+"""`playlog report`: the period report.
 
 One object: the window and the previous window of the same length, totals of
 both and their relative change, top tracks, top users by listening time,
-plays and listening time by day, plays by hour and weekday × hour (report time
-zone), platform, quality and country distributions, and the event pages of the
-window (totals, top events, traffic sources, device types). The window's sessions and events are
+plays and listening time by day (with the partial days of the window), plays by
+hour and weekday × hour (report time zone), platform, quality and country
+distributions, the event pages of the window (totals, top events, traffic
+sources, device types) and the notes of an answer from roll-ups. Counts are
+named as in the per-item reports (``total_plays``, ``total_views`` …). The
+window's sessions and events are
 each loaded once (common.load).
 """
 
@@ -24,7 +27,6 @@ TOP = 10
 LOAD_EVENTS = "SELECT * FROM " + top.EVENTS_IN_WINDOW
 
 EVENT_TOTALS = "SELECT " + top.EVENT_COUNTS + " FROM {table}"
-
 
 
 def period_report(con: Any, window: Window, *, include_bots: bool = False) -> dict[str, Any]:
@@ -58,14 +60,16 @@ def _assemble(con: Any, window: Window, include_bots: bool, *, totals: dict[str,
               events: dict[str, Any]) -> dict[str, Any]:
     """The report object from its parts (raw rows or roll-ups)."""
     previous = previous_summary(con, window.previous(), include_bots)
+    days = common.by_day(buckets, window)
     return {
-        "window": window_dict(window),
-        "previous_window": window_dict(window.previous()),
+        "window": window.as_dict(),
+        "previous_window": window.previous().as_dict(),
         "totals": totals,
         "previous_totals": previous,
         "change": change(totals, previous),
         **tops,
-        "plays_by_day": common.by_day(buckets, window),
+        "plays_by_day": days,
+        "partial_days": common.partial_days(days, window),
         "listening_time_by_day": common.by_day(played, window),
         "plays_by_hour": common.by_hour(buckets),
         "plays_by_weekday_hour": week_grid(buckets),
@@ -73,6 +77,7 @@ def _assemble(con: Any, window: Window, include_bots: bool, *, totals: dict[str,
         "quality_distribution": dist("quality"),
         "geographic_distribution": dist("country"),
         **events,
+        "notes": rollup.notes(con, window, include_bots) if rollup.needed(con, window) else [],
     }
 
 
@@ -80,10 +85,6 @@ def previous_summary(con: Any, previous: Window, include_bots: bool) -> dict[str
     if rollup.needed(con, previous):
         return rollup.summary(con, previous, include_bots)
     return common.window_summary(con, previous, include_bots=include_bots)
-
-
-def window_dict(window: Window) -> dict[str, Any]:
-    return {"from": window.start, "to": window.end, "tz": window.tz}
 
 
 def change(current: dict[str, Any], previous: dict[str, Any]) -> dict[str, float | None]:
@@ -132,8 +133,9 @@ def rollup_report(con: Any, window: Window, include_bots: bool) -> dict[str, Any
               "top_users": rollup.top_users(con, window, limit=TOP, include_bots=include_bots)},
         dist=dist,
         events={
-            "events": {k: counts[k] for k in ("views", "unique_views", "clicks", "shares",
-                                              "favorites", "ticket_clicks", "external_clicks")},
+            "events": {f"total_{k}": counts[f"total_{k}"] for k in (
+                "views", "unique_views", "clicks", "shares", "favorites", "ticket_clicks",
+                "external_clicks")},
             "top_events": rollup.top_events(con, window, limit=TOP, include_bots=include_bots),
             "traffic_sources": dist("source", **per_event),
             "device_types": dist("device_type", missing="other", **per_event),

@@ -10,18 +10,20 @@ views) are HyperLogLog estimates, within about 1 %. A quarter hour counts when
 it starts inside the window, so a window edge that is not on a quarter hour
 moves to the next one. What needs single sessions (peak concurrency, bounce
 rate, binge runs) is computed over the part of the window that still has raw
-rows. Roll-ups of older stores keep whole hours only: they are read as such.
+rows. ``notes`` says, in words, what of an answer is estimated or rounded
+(roll-ups of older stores keep whole hours only).
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import duckdb
 
 from playlog.query import common
-from playlog.query.window import Window
+from playlog.query.window import EPOCH, Window, iso_in
 from playlog.store.rollups import estimate_sql
 
 PLAYS = "rollup_plays"
@@ -97,9 +99,9 @@ def summary(con: Any, window: Window, include_bots: bool, track_id: str | None =
                coalesce(sum(errored), 0) AS errored
         FROM {source} WHERE {where}""", params)[0]
     return {
-        "plays": int(row["plays"]),
+        "total_plays": int(row["plays"]),
         "unique_listeners": distinct(con, "listeners", window, include_bots, track_id or ""),
-        "listening_time_ms": int(row["ms"]),
+        "total_duration_played_ms": int(row["ms"]),
         "average_completion_rate": float(row["csum"]) / 100 / row["cn"] if row["cn"] else 0.0,
         "skip_rate": common.ratio(row["skipped"], row["ended"]),
         "error_rate": common.ratio(row["errored"], row["ended"]),
@@ -140,7 +142,8 @@ def _sketch_rows(con: Any, window: Window, include_bots: bool, scope: str, keys:
     return f"SELECT key, reg, rho FROM {source} WHERE scope = '{scope}' AND key <> '' {keys}"
 
 
-TRACK_ORDER = {"plays": "plays", "listeners": "listeners", "time": "listening_time_ms"}
+TRACK_ORDER = {"plays": "total_plays", "listeners": "unique_listeners",
+               "time": "total_duration_played_ms"}
 
 
 def top_tracks(con: Any, window: Window, *, by: str = "plays", limit: int = 10,
@@ -150,17 +153,17 @@ def top_tracks(con: Any, window: Window, *, by: str = "plays", limit: int = 10,
     sketches = _sketch_rows(con, window, include_bots, "listeners")
     sql = f"""
         WITH counts AS (
-            SELECT track_id, CAST(sum(plays) AS BIGINT) AS plays,
-                   CAST(sum(listening_ms) AS BIGINT) AS listening_time_ms,
+            SELECT track_id, CAST(sum(plays) AS BIGINT) AS total_plays,
+                   CAST(sum(listening_ms) AS BIGINT) AS total_duration_played_ms,
                    coalesce(sum(completion_sum) / 100 / nullif(sum(completion_n), 0), 0)
-                       AS completion_rate,
+                       AS average_completion_rate,
                    coalesce(sum(skipped) / nullif(sum(ended), 0), 0) AS skip_rate
             FROM {plays} GROUP BY track_id
         ), listeners AS ({estimate_sql(sketches)})
         SELECT row_number() OVER (ORDER BY {TRACK_ORDER[by]} DESC, c.track_id) AS rank,
-               c.track_id, k.title, k.artist, c.plays,
-               CAST(round(l.estimate) AS BIGINT) AS listeners,
-               c.listening_time_ms, c.completion_rate, c.skip_rate
+               c.track_id, k.title, k.artist, c.total_plays,
+               CAST(round(l.estimate) AS BIGINT) AS unique_listeners,
+               c.total_duration_played_ms, c.average_completion_rate, c.skip_rate
         FROM counts c
         LEFT JOIN listeners l ON l.key = c.track_id
         LEFT JOIN (SELECT track_id, any_value(title) AS title, any_value(artist) AS artist
@@ -176,26 +179,32 @@ def top_users(con: Any, window: Window, *, limit: int = 10, include_bots: bool =
                             "AND key IN (SELECT user_key FROM best)")
     sql = f"""
         WITH best AS (
-            SELECT user_key, CAST(sum(listening_ms) AS BIGINT) AS listening_time_ms,
-                   CAST(sum(plays) AS BIGINT) AS plays
+            SELECT user_key, CAST(sum(listening_ms) AS BIGINT) AS total_listening_time_ms,
+                   CAST(sum(plays) AS BIGINT) AS tracks_played
             FROM {users} WHERE identified GROUP BY user_key
-            ORDER BY listening_time_ms DESC, user_key LIMIT $limit
+            ORDER BY total_listening_time_ms DESC, user_key LIMIT $limit
         ), tracks AS ({estimate_sql(sketches)})
-        SELECT row_number() OVER (ORDER BY listening_time_ms DESC, user_key) AS rank,
-               'key:' || user_key AS user_id, listening_time_ms, plays,
+        SELECT row_number() OVER (ORDER BY total_listening_time_ms DESC, user_key) AS rank,
+               'key:' || user_key AS user_id, total_listening_time_ms, tracks_played,
                CAST(round(t.estimate) AS BIGINT) AS unique_tracks
         FROM best LEFT JOIN tracks t ON t.key = best.user_key ORDER BY rank"""
     return common.plain_numbers(common.rows(con, sql, {"limit": limit}))
 
 
-EVENT_ORDER = {"views": "views", "unique": "unique_views", "clicks": "clicks"}
-EVENT_COUNTS = """
-    CAST(sum(records) FILTER (WHERE event_type = 'view') AS BIGINT) AS views,
-    CAST(sum(records) FILTER (WHERE event_type = 'click') AS BIGINT) AS clicks,
-    CAST(sum(records) FILTER (WHERE event_type = 'share') AS BIGINT) AS shares,
-    CAST(sum(records) FILTER (WHERE event_type = 'favorite') AS BIGINT) AS favorites,
-    CAST(sum(records) FILTER (WHERE event_type = 'ticket_click') AS BIGINT) AS ticket_clicks,
-    CAST(sum(records) FILTER (WHERE event_type = 'external_click') AS BIGINT) AS external_clicks"""
+EVENT_ORDER = {"views": "total_views", "unique": "total_unique_views", "clicks": "total_clicks"}
+# Event-page counts by type, named as the reports name them (total_views …).
+EVENT_TYPES = {"views": "view", "clicks": "click", "shares": "share", "favorites": "favorite",
+               "ticket_clicks": "ticket_click", "external_clicks": "external_click"}
+EVENT_COUNTS = ",\n    ".join(
+    f"CAST(sum(records) FILTER (WHERE event_type = '{kind}') AS BIGINT) AS total_{name}"
+    for name, kind in EVENT_TYPES.items())
+# The same counts of a `counts` relation `c`, zero when absent, with total_unique_views
+# from `{unique}` after total_views.
+EVENT_COLUMNS = ", ".join(
+    f"coalesce(c.total_{name}, 0) AS total_{name}" + (
+        ", coalesce(CAST(round({unique}) AS BIGINT), 0) AS total_unique_views"
+        if name == "views" else "")
+    for name in EVENT_TYPES)
 
 
 def top_events(con: Any, window: Window, *, by: str = "views", limit: int = 10,
@@ -209,12 +218,7 @@ def top_events(con: Any, window: Window, *, by: str = "views", limit: int = 10,
         ), visitors AS ({estimate_sql(sketches)})
         SELECT row_number() OVER (ORDER BY {EVENT_ORDER[by]} DESC, event_id) AS rank, *
         FROM (
-            SELECT c.event_id, coalesce(c.views, 0) AS views,
-                   coalesce(CAST(round(v.estimate) AS BIGINT), 0) AS unique_views,
-                   coalesce(c.clicks, 0) AS clicks, coalesce(c.shares, 0) AS shares,
-                   coalesce(c.favorites, 0) AS favorites,
-                   coalesce(c.ticket_clicks, 0) AS ticket_clicks,
-                   coalesce(c.external_clicks, 0) AS external_clicks
+            SELECT c.event_id, {EVENT_COLUMNS.format(unique="v.estimate")}
             FROM counts c LEFT JOIN visitors v ON v.key = c.event_id
         )
         ORDER BY rank LIMIT $limit"""
@@ -233,9 +237,8 @@ def event_totals(con: Any, window: Window, include_bots: bool,
                epoch_ms(min(bucket) FILTER (WHERE event_type = 'view')) AS first_hour,
                epoch_ms(max(bucket) FILTER (WHERE event_type = 'view')) AS last_hour
         FROM {source} WHERE {where}""", params)[0]
-    totals: dict[str, Any] = {k: int(row[k] or 0) for k in (
-        "views", "clicks", "shares", "favorites", "ticket_clicks", "external_clicks")}
-    totals["unique_views"] = distinct(con, "visitors", window, include_bots, event_id or "")
+    totals: dict[str, Any] = {f"total_{k}": int(row[f"total_{k}"] or 0) for k in EVENT_TYPES}
+    totals["total_unique_views"] = distinct(con, "visitors", window, include_bots, event_id or "")
     totals["avg_time_on_page_seconds"] = (
         float(row["time_ms"]) / row["time_n"] / 1000 if row["time_n"] else 0.0)
     totals["first_view_hour"], totals["last_view_hour"] = row["first_hour"], row["last_hour"]
@@ -259,13 +262,48 @@ def event_periods(con: Any, event_id: str, window: Window, period: str,
                    sum(time_on_page_n) FILTER (WHERE event_type = 'view') AS time_n
             FROM {events} WHERE {where} GROUP BY 1
         ), unique_views AS ({estimate_sql(visitors, group="period_start")})
-        SELECT c.period_start, coalesce(c.views, 0) AS views,
-               coalesce(CAST(round(u.estimate) AS BIGINT), 0) AS unique_views,
-               coalesce(c.clicks, 0) AS clicks, coalesce(c.shares, 0) AS shares,
-               coalesce(c.favorites, 0) AS favorites, coalesce(c.ticket_clicks, 0) AS ticket_clicks,
-               coalesce(c.external_clicks, 0) AS external_clicks,
+        SELECT c.period_start, {EVENT_COLUMNS.format(unique="u.estimate")},
                coalesce(c.time_ms / nullif(c.time_n, 0) / 1000.0, 0) AS avg_time_on_page_seconds,
                NULL AS first_view_ms, NULL AS last_view_ms
         FROM counts c LEFT JOIN unique_views u USING (period_start)
         ORDER BY 1"""
     return common.plain_numbers(common.rows(con, sql, params))
+
+
+def notes(con: Any, window: Window, include_bots: bool, table: str = PLAYS) -> list[str]:
+    """What of a roll-up answer over ``window`` is estimated or rounded, in words (the
+    rows of ``table`` tell whether some hours are whole UTC hours only)."""
+    found = [(f"Answered from roll-ups (raw rows are kept from {raw_from(con)}): unique "
+              "listeners, unique views and unique tracks are estimates, within about 1 %.")]
+    coarse = common.scalar(con, f"SELECT coalesce(bool_or(coarse), false) FROM "
+                           f"{_source(con, table, window, include_bots)}")
+    grain = timedelta(hours=1) if coarse else timedelta(minutes=15)
+    start, end = _up_to(window.start, grain), _up_to(window.end, grain)
+    if (start, end) != (window.start, window.end):
+        unit = "whole UTC hours" if coarse else "quarter hours"
+        found.append(f"Roll-ups count {unit}: the counts cover {iso_in(start, window.tz)} "
+                     f"to {iso_in(end, window.tz)}.")
+    offsets = {window.start.astimezone(ZoneInfo(window.tz)).utcoffset(),
+               (window.end - timedelta(milliseconds=1)).astimezone(ZoneInfo(window.tz)).utcoffset()}
+    odd = sorted(o for o in offsets if o is not None and o % timedelta(hours=1))
+    if coarse and odd:
+        found.append(f"Some days have roll-ups by whole UTC hours only: each such hour is "
+                     f"counted in the {window.tz} hour it starts in (UTC{_offset(odd[0])}), so "
+                     f"their hours and days are off by up to {_minutes(odd[0])} minutes.")
+    return found
+
+
+def _up_to(moment: datetime, grain: timedelta) -> datetime:
+    """``moment`` moved up to the next multiple of ``grain`` (UTC), unless it is one."""
+    rest = (moment - EPOCH) % grain
+    return moment + (grain - rest) if rest else moment
+
+
+def _offset(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def _minutes(delta: timedelta) -> int:
+    return int((delta % timedelta(hours=1)).total_seconds() // 60)

@@ -57,7 +57,7 @@ def run_report(con: Any, kind: str, options: ReportOptions, item: str | None = N
         from playlog.query.realtime import realtime_report
 
         at = resolve_instant(options.until, options.tz)
-        return realtime_report(con, at, include_bots=options.include_bots)
+        return realtime_report(con, at, include_bots=options.include_bots, tz=options.tz)
     window = report_window(kind, options)
     bots = options.include_bots
     if kind == "track":
@@ -73,20 +73,20 @@ def run_report(con: Any, kind: str, options: ReportOptions, item: str | None = N
 
         return event_report(con, item, window, include_bots=bots)
     if kind == "event-periods":
-        from playlog.query.event import event_periods
+        from playlog.query.event import event_periods_report
 
         period = _choice("--period", options.period or "day", PERIODS)
-        return event_periods(con, item, window, period, include_bots=bots)
+        return event_periods_report(con, item, window, period, include_bots=bots)
     if kind == "top-tracks":
-        from playlog.query.top import top_tracks
+        from playlog.query.top import top_tracks_report
 
         by = _choice("--by", options.by or "plays", TRACK_ORDERS)
-        return top_tracks(con, window, by=by, limit=_limit(options), include_bots=bots)
+        return top_tracks_report(con, window, by=by, limit=_limit(options), include_bots=bots)
     if kind == "top-events":
-        from playlog.query.top import top_events
+        from playlog.query.top import top_events_report
 
         by = _choice("--by", options.by or "views", EVENT_ORDERS)
-        return top_events(con, window, by=by, limit=_limit(options), include_bots=bots)
+        return top_events_report(con, window, by=by, limit=_limit(options), include_bots=bots)
     if kind == "report":
         from playlog.query.report import period_report
 

@@ -7,6 +7,11 @@ window (the commands) or a window already loaded by the period report.
 Ranking runs in two steps: the ranking measure alone picks the N ids (cheap
 when it is a count or a sum), then the full rows are computed for those N ids
 only, so distinct counts are taken over a few ids rather than all of them.
+
+Rows name their counts as the per-item reports do (``total_plays``,
+``unique_listeners``, ``total_views`` …). ``top_tracks_report`` and
+``top_events_report`` are the answers of the commands: the ranked rows with
+their ``window`` and ``notes``.
 """
 
 from __future__ import annotations
@@ -16,13 +21,14 @@ from typing import Any
 from playlog.query import common, rollup
 from playlog.query.window import Window
 
-TRACK_ORDER = {"plays": "plays", "listeners": "listeners", "time": "listening_time_ms"}
+TRACK_ORDER = {"plays": "total_plays", "listeners": "unique_listeners",
+               "time": "total_duration_played_ms"}
 TRACK_MEASURE = {
     "plays": "count(*)",
     "listeners": "count(DISTINCT listener_key)",
     "time": "coalesce(sum(duration_played_ms), 0)",
 }
-EVENT_ORDER = {"views": "views", "unique": "unique_views", "clicks": "clicks"}
+EVENT_ORDER = {"views": "total_views", "unique": "total_unique_views", "clicks": "total_clicks"}
 EVENT_MEASURE = {
     "views": "count(*) FILTER (WHERE event_type = 'view')",
     "unique": "count(DISTINCT visitor) FILTER (WHERE event_type = 'view')",
@@ -48,9 +54,9 @@ WITH best AS (
     SELECT track_id FROM {source} AS s GROUP BY track_id
     ORDER BY {measure} DESC, track_id LIMIT $limit
 ), ranked AS (
-    SELECT track_id, count(*) AS plays, count(DISTINCT listener_key) AS listeners,
-           coalesce(sum(duration_played_ms), 0) AS listening_time_ms,
-           coalesce(avg(completion_percentage / 100.0), 0) AS completion_rate,
+    SELECT track_id, count(*) AS total_plays, count(DISTINCT listener_key) AS unique_listeners,
+           coalesce(sum(duration_played_ms), 0) AS total_duration_played_ms,
+           coalesce(avg(completion_percentage / 100.0), 0) AS average_completion_rate,
            coalesce(count(*) FILTER (WHERE ended AND skip_reason = 'user_skip')
                     / nullif(count(*) FILTER (WHERE ended), 0), 0) AS skip_rate
     FROM {source} AS s
@@ -58,7 +64,8 @@ WITH best AS (
     GROUP BY track_id
 )
 SELECT row_number() OVER (ORDER BY r.{order} DESC, r.track_id) AS rank, r.track_id,
-       c.title, c.artist, r.plays, r.listeners, r.listening_time_ms, r.completion_rate, r.skip_rate
+       c.title, c.artist, r.total_plays, r.unique_listeners, r.total_duration_played_ms,
+       r.average_completion_rate, r.skip_rate
 FROM ranked AS r
 LEFT JOIN (SELECT track_id, any_value(title) AS title, any_value(artist) AS artist
            FROM catalog GROUP BY track_id) AS c USING (track_id)
@@ -70,10 +77,10 @@ WITH best AS (
     SELECT user_id FROM {source} WHERE user_id IS NOT NULL GROUP BY user_id
     ORDER BY coalesce(sum(duration_played_ms), 0) DESC, user_id LIMIT $limit
 )
-SELECT row_number() OVER (ORDER BY listening_time_ms DESC, user_id) AS rank, *
+SELECT row_number() OVER (ORDER BY total_listening_time_ms DESC, user_id) AS rank, *
 FROM (
-    SELECT user_id, coalesce(sum(duration_played_ms), 0) AS listening_time_ms,
-           count(*) AS plays, count(DISTINCT track_id) AS unique_tracks
+    SELECT user_id, coalesce(sum(duration_played_ms), 0) AS total_listening_time_ms,
+           count(*) AS tracks_played, count(DISTINCT track_id) AS unique_tracks
     FROM {source} WHERE user_id IN (SELECT user_id FROM best)
     GROUP BY user_id
 )
@@ -81,13 +88,13 @@ ORDER BY rank
 """
 
 # The event-page counts of a window of records with a `visitor` column.
-EVENT_COUNTS = """count(*) FILTER (WHERE event_type = 'view') AS views,
-       count(DISTINCT visitor) FILTER (WHERE event_type = 'view') AS unique_views,
-       count(*) FILTER (WHERE event_type = 'click') AS clicks,
-       count(*) FILTER (WHERE event_type = 'share') AS shares,
-       count(*) FILTER (WHERE event_type = 'favorite') AS favorites,
-       count(*) FILTER (WHERE event_type = 'ticket_click') AS ticket_clicks,
-       count(*) FILTER (WHERE event_type = 'external_click') AS external_clicks"""
+EVENT_COUNTS = """count(*) FILTER (WHERE event_type = 'view') AS total_views,
+       count(DISTINCT visitor) FILTER (WHERE event_type = 'view') AS total_unique_views,
+       count(*) FILTER (WHERE event_type = 'click') AS total_clicks,
+       count(*) FILTER (WHERE event_type = 'share') AS total_shares,
+       count(*) FILTER (WHERE event_type = 'favorite') AS total_favorites,
+       count(*) FILTER (WHERE event_type = 'ticket_click') AS total_ticket_clicks,
+       count(*) FILTER (WHERE event_type = 'external_click') AS total_external_clicks"""
 
 TOP_EVENTS = """
 WITH best AS (
@@ -147,11 +154,31 @@ def top_events(
     return common.plain_numbers(common.rows(con, sql, params))
 
 
+def top_tracks_report(con: Any, window: Window, *, by: str = "plays", limit: int = 10,
+                      include_bots: bool = False) -> dict[str, Any]:
+    """The answer of `playlog top-tracks`: ``window``, ranked ``top_tracks``, ``notes``."""
+    rows = top_tracks(con, window, by=by, limit=limit, include_bots=include_bots)
+    return {"window": window.as_dict(), "top_tracks": rows,
+            "notes": _notes(con, window, include_bots, "rollup_plays")}
+
+
+def top_events_report(con: Any, window: Window, *, by: str = "views", limit: int = 10,
+                      include_bots: bool = False) -> dict[str, Any]:
+    """The answer of `playlog top-events`: ``window``, ranked ``top_events``, ``notes``."""
+    rows = top_events(con, window, by=by, limit=limit, include_bots=include_bots)
+    return {"window": window.as_dict(), "top_events": rows,
+            "notes": _notes(con, window, include_bots, "rollup_events")}
+
+
+def _notes(con: Any, window: Window, include_bots: bool, table: str) -> list[str]:
+    return rollup.notes(con, window, include_bots, table) if rollup.needed(con, window) else []
+
+
 TRACK_FIELDS = [
-    "rank", "track_id", "title", "artist", "plays", "listeners", "listening_time_ms",
-    "completion_rate", "skip_rate",
+    "rank", "track_id", "title", "artist", "total_plays", "unique_listeners",
+    "total_duration_played_ms", "average_completion_rate", "skip_rate",
 ]
 EVENT_FIELDS = [
-    "rank", "event_id", "views", "unique_views", "clicks", "shares", "favorites",
-    "ticket_clicks", "external_clicks",
+    "rank", "event_id", "total_views", "total_unique_views", "total_clicks", "total_shares",
+    "total_favorites", "total_ticket_clicks", "total_external_clicks",
 ]

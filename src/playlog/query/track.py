@@ -1,10 +1,12 @@
-"""`playlog track ID`: the TrackAnalytics of SPEC §3 over a window.
+"""`playlog track ID`: the track analytics of docs/metrics.md over a window.
 
 Sessions of the track that started in the window (bots left out unless asked)
 are loaded once; every metric is computed from that table. When the window
 reaches before the raw rows (cleanup deleted them), counts come from the
 roll-ups and peak concurrency from the raw rows that remain. A track id that
-is in no session, roll-up or catalog raises NotFoundError.
+is in no session, roll-up or catalog raises NotFoundError. The answer also
+carries its ``window``, the ``partial_days`` of ``plays_by_day`` and ``notes``
+(what is estimated, when roll-ups answer).
 """
 
 from __future__ import annotations
@@ -40,9 +42,10 @@ def track_report(con: Any, track_id: str, window: Window, *, include_bots: bool 
     else:
         totals = common.summary(con, TABLE)
         buckets = common.local_counts(con, TABLE, window.tz)
-    if totals["plays"] == 0 and not common.exists(con, KNOWN_TRACK_ANYWHERE, [track_id] * 3):
+    if totals["total_plays"] == 0 and not common.exists(con, KNOWN_TRACK_ANYWHERE, [track_id] * 3):
         raise common.not_found(con, "track", track_id, TRACK_IDS)
     hours = common.by_hour(buckets)
+    days = common.by_day(buckets, window)
     title, artist = catalog_entry(con, track_id)
 
     def dist(column: str) -> dict[str, int]:
@@ -54,19 +57,22 @@ def track_report(con: Any, track_id: str, window: Window, *, include_bots: bool 
         "track_id": track_id,
         "title": title,
         "artist": artist,
-        "total_plays": totals["plays"],
+        "total_plays": totals["total_plays"],
         "unique_listeners": totals["unique_listeners"],
-        "total_duration_played_ms": totals["listening_time_ms"],
+        "total_duration_played_ms": totals["total_duration_played_ms"],
         "average_completion_rate": totals["average_completion_rate"],
         "peak_concurrent_listeners": common.peak_concurrent(con, TABLE),
         "plays_by_hour": hours,
-        "plays_by_day": common.by_day(buckets, window),
+        "plays_by_day": days,
         "skip_rate": totals["skip_rate"],
         "quality_distribution": dist("quality"),
         "geographic_distribution": dist("country"),
         "platform_distribution": dist("platform"),
-        "virality_score": common.ratio(totals["unique_listeners"], totals["plays"]),
+        "virality_score": common.ratio(totals["unique_listeners"], totals["total_plays"]),
         "peak_listening_hour": common.peak_hour(hours),
+        "window": window.as_dict(),
+        "partial_days": common.partial_days(days, window),
+        "notes": rollup.notes(con, window, include_bots) if from_rollups else [],
     }
 
 

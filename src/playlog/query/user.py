@@ -1,4 +1,4 @@
-"""`playlog user ID`: the UserAnalytics of SPEC §3 over a window.
+"""`playlog user ID`: the user analytics of docs/metrics.md over a window.
 
 The user's sessions started in the window are loaded once. When the window
 reaches before the raw rows (cleanup deleted them), counts come from the
@@ -104,6 +104,8 @@ def user_report(con: Any, user_id: str, window: Window, *, include_bots: bool = 
         "most_active_hours": most_active_hours(hours),
         "discovery_rate": common.ratio(plays["tracks"], plays["plays"]),
         "last_activity": common.instant(plays["last_ms"]),
+        "window": window.as_dict(),
+        "notes": rollup.notes(con, window, include_bots, "rollup_users") if from_rollups else [],
     }
 
 

@@ -16,10 +16,11 @@ Rules (docs/metrics.md):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from playlog.errors import UsageError
+from playlog.zones import canonical_zone
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -65,6 +66,28 @@ class Window:
         last = (self.end - timedelta(milliseconds=1)).astimezone(zone).date()
         return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
+    def covers_whole(self, day: date) -> bool:
+        """Does the window hold the whole local ``day`` (midnight to midnight)?"""
+        zone = ZoneInfo(self.tz)
+        midnight = datetime.combine(day, time(), zone)
+        following = datetime.combine(day + timedelta(days=1), time(), zone)
+        return self.start <= midnight and following <= self.end
+
+    def as_dict(self) -> dict[str, str | None]:
+        """``{from, to, tz}`` with both instants written in the report's zone; ``from`` is
+        null for an all-time window."""
+        start = None if self.all_time else iso_in(self.start, self.tz)
+        return {"from": start, "to": iso_in(self.end, self.tz), "tz": self.tz}
+
+
+def iso_in(moment: datetime, tz: str) -> str:
+    """``moment`` as ISO 8601 in zone ``tz``: ``…Z`` in UTC, else with the zone's offset
+    (``2026-11-14T00:00:00+05:30``); milliseconds only when not zero."""
+    if tz == "UTC":
+        return iso_utc(moment)
+    local = moment.astimezone(ZoneInfo(tz))
+    return local.isoformat(timespec="milliseconds" if local.microsecond else "seconds")
+
 
 def iso_utc(moment: datetime) -> str:
     """``2026-11-20T18:04:05.123Z`` (milliseconds only when not zero)."""
@@ -75,13 +98,10 @@ def iso_utc(moment: datetime) -> str:
     return text + "Z"
 
 
-def check_zone(tz: str | None) -> str:
-    name = tz or "UTC"
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise UsageError("--tz", f"unknown time zone '{name}'", hint="use e.g. UTC or Europe/Paris") from exc
-    return name
+def check_zone(tz: str | None, source: str = "--tz") -> str:
+    """The IANA spelling of ``tz`` (any letter case; default UTC), else a UsageError
+    naming ``source``."""
+    return canonical_zone(tz or "UTC", source)
 
 
 def parse_instant(text: str, option: str, tz: str) -> datetime:

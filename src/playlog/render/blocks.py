@@ -2,7 +2,9 @@
 sparklines, ranked tables and a weekday × hour heatmap.
 
 Values are formatted here for people: ratios as percentages, milliseconds as
-durations, instants as ``YYYY-MM-DD HH:MM:SSZ``; the data itself is untouched.
+durations, instants as ``YYYY-MM-DD HH:MM:SSZ`` (a window in its own zone);
+the data itself is untouched. Ranked tables and bars fit the width they are
+printed at (render/fit.py).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from playlog.query.window import iso_utc
+from playlog.render.fit import Bars, Column, FittedTable
 
 SPARKS = "▁▂▃▄▅▆▇█"
 SHADES = " ░▒▓█"
@@ -48,7 +51,7 @@ def duration(ms: float | None) -> str:
     seconds = ms / 1000
     if seconds < 60:
         return f"{seconds:.1f}s"
-    whole = int(round(seconds))
+    whole = round(seconds)
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}h {minutes:02d}m {secs:02d}s" if hours else f"{minutes}m {secs:02d}s"
@@ -63,31 +66,34 @@ def change(value: float | None) -> Text:
 
 
 def pairs(title: str, items: Iterable[tuple[str, Any]]) -> Table:
-    """A two-column table of already formatted values."""
-    table = Table(title=title, show_header=False, title_justify="left", box=None, padding=(0, 2))
-    table.add_column("metric", style="bold")
-    table.add_column("value", justify="right")
+    """A two-column table of already formatted values; a title line never wraps inside
+    the table (the table is at least as wide as it)."""
+    longest = max(len(line) for line in title.splitlines())
+    table = Table(title=title, show_header=False, title_justify="left", box=None,
+                  padding=(0, 2), min_width=longest)
+    table.add_column("metric", style="bold", no_wrap=True)
+    table.add_column("value", justify="right", no_wrap=True, overflow="ellipsis")
     for key, value in items:
         table.add_row(key, value if isinstance(value, Text) else str(value))
     return table
 
 
-def bars(title: str, counts: dict[str, int], *, limit: int | None = 10) -> Table:
-    """Label, count, share and a bar for each entry (largest first as given)."""
-    table = Table(title=title, title_justify="left", box=None, padding=(0, 1))
-    for name, justify in (("", "left"), ("count", "right"), ("share", "right"), ("", "left")):
-        table.add_column(name, justify=justify)
+def bars(title: str, counts: dict[str, int], *, limit: int | None = 10,
+         marked: Iterable[str] = (), footnotes: list[str] | None = None) -> Bars:
+    """Label, count, share and a bar for each entry (largest first as given); the
+    ``marked`` labels get a ``*``, explained by ``footnotes``."""
     total = sum(counts.values())
     top = max(counts.values(), default=0)
     items = list(counts.items())
     shown = items if limit is None else items[:limit]
-    for key, count in shown:
-        width = round(BAR_WIDTH * count / top) if top else 0
-        table.add_row(str(key), f"{count:,}", percent(count / total if total else 0), "█" * width)
+    marks = set(marked)
+    rows = [(f"{key}*" if key in marks else str(key), f"{count:,}",
+             percent(count / total if total else 0), count / top if top else 0)
+            for key, count in shown]
     if limit is not None and len(items) > limit:
         rest = sum(c for _, c in items[limit:])
-        table.add_row(f"({len(items) - limit} more)", f"{rest:,}", percent(rest / total), "")
-    return table
+        rows.append((f"({len(items) - limit} more)", f"{rest:,}", percent(rest / total), 0))
+    return Bars(title, rows, BAR_WIDTH, footnotes)
 
 
 def sparkline(values: list[int]) -> str:
@@ -108,17 +114,23 @@ def hours_line(title: str, hours: dict[str, int]) -> Table:
     return table
 
 
-def ranked(title: str, rows: list[dict[str, Any]], columns: list[tuple[str, str, Any]]) -> Table:
-    """Rows as a table; ``columns`` are (key, header, formatter)."""
-    table = Table(title=title, title_justify="left", box=None, padding=(0, 1), header_style="bold")
-    for key, header, _ in columns:
-        table.add_column(header, justify="left" if key in TEXT_COLUMNS else "right", overflow="fold")
-    for row in rows:
-        table.add_row(*[(fmt or number)(row.get(key)) for key, _, fmt in columns])
-    return table
+def ranked(title: str, rows: list[dict[str, Any]], columns: list[Column]) -> FittedTable:
+    """Rows as a table of ``columns``, fitted to the width it is printed at."""
+    return FittedTable(title, rows, columns)
 
 
-TEXT_COLUMNS = {"track_id", "title", "artist", "user_id", "event_id", "period"}
+def column(key: str, header: str, fmt: Any = None, *, drop: int | None = None,
+           text: bool = False, min_width: int = 8) -> Column:
+    return Column(key, header, fmt or number, text=text, drop=drop, min_width=min_width)
+
+
+def local_time(text: str) -> str:
+    """An ISO instant of a window (``…Z`` or ``…+05:30``) as ``2026-11-14 00:00+05:30``
+    (seconds when not zero)."""
+    moment = datetime.fromisoformat(text)
+    shown = moment.strftime("%Y-%m-%d %H:%M" + (":%S" if moment.second else ""))
+    offset = moment.strftime("%z")
+    return shown + ("Z" if text.endswith("Z") else f"{offset[:3]}:{offset[3:]}")
 
 
 def heatmap(title: str, grid: dict[str, list[int]]) -> Table:

@@ -8,45 +8,86 @@ traffic (render/traffic.py).
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from rich.console import Console, RenderableType
+from rich.text import Text
 
 from playlog.render import blocks as b
 from playlog.render import traffic as web
 
+C = b.column
+ID = 99  # an id column is never shortened
+
 TRACK_COLUMNS = [
-    ("rank", "#", None), ("track_id", "track", None), ("title", "title", None),
-    ("artist", "artist", None), ("plays", "plays", None), ("listeners", "listeners", None),
-    ("listening_time_ms", "time", b.duration), ("completion_rate", "completion", b.percent),
-    ("skip_rate", "skips", b.percent),
+    C("rank", "#"), C("track_id", "track", text=True, min_width=ID),
+    C("title", "title", text=True, min_width=10), C("artist", "artist", text=True, drop=3),
+    C("total_plays", "plays"), C("unique_listeners", "listeners"),
+    C("total_duration_played_ms", "time", b.duration, drop=4),
+    C("average_completion_rate", "completion", b.percent, drop=2),
+    C("skip_rate", "skips", b.percent, drop=1),
 ]
 USER_COLUMNS = [
-    ("rank", "#", None), ("user_id", "user", None), ("listening_time_ms", "time", b.duration),
-    ("plays", "plays", None), ("unique_tracks", "tracks", None),
+    C("rank", "#"), C("user_id", "user", text=True, min_width=ID),
+    C("total_listening_time_ms", "time", b.duration), C("tracks_played", "plays"),
+    C("unique_tracks", "tracks", drop=1),
 ]
-EVENT_COLUMNS = [
-    ("rank", "#", None), ("event_id", "event", None), ("views", "views", None),
-    ("unique_views", "unique", None), ("clicks", "clicks", None), ("shares", "shares", None),
-    ("favorites", "favs", None), ("ticket_clicks", "tickets", None),
-    ("external_clicks", "external", None),
+EVENT_COUNT_COLUMNS = [
+    C("total_views", "views"), C("total_unique_views", "unique"), C("total_clicks", "clicks"),
+    C("total_shares", "shares", drop=4), C("total_favorites", "favs", drop=3),
+    C("total_ticket_clicks", "tickets", drop=2), C("total_external_clicks", "external", drop=1),
 ]
+EVENT_COLUMNS = [C("rank", "#"), C("event_id", "event", text=True, min_width=ID),
+                 *EVENT_COUNT_COLUMNS]
 PERIOD_COLUMNS = [
-    ("period", "period", None), ("views", "views", None), ("unique_views", "unique", None),
-    ("clicks", "clicks", None), ("shares", "shares", None), ("favorites", "favs", None),
-    ("ticket_clicks", "tickets", None), ("external_clicks", "external", None),
-    ("avg_time_on_page_seconds", "avg s", None), ("bounce_rate", "bounce", b.percent),
+    C("period", "period", text=True, min_width=ID), *EVENT_COUNT_COLUMNS,
+    C("avg_time_on_page_seconds", "avg s", drop=5), C("bounce_rate", "bounce", b.percent),
 ]
 NOW_COLUMNS = [
-    ("track_id", "track", None), ("title", "title", None), ("artist", "artist", None),
-    ("current_listeners", "now", None), ("started_in_last_hour", "last hour", None),
+    C("track_id", "track", text=True, min_width=ID), C("title", "title", text=True),
+    C("artist", "artist", text=True, drop=1), C("current_listeners", "now"),
+    C("started_in_last_hour", "last hour"),
 ]
+
+
+def window_text(w: dict[str, str]) -> str:
+    """``2026-11-14 00:00:00Z to 2026-11-21 00:00:00Z`` (all time: ``until …``)."""
+    if w["from"] is None:
+        return f"all time until {b.local_time(w['to'])}"
+    return f"{b.local_time(w['from'])} to {b.local_time(w['to'])}"
+
+
+def partial_footnotes(w: dict[str, str], days: list[str]) -> list[str]:
+    """``* 2026-11-13: from 18:00 only`` for each day the window covers in part."""
+    end = datetime.fromisoformat(w["to"])
+    start = datetime.fromisoformat(w["from"]) if w["from"] else None
+    notes = []
+    for day in days:
+        if start and day == start.date().isoformat() == end.date().isoformat():
+            notes.append(f"* {day}: {start:%H:%M} to {end:%H:%M} only")
+        elif start and day == start.date().isoformat():
+            notes.append(f"* {day}: from {start:%H:%M} only (the window starts then)")
+        else:
+            notes.append(f"* {day}: until {end:%H:%M} only (the window ends then)")
+    return notes
+
+
+def days_bars(d: dict[str, Any]) -> RenderableType:
+    partial = d.get("partial_days", [])
+    return b.bars("Plays by day", d["plays_by_day"], limit=None, marked=partial,
+                  footnotes=partial_footnotes(d["window"], partial))
+
+
+def notes_view(notes: list[str]) -> list[RenderableType]:
+    return [Text("\n".join(f"Note: {n}" for n in notes))] if notes else []
 
 
 def track_view(d: dict[str, Any]) -> list[RenderableType]:
     name = " · ".join(x for x in (d["title"], d["artist"]) if x)
     return [
-        b.pairs(f"Track {d['track_id']}" + (f" — {name}" if name else ""), [
+        b.pairs(f"Track {d['track_id']}" + (f" — {name}" if name else "")
+                + f"\n{window_text(d['window'])}", [
             ("plays", b.number(d["total_plays"])),
             ("unique listeners", b.number(d["unique_listeners"])),
             ("listening time", b.duration(d["total_duration_played_ms"])),
@@ -57,10 +98,11 @@ def track_view(d: dict[str, Any]) -> list[RenderableType]:
             ("peak listening hour", b.number(d["peak_listening_hour"])),
         ]),
         b.hours_line("Plays by hour", d["plays_by_hour"]),
-        b.bars("Plays by day", d["plays_by_day"], limit=None),
+        days_bars(d),
         b.bars("Quality", d["quality_distribution"]),
         b.bars("Countries", d["geographic_distribution"]),
         b.bars("Platforms", d["platform_distribution"]),
+        *notes_view(d["notes"]),
     ]
 
 
@@ -68,7 +110,7 @@ def user_view(d: dict[str, Any]) -> list[RenderableType]:
     p = d["listening_patterns"]
     ratio = p["weekend_vs_weekday_ratio"]
     return [
-        b.pairs(f"User {d['user_id']}", [
+        b.pairs(f"User {d['user_id']}\n{window_text(d['window'])}", [
             ("listening time", b.duration(d["total_listening_time_ms"])),
             ("tracks played", b.number(d["tracks_played"])),
             ("unique tracks", b.number(d["unique_tracks"])),
@@ -87,12 +129,13 @@ def user_view(d: dict[str, Any]) -> list[RenderableType]:
             ("weekend / weekday", "—" if ratio is None else f"{ratio:.2f}x"),
         ]),
         b.bars("Platforms", d["device_preferences"]),
+        *notes_view(d["notes"]),
     ]
 
 
 def event_view(d: dict[str, Any]) -> list[RenderableType]:
     return [
-        b.pairs(f"Event page {d['event_id']}", [
+        b.pairs(f"Event page {d['event_id']}\n{window_text(d['window'])}", [
             ("views", b.number(d["total_views"])),
             ("unique views", b.number(d["total_unique_views"])),
             ("clicks", b.number(d["total_clicks"])),
@@ -108,13 +151,16 @@ def event_view(d: dict[str, Any]) -> list[RenderableType]:
             ("last view", b.number(d["last_view_at"])),
         ]),
         b.ranked("Recent", [
-            {"period": "24 h", "views": d["views_24h"], "unique_views": d["unique_views_24h"],
-             "clicks": d["clicks_24h"]},
-            {"period": "7 days", "views": d["views_7d"], "unique_views": d["unique_views_7d"]},
-            {"period": "30 days", "views": d["views_30d"], "unique_views": d["unique_views_30d"]},
+            {"period": "24 h", "total_views": d["views_24h"],
+             "total_unique_views": d["unique_views_24h"], "total_clicks": d["clicks_24h"]},
+            {"period": "7 days", "total_views": d["views_7d"],
+             "total_unique_views": d["unique_views_7d"]},
+            {"period": "30 days", "total_views": d["views_30d"],
+             "total_unique_views": d["unique_views_30d"]},
         ], PERIOD_COLUMNS[:4]),
         b.bars("Traffic sources", d["traffic_sources"]),
         b.bars("Devices", d["device_types"]),
+        *notes_view(d["notes"]),
     ]
 
 
@@ -122,6 +168,7 @@ def realtime_view(d: dict[str, Any]) -> list[RenderableType]:
     health = d["average_buffer_health"]
     return [
         b.pairs("Now", [
+            ("at", b.local_time(d["window"]["to"])),
             ("current listeners", b.number(d["current_listeners"])),
             ("streams started in the last hour", b.number(d["streams_started_last_hour"])),
             ("served in the last hour", f"{d['bytes_served_last_hour'] / 1e6:,.1f} MB"),
@@ -139,28 +186,31 @@ def report_view(d: dict[str, Any]) -> list[RenderableType]:
     w = d["window"]
     return [
         b.pairs("Report", [
-            ("from", b.number(w["from"])), ("to", b.number(w["to"])), ("time zone", w["tz"]),
-            ("plays", b.number(t["plays"])), ("  vs previous", b.change(c["plays"])),
+            ("from", b.local_time(w["from"])), ("to", b.local_time(w["to"])),
+            ("time zone", w["tz"]),
+            ("plays", b.number(t["total_plays"])), ("  vs previous", b.change(c["total_plays"])),
             ("listeners", b.number(t["unique_listeners"])),
             ("  vs previous", b.change(c["unique_listeners"])),
-            ("listening time", b.duration(t["listening_time_ms"])),
-            ("  vs previous", b.change(c["listening_time_ms"])),
+            ("listening time", b.duration(t["total_duration_played_ms"])),
+            ("  vs previous", b.change(c["total_duration_played_ms"])),
             ("completion", b.percent(t["average_completion_rate"])),
             ("skip rate", b.percent(t["skip_rate"])), ("error rate", b.percent(t["error_rate"])),
         ]),
         b.ranked("Top tracks", d["top_tracks"], TRACK_COLUMNS),
         b.ranked("Top listeners", d["top_users"], USER_COLUMNS),
-        b.bars("Plays by day", d["plays_by_day"], limit=None),
+        days_bars(d),
         b.hours_line("Plays by hour", d["plays_by_hour"]),
         b.heatmap("Plays by weekday and hour", d["plays_by_weekday_hour"]),
         b.bars("Platforms", d["platform_distribution"]),
         b.bars("Quality", d["quality_distribution"]),
         b.bars("Countries", d["geographic_distribution"]),
-        b.pairs("Event pages", [(k.replace("_", " "), b.number(v)) for k, v in e.items()]),
+        b.pairs("Event pages", [(k.removeprefix("total_").replace("_", " "), b.number(v))
+                                for k, v in e.items()]),
         b.ranked("Top events", d["top_events"], EVENT_COLUMNS),
         b.bars("Traffic sources", d["traffic_sources"]),
         b.bars("Devices", d["device_types"]),
         *(web.web_section(d["web_traffic"]) if "web_traffic" in d else []),
+        *notes_view(d["notes"]),
     ]
 
 
@@ -168,9 +218,15 @@ VIEWS: dict[str, Callable[[Any], list[RenderableType]]] = {
     "track": track_view,
     "user": user_view,
     "event": event_view,
-    "event-periods": lambda rows: [b.ranked("Event page by period", rows, PERIOD_COLUMNS)],
-    "top-tracks": lambda rows: [b.ranked("Top tracks", rows, TRACK_COLUMNS)],
-    "top-events": lambda rows: [b.ranked("Top event pages", rows, EVENT_COLUMNS)],
+    "event-periods": lambda d: [
+        b.ranked(f"Event page {d['event_id']} by {d['period']}, {window_text(d['window'])}",
+                 d["periods"], PERIOD_COLUMNS), *notes_view(d["notes"])],
+    "top-tracks": lambda d: [
+        b.ranked(f"Top tracks, {window_text(d['window'])}", d["top_tracks"], TRACK_COLUMNS),
+        *notes_view(d["notes"])],
+    "top-events": lambda d: [
+        b.ranked(f"Top event pages, {window_text(d['window'])}", d["top_events"],
+                 EVENT_COLUMNS), *notes_view(d["notes"])],
     "realtime": realtime_view,
     "report": report_view,
     "traffic": web.traffic_view,

@@ -20,14 +20,14 @@ function funnelPanel(views, clicks, tickets, span) {
 function eventColumns() {
   return [
     { key: "rank", label: "#", num: true, cls: "rank" },
-    { key: "event_id", label: "Event page", cls: "name", barOf: "views" },
-    { key: "views", label: "Views", num: true },
-    { key: "unique_views", label: "Unique", num: true },
-    { key: "clicks", label: "Clicks", num: true },
-    { key: "ticket_clicks", label: "Tickets", num: true, narrow: true },
-    { key: "shares", label: "Shares", num: true, narrow: true },
-    { key: "favorites", label: "Favourites", num: true, narrow: true },
-    { key: "external_clicks", label: "External", num: true, narrow: true },
+    { key: "event_id", label: "Event page", cls: "name", barOf: "total_views" },
+    { key: "total_views", label: "Views", num: true },
+    { key: "total_unique_views", label: "Unique", num: true },
+    { key: "total_clicks", label: "Clicks", num: true },
+    { key: "total_ticket_clicks", label: "Tickets", num: true, narrow: true },
+    { key: "total_shares", label: "Shares", num: true, narrow: true },
+    { key: "total_favorites", label: "Favourites", num: true, narrow: true },
+    { key: "total_external_clicks", label: "External", num: true, narrow: true },
   ];
 }
 
@@ -37,9 +37,9 @@ function topEventsTable(rows) {
 }
 
 const EVENT_TOTALS = [
-  ["views", "Views"], ["unique_views", "Unique views"], ["clicks", "Clicks"],
-  ["ticket_clicks", "Ticket clicks"], ["shares", "Shares"], ["favorites", "Favourites"],
-  ["external_clicks", "External clicks"],
+  ["total_views", "Views"], ["total_unique_views", "Unique views"], ["total_clicks", "Clicks"],
+  ["total_ticket_clicks", "Ticket clicks"], ["total_shares", "Shares"],
+  ["total_favorites", "Favourites"], ["total_external_clicks", "External clicks"],
 ];
 
 function eventsSection(d) {
@@ -47,7 +47,7 @@ function eventsSection(d) {
   const figures = EVENT_TOTALS.map(([key, label]) => ({
     figure: `events.${key}`, label, value: e[key], text: fmtInt(e[key]) }));
   return section("Event pages", kpis(figures),
-    funnelPanel(e.views, e.clicks, e.ticket_clicks, 4),
+    funnelPanel(e.total_views, e.total_clicks, e.total_ticket_clicks, 4),
     panel("Traffic sources", barChart(d.traffic_sources, { label: "records", name: sourceName,
       colorIndex: 1 }), { span: 4 }),
     panel("Devices", barChart(d.device_types, { label: "records", colorIndex: 4 }), { span: 4 }),
@@ -105,23 +105,23 @@ function drawEvent(d, meta) {
   };
 }
 
-function drawEventPeriods(rows, meta) {
-  const list = rows || [];
+function drawEventPeriods(d, meta) {
+  const list = (d && d.periods) || [];
   const labels = list.map((r) => r.period);
   const chart = list.length ? lineChart(labels, [
-    { label: "views", values: list.map((r) => r.views) },
-    { label: "unique views", values: list.map((r) => r.unique_views), fill: false },
-    { label: "clicks", values: list.map((r) => r.clicks), fill: false },
+    { label: "views", values: list.map((r) => r.total_views) },
+    { label: "unique views", values: list.map((r) => r.total_unique_views), fill: false },
+    { label: "clicks", values: list.map((r) => r.total_clicks), fill: false },
   ], { aria: "views per period" }) : emptyNote();
   const columns = [
-    { key: "period", label: "Period", cls: "name", barOf: "views" },
+    { key: "period", label: "Period", cls: "name", barOf: "total_views" },
     ...eventColumns().filter((c) => !["rank", "event_id"].includes(c.key)),
     { key: "avg_time_on_page_seconds", label: "Time on page", num: true, narrow: true,
       render: (r) => fmtDuration((r.avg_time_on_page_seconds ?? NaN) * 1000) },
     { key: "bounce_rate", label: "Bounce", num: true, narrow: true,
       render: (r) => fmtPct(r.bounce_rate) },
   ];
-  const total = list.reduce((s, r) => s + (r.views || 0), 0);
+  const total = list.reduce((s, r) => s + (r.total_views || 0), 0);
   return {
     eyebrow: "Event page by period",
     title: meta.event_id || "Event page",
@@ -137,11 +137,11 @@ function drawEventPeriods(rows, meta) {
   };
 }
 
-function drawTopEvents(rows, meta) {
-  const list = rows || [];
+function drawTopEvents(d, meta) {
+  const list = (d && d.top_events) || [];
   const by = meta.by || "views";
   const measure = { views: "views", unique: "unique_views", clicks: "clicks" }[by] || "views";
-  const counts = Object.fromEntries(list.map((r) => [r.event_id, r[measure]]));
+  const counts = Object.fromEntries(list.map((r) => [r.event_id, r[`total_${measure}`]]));
   return {
     eyebrow: "Top event pages",
     title: list[0] ? `${list[0].event_id} leads` : "Top event pages",

@@ -21,9 +21,9 @@ function previousKpi(k, totals, previous, change, key, format, anyBefore) {
 }
 
 const LISTEN_TOTALS = [
-  ["plays", "Plays", fmtInt, false],
+  ["total_plays", "Plays", fmtInt, false],
   ["unique_listeners", "Listeners", fmtInt, false],
-  ["listening_time_ms", "Listening time", fmtDuration, false],
+  ["total_duration_played_ms", "Listening time", fmtDuration, false],
   ["average_completion_rate", "Completion", fmtPct, false],
   ["skip_rate", "Skip rate", fmtPct, true],
   ["error_rate", "Error rate", fmtPct, true],
@@ -31,7 +31,7 @@ const LISTEN_TOTALS = [
 
 function listeningKpis(d) {
   const totals = d.totals || {};
-  const anyBefore = Boolean(d.previous_totals && d.previous_totals.plays);
+  const anyBefore = Boolean(d.previous_totals && d.previous_totals.total_plays);
   return kpis(LISTEN_TOTALS.map(([key, label, format, lowerIsBetter]) => previousKpi(
     { label, lowerIsBetter }, totals, d.previous_totals, d.change, key, format, anyBefore)));
 }
@@ -57,7 +57,7 @@ function comparisonPanel(id, rows, previousWin, span) {
 
 function listeningComparison(d) {
   // Without plays before, the previous rates mean nothing: shown as "–".
-  const before = d.previous_totals && d.previous_totals.plays ? d.previous_totals : {};
+  const before = d.previous_totals && d.previous_totals.total_plays ? d.previous_totals : {};
   const rows = LISTEN_TOTALS.map(([key, label, format, lowerIsBetter]) => ({
     label, format, lowerIsBetter, now: (d.totals || {})[key],
     before: before[key], change: (d.change || {})[key] }));
@@ -91,14 +91,14 @@ function hourPanel(byHour, span, label) {
 function trackColumns() {
   return [
     { key: "rank", label: "#", num: true, cls: "rank" },
-    { key: "title", label: "Track", render: trackCell, barOf: "plays",
+    { key: "title", label: "Track", render: trackCell, barOf: "total_plays",
       value: (r) => `${r.title || ""} ${r.artist || ""} ${r.track_id}` },
-    { key: "plays", label: "Plays", num: true },
-    { key: "listeners", label: "Listeners", num: true },
-    { key: "listening_time_ms", label: "Time", num: true, render: (r) => fmtDuration(r.listening_time_ms),
-      narrow: true },
-    { key: "completion_rate", label: "Completion", num: true, render: (r) => fmtPct(r.completion_rate),
-      narrow: true },
+    { key: "total_plays", label: "Plays", num: true },
+    { key: "unique_listeners", label: "Listeners", num: true },
+    { key: "total_duration_played_ms", label: "Time", num: true,
+      render: (r) => fmtDuration(r.total_duration_played_ms), narrow: true },
+    { key: "average_completion_rate", label: "Completion", num: true,
+      render: (r) => fmtPct(r.average_completion_rate), narrow: true },
     { key: "skip_rate", label: "Skips", num: true, render: (r) => fmtPct(r.skip_rate), narrow: true },
   ];
 }
@@ -111,10 +111,10 @@ function topTracksTable(rows) {
 function topUsersTable(rows) {
   return table("table-top-users", [
     { key: "rank", label: "#", num: true, cls: "rank" },
-    { key: "user_id", label: "Listener", cls: "name", barOf: "listening_time_ms" },
-    { key: "listening_time_ms", label: "Time", num: true,
-      render: (r) => fmtDuration(r.listening_time_ms) },
-    { key: "plays", label: "Plays", num: true },
+    { key: "user_id", label: "Listener", cls: "name", barOf: "total_listening_time_ms" },
+    { key: "total_listening_time_ms", label: "Time", num: true,
+      render: (r) => fmtDuration(r.total_listening_time_ms) },
+    { key: "tracks_played", label: "Plays", num: true },
     { key: "unique_tracks", label: "Tracks", num: true, narrow: true },
   ], rows, { key: (r) => r.user_id, empty: "No identified listeners in this window." });
 }
@@ -213,14 +213,14 @@ function drawUser(d, meta) {
   };
 }
 
-function drawTopTracks(rows, meta) {
-  const list = rows || [];
+function drawTopTracks(d, meta) {
+  const list = (d && d.top_tracks) || [];
   const by = meta.by || "plays";
-  const measure = { plays: "plays", listeners: "listeners", time: "listening_time_ms" }[by]
-    || "plays";
+  const measure = { plays: "total_plays", listeners: "unique_listeners",
+                    time: "total_duration_played_ms" }[by] || "total_plays";
   const counts = Object.fromEntries(list.map((r) => [r.track_id, r[measure]]));
   const names = Object.fromEntries(list.map((r) => [r.track_id, r.title || r.track_id]));
-  const format = measure === "listening_time_ms" ? fmtDuration : fmtInt;
+  const format = measure === "total_duration_played_ms" ? fmtDuration : fmtInt;
   const top = list[0];
   return {
     eyebrow: "Top tracks",
@@ -229,7 +229,8 @@ function drawTopTracks(rows, meta) {
       .filter(Boolean).join(" · "),
     sections: [section("Tracks",
       panel(`By ${by === "time" ? "listening time" : by}`, barChart(counts, {
-        name: (k) => names[k], label: measure.replace(/_ms$/, ""), format, keepOrder: true,
+        name: (k) => names[k], label: by === "time" ? "listening time" : by, format,
+        keepOrder: true,
         limit: 25 }), { span: 12 }),
       panel("Ranking", topTracksTable(list), { span: 12 }))],
   };

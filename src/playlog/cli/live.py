@@ -2,8 +2,10 @@
 
 Without --watch: the real-time view at T once. With --watch N: a rich live view
 redrawn every N seconds, re-reading the store each time and, with --follow,
-ingesting the given logs first (what is new since the last run). JSON and CSV
-with --watch print one object per refresh. Ctrl-C ends the watch.
+ingesting the given logs first (what is new since the last run). JSON with
+--watch is JSON Lines: one object per line per refresh, flushed at once; CSV
+prints one key,value block per refresh. Ctrl-C (or --count N refreshes) ends
+the watch.
 """
 
 from __future__ import annotations
@@ -31,20 +33,19 @@ from playlog.errors import PlaylogError, UsageError
 
 REALTIME_HELP = """Listeners right now (or at --at T) and the activity of the last hour.
 
-Streams and bytes of the last hour, top tracks, countries, quality, errors and
-buffer health; --watch N redraws it every N seconds.
+Current listeners, streams started and bytes served in the last hour, the
+tracks playing now, countries, quality, the error rate and the buffer health.
+--watch N redraws it every N seconds until Ctrl-C (or --count refreshes);
+with --format json it prints one JSON object per line per refresh (JSON
+Lines), for a pipe or a log. --follow also ingests the named logs before each
+refresh, so no cron job is needed while watching.
 
 Examples:
-
-  playlog realtime
-
-  playlog realtime --at 2026-11-20T18:00Z --format json
-
-  playlog realtime --at 2026-11-20T18:00Z -o now.html
-
-  playlog realtime --watch 10
-
-  playlog realtime --watch 5 --follow /var/log/playlog/
+  playlog realtime --at 2026-11-20T21:00Z
+  playlog realtime --at 2026-11-20T21:00Z --format json
+  playlog realtime --at 2026-11-20T21:00Z -o now.html
+  playlog realtime --watch 1 --count 3 --format json
+  playlog realtime --watch 10 --count 1 --follow sample_data/logs
 """
 
 
@@ -53,12 +54,15 @@ def register(app: typer.Typer) -> None:
 
 
 def realtime_command(
-    watch: Annotated[
-        float | None, typer.Option("--watch", min=0.5, help="Refresh every N seconds.")
+    watch: Annotated[float | None, typer.Option(
+        "--watch", min=0.5, metavar="SECONDS", help="Refresh every SECONDS (at least 0.5).")
     ] = None,
-    follow: Annotated[
-        list[Path] | None,
-        typer.Option("--follow", help="With --watch: ingest these logs before each refresh."),
+    count: Annotated[int | None, typer.Option(
+        "--count", min=1, metavar="N", help="With --watch: stop after N refreshes.")
+    ] = None,
+    follow: Annotated[list[Path] | None, typer.Option(
+        "--follow", metavar="PATH",
+        help="With --watch: ingest this log file or folder before each refresh (repeatable).")
     ] = None,
     data: DataOpt = None, until: UntilOpt = None, tz: TzOpt = None, fmt: ReportFormatOpt = None,
     include_bots: IncludeBotsOpt = False,
@@ -69,8 +73,9 @@ def realtime_command(
 
     settings = load_settings(data=data, tz=tz)
     if watch is None:
-        if follow:
-            raise UsageError("--follow", "needs --watch", hint="e.g. --watch 10 --follow LOGS")
+        if follow or count:
+            option = "--follow" if follow else "--count"
+            raise UsageError(option, "needs --watch", hint="e.g. --watch 10 " + option)
         at = resolve_instant(until, settings.tz)  # a bad --at is a usage error before any read
         emit("realtime", _snapshot(settings, until, include_bots), fmt, output=output,
              context={"at": at, "tz": settings.tz})
@@ -80,7 +85,7 @@ def realtime_command(
     if output is not None or resolve_format(fmt) == OutputFormat.html:
         raise UsageError("--watch", "writes to stdout in table, json or csv",
                          hint="a page that refreshes itself is playlog serve's dashboard")
-    _watch(settings, watch, follow or [], resolve_format(fmt), include_bots)
+    _watch(settings, watch, follow or [], resolve_format(fmt), include_bots, count)
 
 
 def _snapshot(settings: Any, at: str | None, include_bots: bool) -> dict[str, Any]:
@@ -111,19 +116,37 @@ def _ingest(paths: list[Path], settings: Any) -> None:
     ingest(paths, settings, wait=5.0)
 
 
-def _watch(settings: Any, every: float, follow: list[Path], fmt: OutputFormat, include_bots: bool) -> None:
+def _watch(settings: Any, every: float, follow: list[Path], fmt: OutputFormat,
+           include_bots: bool, count: int | None) -> None:
     try:
-        if fmt != OutputFormat.table:
-            while True:
-                emit("realtime", _refresh(settings, follow, include_bots), fmt)
-                sys.stdout.flush()
-                time.sleep(every)
-        _live(settings, every, follow, include_bots)
+        if fmt == OutputFormat.table:
+            _live(settings, every, follow, include_bots, count)
+            return
+        from playlog.render.jsonout import render_json_line
+
+        for _ in _refreshes(every, count):
+            data = _refresh(settings, follow, include_bots)
+            if fmt == OutputFormat.json:
+                sys.stdout.write(render_json_line(data))
+            else:
+                emit("realtime", data, fmt)
+            sys.stdout.flush()
     except KeyboardInterrupt:
         return
 
 
-def _live(settings: Any, every: float, follow: list[Path], include_bots: bool) -> None:
+def _refreshes(every: float, count: int | None):
+    """0, 1, 2 … (``count`` of them, else forever), sleeping ``every`` seconds between."""
+    n = 0
+    while count is None or n < count:
+        if n:
+            time.sleep(every)
+        yield n
+        n += 1
+
+
+def _live(settings: Any, every: float, follow: list[Path], include_bots: bool,
+          count: int | None) -> None:
     from rich.console import Group
     from rich.live import Live
 
@@ -135,7 +158,8 @@ def _live(settings: Any, every: float, follow: list[Path], include_bots: bool) -
         stamp = f"{iso_utc(now_utc())} · every {every:g}s · Ctrl-C to stop"
         return Group(stamp, *layout("realtime", data))
 
+    refreshes = _refreshes(every, count)
+    next(refreshes)
     with Live(frame(), console=console(), auto_refresh=False) as live:
-        while True:
-            time.sleep(every)
+        for _ in refreshes:
             live.update(frame(), refresh=True)

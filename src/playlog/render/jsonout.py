@@ -1,4 +1,5 @@
-"""JSON: numbers as numbers, instants as ISO 8601 UTC with a ``Z``.
+"""JSON: numbers as numbers, instants as ISO 8601 UTC with a ``Z``; indented, or
+one object per line (JSON Lines) for a stream.
 
 Floats are rounded to 6 decimal places: parallel aggregation may change the
 last bits of a mean from one run to the next, and no metric needs more.
@@ -33,3 +34,8 @@ def plain(value: Any) -> Any:
 
 def render_json(data: Any) -> str:
     return json.dumps(plain(data), indent=2, ensure_ascii=False) + "\n"
+
+
+def render_json_line(data: Any) -> str:
+    """One object on one line (JSON Lines): a stream of refreshes, one per line."""
+    return json.dumps(plain(data), ensure_ascii=False, separators=(",", ":")) + "\n"

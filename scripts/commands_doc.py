@@ -30,7 +30,7 @@ file, `~/.local/share/playlog`). Common options:
 | `--days N` | the N × 24 h ending at `--until` |
 | `--from`, `--to` | ISO 8601 dates or times; dates and naive times are in `--tz`; `--to` is exclusive |
 | `--until`, `--at` | end of the window / the instant T (default: now) |
-| `--tz ZONE` | zone for hours, days and weekdays (default: `$PLAYLOG_TZ`, else the config file's `tz`, else UTC) |
+| `--tz ZONE` | IANA zone for hours, days and weekdays, in any letter case (default: `$PLAYLOG_TZ`, else the config file's `tz`, else UTC) |
 | `--format table\\|json\\|csv\\|html` | table on a terminal, JSON when piped; html is one page with charts ([html.md](html.md)) |
 | `-o FILE`, `--output FILE` | write to FILE (replaced atomically) instead of stdout; without `--format`, a `.html`, `.json` or `.csv` suffix picks the format |
 | `--include-bots` | count sessions and records flagged as bots |
@@ -39,6 +39,15 @@ Default windows: `track`, `user` and `event` cover all time up to `--until`;
 `top-tracks`, `top-events` and `report` the last 7 days. A table for a window
 without data is replaced by one line saying so and which days the store holds;
 JSON and CSV still print the (zero) report.
+
+Every JSON answer is one object carrying its `window` (`from`, `to`, `tz`,
+the edges written in the report's zone) and, but for `realtime`, its `notes`
+(what is estimated or rounded; empty when the raw rows answer). The ranked
+lists use the names of the per-item reports (`total_plays`,
+`unique_listeners`, `total_views` …); in CSV a ranked list is its rows alone.
+Tables fit the terminal's width (80 columns in cron mail): long titles are
+shortened with `…`, and when that is not enough the least important columns
+are left out, named under the table; no word or number is ever broken.
 
 Errors are one line on stderr: an unknown id exits with 1 (naming close ids),
 a malformed option with 2 (naming the option).
@@ -73,8 +82,10 @@ RUNS = [
         ["top-events", "--days", "7", "--until", T],
         ["top-events", "--days", "7", "--until", T, "--by", "clicks", "--format", "json"],
     ]),
-    ("realtime", "The state at T (`--at`, default now). `--watch N` redraws a live view every N "
-     "seconds, re-reading the store; with `--follow PATH…` it ingests those logs first.", [
+    ("realtime", ("The state at T (`--at`, default now). `--watch N` redraws a live view every N "
+                  "seconds, re-reading the store; with `--follow PATH` it ingests those logs "
+                  "first; `--count N` stops after N refreshes. With `--format json`, `--watch` "
+                  "prints JSON Lines: one object per line per refresh, flushed at once."), [
         ["realtime", "--at", T],
         ["realtime", "--at", T, "--format", "json"],
     ]),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from typer.testing import CliRunner
 
@@ -86,3 +89,13 @@ def test_a_bad_zone_is_blamed_on_where_it_came_from(config, monkeypatch):
 ])
 def test_zone_names_in_any_letter_case(tmp_path, typed, canonical):
     assert load_settings(data=tmp_path, tz=typed).tz == canonical
+
+
+def test_bare_playlog_prints_the_help_page_only():
+    for args in ([], ["catalog"]):
+        out = subprocess.run([sys.executable, "-m", "playlog", *args],
+                             capture_output=True, text=True, check=False)
+        assert out.returncode == 2
+        assert out.stderr == ""
+        assert out.stdout.startswith("Usage: playlog ")
+        assert "Examples:" in out.stdout and "playlog: error" not in out.stdout

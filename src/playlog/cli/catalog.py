@@ -9,57 +9,55 @@ from typing import Annotated
 
 import typer
 
-from playlog.cli.errors import command
+from playlog.cli.errors import STORE_COMMANDS, command
 from playlog.cli.options import DataOpt, FormatOpt, OutputFormat, resolve_format
 
 CATALOG_HELP = """The track catalog: titles, artists, albums, genres and durations.
 
-Reports show titles and artists from it, fall back to its durations and take
-favourite genres from it.
+Reports take titles and artists from it, fall back on its durations when a
+session does not give one, and take favourite genres from it. It lives in
+<data>/catalog/tracks.parquet.
 
 Examples:
-
-  playlog catalog import tracks.csv
-
+  playlog catalog import sample_data/tracks.csv
   playlog catalog show --limit 20
 """
 
-IMPORT_HELP = """Import a track catalog CSV into the data directory (re-import upserts by track_id).
+IMPORT_HELP = """Import a track catalog CSV (a re-import updates by track_id).
 
 The header names track_id (required) and any of title, artist, album, genre,
 duration_ms; other columns are kept. A row without track_id or with a bad
-duration_ms stops the import with its line number; nothing is written then.
+duration_ms stops the import with its line number, and nothing is written.
+Rows of the file replace the stored rows of the same track_id; the summary
+says how many were added, how many changed and how many were already the same.
 
 Examples:
-
-  playlog catalog import tracks.csv
-
-  playlog catalog import --data /var/lib/playlog tracks.csv --format json
+  playlog catalog import sample_data/tracks.csv
+  playlog catalog import sample_data/tracks.csv --format json
 """
 
 SHOW_HELP = """Show the size of the stored catalog and its first rows.
 
-The catalog lives in <data>/catalog/tracks.parquet; --limit sets how many rows
-are shown (default 10, 0 for the count alone).
-
 Examples:
-
   playlog catalog show
-
-  playlog catalog show --limit 50 --format csv
+  playlog catalog show --limit 3 --format csv
 """
 
 
 def register(app: typer.Typer) -> None:
-    catalog_app = typer.Typer(help=CATALOG_HELP, no_args_is_help=True, rich_markup_mode="rich")
+    from playlog.cli.help import ManGroup
+
+    catalog_app = typer.Typer(help=CATALOG_HELP, cls=ManGroup, no_args_is_help=True,
+                              rich_markup_mode=None)
     command(catalog_app, "import", IMPORT_HELP)(import_command)
     command(catalog_app, "show", SHOW_HELP)(show_command)
-    app.add_typer(catalog_app, name="catalog")
+    app.add_typer(catalog_app, name="catalog", rich_help_panel=STORE_COMMANDS)
 
 
 def import_command(
     csv_path: Annotated[
-        Path, typer.Argument(metavar="CSV", help="The catalog CSV file.", show_default=False)
+        Path, typer.Argument(metavar="CSV", help="The catalog file, comma-separated, with a header.",
+                       show_default=False)
     ],
     data: DataOpt = None,
     fmt: FormatOpt = None,
@@ -85,7 +83,9 @@ def import_command(
 def show_command(
     data: DataOpt = None,
     fmt: FormatOpt = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="Rows to show.")] = 10,
+    limit: Annotated[int, typer.Option(
+        "--limit", "-n", min=0, metavar="N", help="Rows to show (default 10; 0: the count only).")
+    ] = 10,
 ) -> None:
     from playlog.catalog import load_catalog
     from playlog.config import load_settings

@@ -9,39 +9,34 @@ from typing import Annotated, Any
 
 import typer
 
-from playlog.cli.errors import command
+from playlog.cli.errors import STORE_COMMANDS, command
 from playlog.cli.options import DataOpt, FormatOpt, OutputFormat, resolve_format
 
-DOCTOR_HELP = """Show what enrichment will use: data directory, GeoIP database, user-agent rules, catalog.
+DOCTOR_HELP = """Show what enrichment will use: data directory, GeoIP, user agents, catalog.
 
-The GeoIP database is the first of --geoip-db, PLAYLOG_GEOIP_DB, the config
+The GeoIP database is the first of --geoip-db, $PLAYLOG_GEOIP_DB, the config
 file's geoip_db, the geoipupdate locations (/usr/share/GeoIP, /var/lib/GeoIP,
 /usr/local/share/GeoIP, /opt/homebrew/var/GeoIP) and the old database embedded
 in the package. Exits with status 1 when the chosen GeoIP database cannot be
 used.
 
 Examples:
-
   playlog doctor
-
-  playlog doctor --geoip-db /usr/share/GeoIP/GeoLite2-City.mmdb
-
   playlog doctor --format json
 """
 
 GeoipDbOpt = Annotated[
     Path | None,
     typer.Option(
-        "--geoip-db",
-        help="MaxMind .mmdb database (else $PLAYLOG_GEOIP_DB, the config file, the standard "
-        "locations, the embedded one).",
+        "--geoip-db", metavar="FILE",
+        help="A MaxMind-format .mmdb database to check instead of the one found.",
         show_default=False,
     ),
 ]
 
 
 def register(app: typer.Typer) -> None:
-    command(app, "doctor", DOCTOR_HELP)(doctor_command)
+    command(app, "doctor", DOCTOR_HELP, STORE_COMMANDS)(doctor_command)
 
 
 def doctor_command(

@@ -5,11 +5,15 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import typer
 
 from playlog.errors import PlaylogError
+
+# The sections of `playlog --help`'s list of commands besides "Reports".
+STORE_COMMANDS = "Store"
 
 
 def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -28,10 +32,14 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def command(app: typer.Typer, name: str, help: str) -> Callable[[Callable[..., Any]], Any]:
-    """Register ``func`` as command ``name`` with error handling."""
+def command(app: typer.Typer, name: str, help: str, section: str | None = None
+            ) -> Callable[[Callable[..., Any]], Any]:
+    """Register ``func`` as command ``name`` with error handling and a man-page help
+    (``section`` groups it in the list of commands of ``playlog --help``)."""
+    from playlog.cli.help import ManCommand
 
     def decorate(func: Callable[..., Any]) -> Any:
-        return app.command(name, help=help)(handle_errors(func))
+        return app.command(name, help=help, cls=ManCommand, rich_help_panel=section)(
+            handle_errors(func))
 
     return decorate

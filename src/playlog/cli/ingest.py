@@ -5,82 +5,79 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from playlog.cli.errors import command
+from playlog.cli.errors import STORE_COMMANDS, command
 from playlog.cli.options import DataOpt, SummaryFormat, SummaryFormatOpt
 
-INGEST_HELP = """Read logs (plain, .gz, .bz2 or .zst) into the day-partitioned store.
+READING = "Reading"
+ENRICHING = "Enrichment"
+
+INGEST_HELP = """Read logs (plain, .gz, .bz2 or .zst) into the store: only what is new.
 
 Native JSON Lines and web-server access logs (nginx, Apache, IIS, CloudFront,
-ELB/ALB, Caddy, Traefik …): each file's format is detected from its first
-lines, or named with --log-format (a format name, or the server's own nginx
-log_format / Apache LogFormat string). Files and folders (recursively) are
-read; only what is new since the last run is taken, so cron can run it every
-minute. Rejected lines go to the quarantine.
+ELB/ALB, Caddy, Traefik …). Files are read as given; folders are searched for
+log files (recursively). Each file's format is detected from its first lines,
+or named with --log-format: a format name, or the server's own nginx
+log_format / Apache LogFormat string. Only the lines added since the last run
+are read, so cron can run it every minute; a log rotated or compressed
+meanwhile is recognised by its content. Lines that cannot be read go to the
+quarantine with their reason, and the summary counts them. From cron, with a
+fixed data directory:
+
+\b
+  * * * * *  playlog ingest --data /var/lib/playlog /var/log/playlog/
 
 Examples:
-
-  playlog ingest /var/log/playlog/
-
-  playlog ingest sample_data/logs --format json
-
-  playlog ingest /var/log/nginx/ --log-format combined
-
-  playlog ingest access.log --log-format '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent'
-
-  * * * * *  playlog ingest --data /var/lib/playlog /var/log/playlog/
+  playlog ingest sample_data/logs --catalog sample_data/tracks.csv
+  playlog ingest sample_data/logs/stream.jsonl --format json
+  playlog ingest sample_data/logs/access.log --log-format combined
+  playlog ingest sample_data/logs/access.log --log-format '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"'
+  PLAYLOG_CONFIG=sample_data/playlog.toml playlog ingest sample_data/logs/access.log
 """
 
 
 def register(app: typer.Typer) -> None:
-    command(app, "ingest", INGEST_HELP)(ingest_command)
+    command(app, "ingest", INGEST_HELP, STORE_COMMANDS)(ingest_command)
 
 
 def ingest_command(
-    paths: Annotated[list[Path], typer.Argument(help="Log files or folders.", show_default=False)],
+    paths: Annotated[list[Path], typer.Argument(
+        metavar="PATH...", help="Log files, or folders holding them.", show_default=False)],
     data: DataOpt = None,
     fmt: SummaryFormatOpt = None,
-    strict: Annotated[
-        bool, typer.Option("--strict", help="Exit with an error if any line was rejected.")
-    ] = False,
-    session_timeout: Annotated[
-        Optional[str],
-        typer.Option("--session-timeout", help="Idle time that closes a session (default 30m)."),
-    ] = None,
-    wait: Annotated[
-        Optional[float],
-        typer.Option("--wait", help="Seconds to wait for another run's lock (default: none)."),
-    ] = None,
-    progress: Annotated[
-        Optional[bool],
-        typer.Option("--progress/--no-progress", help="Progress bar (default: on a terminal)."),
-    ] = None,
-    geoip_db: Annotated[
-        Optional[Path],
-        typer.Option("--geoip-db", help="MaxMind-format database (else $PLAYLOG_GEOIP_DB, …)."),
-    ] = None,
-    no_geoip: Annotated[bool, typer.Option("--no-geoip", help="Skip IP geolocation.")] = False,
-    no_enrich: Annotated[
-        bool,
-        typer.Option("--no-enrich", help="Skip all enrichment (user agents, GeoIP, sources)."),
-    ] = False,
-    anonymize_ip: Annotated[
-        bool,
-        typer.Option("--anonymize-ip", help="Store IPv4 /24 and IPv6 /48 prefixes only."),
-    ] = False,
-    catalog: Annotated[
-        Optional[Path],
-        typer.Option("--catalog", help="Import this track catalog CSV first."),
-    ] = None,
-    log_format: Annotated[
-        Optional[str],
-        typer.Option("--log-format", metavar="NAME",
-                     help="Read every file as this format, or through this nginx/Apache format "
-                          "string (default: detected per file)."),
-    ] = None,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="Exit with status 1 when any line went to the quarantine.")] = False,
+    session_timeout: Annotated[str | None, typer.Option(
+        "--session-timeout", metavar="DURATION", rich_help_panel=READING,
+        help="Idle time that closes a session: 30m (the default), 1h, 90s …")] = None,
+    wait: Annotated[float | None, typer.Option(
+        "--wait", metavar="SECONDS",
+        help="Wait this long for another run's lock (default: fail at once, status 3).")] = None,
+    progress: Annotated[bool | None, typer.Option(
+        "--progress/--no-progress",
+        help="A progress bar on stderr (default: when stderr is a terminal).")] = None,
+    geoip_db: Annotated[Path | None, typer.Option(
+        "--geoip-db", metavar="FILE", rich_help_panel=ENRICHING,
+        help="MaxMind-format city database (else $PLAYLOG_GEOIP_DB, the config file, "
+        "the standard locations; see playlog doctor).")] = None,
+    no_geoip: Annotated[bool, typer.Option(
+        "--no-geoip", rich_help_panel=ENRICHING, help="Skip IP geolocation.")] = False,
+    no_enrich: Annotated[bool, typer.Option(
+        "--no-enrich", rich_help_panel=ENRICHING,
+        help="Skip all enrichment (user agents, GeoIP, traffic sources).")] = False,
+    anonymize_ip: Annotated[bool, typer.Option(
+        "--anonymize-ip", rich_help_panel=ENRICHING,
+        help="Store IPv4 /24 and IPv6 /48 prefixes only.")] = False,
+    catalog: Annotated[Path | None, typer.Option(
+        "--catalog", metavar="CSV", help="Import this track catalog first "
+        "(as playlog catalog import does).")] = None,
+    log_format: Annotated[str | None, typer.Option(
+        "--log-format", metavar="FORMAT", rich_help_panel=READING,
+        help="Read every file as this format: a name (combined, w3c, native …) or an nginx "
+        "log_format / Apache LogFormat string (default: detected per file).")] = None,
 ) -> None:
     from playlog.config import load_settings
     from playlog.errors import InputError, RejectedLinesError

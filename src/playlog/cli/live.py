@@ -50,7 +50,7 @@ Examples:
 
 
 def register(app: typer.Typer) -> None:
-    command(app, "realtime", REALTIME_HELP)(realtime_command)
+    command(app, "realtime", REALTIME_HELP, "Reports")(realtime_command)
 
 
 def realtime_command(

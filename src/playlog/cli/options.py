@@ -1,13 +1,22 @@
-"""Options shared by several commands, declared once."""
+"""Options shared by several commands, declared once.
+
+Each option names its metavar and its help section ("Window", "Output",
+"Store"; command-specific options stay in "Options"), so every ``--help``
+lists them the same way.
+"""
 
 from __future__ import annotations
 
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
+
+WINDOW = "Window"
+OUTPUT = "Output"
+STORE = "Store"
 
 
 class OutputFormat(str, Enum):
@@ -38,7 +47,9 @@ class SummaryFormat(str, Enum):
 
 
 SummaryFormatOpt = Annotated[
-    Optional[SummaryFormat], typer.Option("--format", "-f", help="table (default) or json.")
+    SummaryFormat | None,
+    typer.Option("--format", "-f", rich_help_panel=OUTPUT,
+                 help="A table for people (default) or one JSON object."),
 ]
 
 
@@ -55,53 +66,62 @@ def resolve_format(
 
 
 DataOpt = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option(
-        "--data",
-        help="Data directory (else $PLAYLOG_DATA, the config file, ~/.local/share/playlog).",
-        show_default=False,
+        "--data", metavar="DIR", rich_help_panel=STORE, show_default=False,
+        help="The data directory (else $PLAYLOG_DATA, the config file's `data`, "
+        "~/.local/share/playlog).",
     ),
 ]
 FormatOpt = Annotated[
-    Optional[DataFormat],
-    typer.Option("--format", "-f", help="Output: table (default on a terminal), json or csv."),
+    DataFormat | None,
+    typer.Option("--format", "-f", rich_help_panel=OUTPUT,
+                 help="table (the default on a terminal), json (the default when piped) or csv."),
 ]
 ReportFormatOpt = Annotated[
-    Optional[OutputFormat],
-    typer.Option("--format", "-f",
-                 help="Output: table (default on a terminal), json, csv or html (one page)."),
+    OutputFormat | None,
+    typer.Option("--format", "-f", rich_help_panel=OUTPUT,
+                 help="table (the default on a terminal), json (the default when piped), csv, "
+                 "or html: one self-contained page with charts."),
 ]
 OutputOpt = Annotated[
-    Optional[Path],
-    typer.Option("--output", "-o", metavar="FILE", dir_okay=False,
+    Path | None,
+    typer.Option("--output", "-o", metavar="FILE", dir_okay=False, rich_help_panel=OUTPUT,
                  help="Write to FILE instead of stdout (its suffix .html/.json/.csv "
                  "picks the format when --format is not given)."),
 ]
 DaysOpt = Annotated[
-    Optional[int],
-    typer.Option("--days", min=1, help="Window: the N x 24 h ending at --until."),
+    int | None,
+    typer.Option("--days", min=1, metavar="N", rich_help_panel=WINDOW,
+                 help="The N x 24 h ending at --until."),
 ]
 FromOpt = Annotated[
-    Optional[str],
-    typer.Option("--from", help="Window start, ISO 8601 date or time (inclusive)."),
+    str | None,
+    typer.Option("--from", metavar="DATE", rich_help_panel=WINDOW,
+                 help="Start, inclusive: an ISO 8601 date or time (2026-11-14, "
+                 "2026-11-14T08:00); dates and times without an offset are in --tz."),
 ]
 ToOpt = Annotated[
-    Optional[str],
-    typer.Option("--to", help="Window end, ISO 8601 date or time (exclusive)."),
+    str | None,
+    typer.Option("--to", metavar="DATE", rich_help_panel=WINDOW,
+                 help="End, exclusive: --from 2026-11-14 --to 2026-11-21 is seven days."),
 ]
 UntilOpt = Annotated[
-    Optional[str],
-    typer.Option("--until", "--at", help="End of the window / the instant T (default: now)."),
+    str | None,
+    typer.Option("--until", "--at", metavar="TIME", rich_help_panel=WINDOW,
+                 help="The end of the window, the instant T of the report (default: now)."),
 ]
 TzOpt = Annotated[
-    Optional[str],
-    typer.Option("--tz", help="Time zone for hours, days and weekdays (default: config, else UTC)."),
+    str | None,
+    typer.Option("--tz", metavar="ZONE", rich_help_panel=WINDOW,
+                 help="IANA time zone of hours, days and weekdays, any letter case "
+                 "(default: $PLAYLOG_TZ, the config file's `tz`, else UTC)."),
 ]
 IncludeBotsOpt = Annotated[
     bool,
-    typer.Option("--include-bots", help="Count bots too (they are left out by default)."),
+    typer.Option("--include-bots", help="Count crawlers and scripts too (left out by default)."),
 ]
 LimitOpt = Annotated[
     int,
-    typer.Option("--limit", "-n", min=1, help="How many rows to list."),
+    typer.Option("--limit", "-n", min=1, metavar="N", help="How many rows to list (default 10)."),
 ]

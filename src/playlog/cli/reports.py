@@ -47,96 +47,95 @@ class Period(str, Enum):
     month = "month"
 
 
-WINDOW_NOTE = "All time up to --until unless --days or --from/--to is given."
+ALL_TIME = "Without --days or --from the window is all time up to --until."
+LAST_WEEK = "Without --days or --from the window is the 7 x 24 h ending at --until."
+UNKNOWN_ID = ("An id the store has never seen is an error (exit status 1) naming the "
+              "closest known ids; a known id without activity in the window gives zeros.")
 
-TRACK_HELP = f"""Plays, listeners, completion, skips and when and where a track is played.
+TRACK_HELP = f"""One track: plays, listeners, completion, skips, when and where it is played.
 
-{WINDOW_NOTE}
+Over the track's sessions started in the window: plays, unique listeners,
+listening time, average completion, skip rate, virality, peak concurrent
+listeners, plays by hour and by day, and the quality, country and platform
+shares. Titles and artists come from the catalog. {ALL_TIME} {UNKNOWN_ID}
 
 Examples:
-
-  playlog track t-1234
-
-  playlog track t-1234 --days 30 --tz Europe/Paris
-
-  playlog track t-1234 --from 2026-11-01 --to 2026-11-08 --format json
+  playlog track t0000
+  playlog track t0000 --days 3 --until 2026-11-21 --tz Europe/Paris
+  playlog track t0002 --from 2026-11-14 --to 2026-11-21 --format json
 """
 
-USER_HELP = f"""Listening time, habits, favourite genres and devices of one user.
+USER_HELP = f"""One user: listening time, habits, favourite genres and devices.
 
-{WINDOW_NOTE}
+Over the user's sessions started in the window: listening time, tracks played
+and unique tracks, average session, favourite genres (from the catalog),
+completion, skips, binge listening, peak hours, weekend against weekday
+listening, platforms and preferred quality. {ALL_TIME} {UNKNOWN_ID}
 
 Examples:
-
-  playlog user u-42
-
-  playlog user u-42 --days 30 --format json
+  playlog user u00076
+  playlog user u00076 --from 2026-11-16 --to 2026-11-21 --format json
 """
 
-EVENT_HELP = f"""Views, unique views, clicks, bounce rate and traffic of one event page.
+EVENT_HELP = f"""One event page: views, unique views, clicks, bounce rate and traffic.
 
-{WINDOW_NOTE} Views over 24 h, 7 and 30 days end at --at.
+Totals over the window (views, unique views, clicks, shares, favourites,
+ticket and external clicks, time on page, bounce rate, peak hour and weekday,
+traffic sources, devices) and the views of the 24 h, 7 and 30 days ending at
+--at. With --period, one row per local hour, day, ISO week or month of the
+window instead. {ALL_TIME} {UNKNOWN_ID}
 
 Examples:
-
-  playlog event evt-9
-
-  playlog event evt-9 --at 2026-11-20T18:00Z --format json
-
-  playlog event evt-9 --period day --days 30 --format csv
+  playlog event ev000
+  playlog event ev000 --at 2026-11-20T18:00Z --format json
+  playlog event ev001 --period day --from 2026-11-14 --to 2026-11-21 --format csv
 """
 
-TOP_TRACKS_HELP = """The most played tracks of a window (default: the last 7 days).
+TOP_TRACKS_HELP = f"""The most played tracks of a window.
 
-Ranked by plays (default), distinct listeners or listening time (--by), with
-titles and artists from the catalog; --limit rows (default 10).
+Ranked by plays (the default), distinct listeners or listening time (--by),
+ties by track id; titles and artists from the catalog. {LAST_WEEK}
 
 Examples:
-
-  playlog top-tracks
-
-  playlog top-tracks --days 30 --by listeners --limit 20
-
-  playlog top-tracks --from 2026-11-01 --to 2026-12-01 --by time --format csv
+  playlog top-tracks --until 2026-11-21
+  playlog top-tracks --from 2026-11-14 --to 2026-11-21 --by listeners --limit 20
+  playlog top-tracks --days 3 --until 2026-11-21 --by time --format csv
 """
 
-TOP_EVENTS_HELP = """The most viewed event pages of a window (default: the last 7 days).
+TOP_EVENTS_HELP = f"""The most viewed event pages of a window.
 
-Ranked by views (default), unique views or clicks (--by); --limit rows
-(default 10).
+Ranked by views (the default), unique views or clicks (--by), ties by event
+id. {LAST_WEEK}
 
 Examples:
-
-  playlog top-events
-
-  playlog top-events --by unique --limit 5 --format json
+  playlog top-events --until 2026-11-21
+  playlog top-events --until 2026-11-21 --by unique --limit 5 --format json
 """
 
-REPORT_HELP = """The weekly report: totals with changes, top tracks, listeners and event pages.
+REPORT_HELP = f"""The period report: totals and changes, top tracks, listeners and pages.
 
-Totals against the previous window of the same length, top tracks and listeners,
-plays by day and hour, platform, quality and country distributions, and the event
-pages of the window (default: the last 7 days).
+Totals of the window against the previous window of the same length, top
+tracks and listeners, plays by day, hour and weekday x hour, the platform,
+quality and country shares, and the event pages of the window: their totals,
+top pages, traffic sources and devices. {LAST_WEEK}
 
 Examples:
-
-  playlog report --days 7
-
-  playlog report --from 2026-11-01 --to 2026-12-01 --tz Europe/Paris
-
-  playlog report --days 7 --format json > weekly.json
-
+  playlog report --from 2026-11-14 --to 2026-11-21
+  playlog report --from 2026-11-14 --to 2026-11-21 --tz Asia/Kolkata
+  playlog report --days 7 --until 2026-11-21 --format json
   playlog report --days 7 --until 2026-11-21 -o report.html
 """
 
+REPORTS = "Reports"
+
 
 def register(app: typer.Typer) -> None:
-    command(app, "track", TRACK_HELP)(track_command)
-    command(app, "user", USER_HELP)(user_command)
-    command(app, "event", EVENT_HELP)(event_command)
-    command(app, "top-tracks", TOP_TRACKS_HELP)(top_tracks_command)
-    command(app, "top-events", TOP_EVENTS_HELP)(top_events_command)
-    command(app, "report", REPORT_HELP)(report_command)
+    command(app, "track", TRACK_HELP, REPORTS)(track_command)
+    command(app, "user", USER_HELP, REPORTS)(user_command)
+    command(app, "event", EVENT_HELP, REPORTS)(event_command)
+    command(app, "top-tracks", TOP_TRACKS_HELP, REPORTS)(top_tracks_command)
+    command(app, "top-events", TOP_EVENTS_HELP, REPORTS)(top_events_command)
+    command(app, "report", REPORT_HELP, REPORTS)(report_command)
 
 
 def _run(kind, item, data, tz, days, from_, to, until, include_bots, **extra):

@@ -5,70 +5,73 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
-from playlog.cli.errors import command
+from playlog.cli.errors import STORE_COMMANDS, command
 from playlog.cli.options import DataOpt, SummaryFormat, SummaryFormatOpt
 
-CLEANUP_HELP = """Apply retention: delete (or archive) old raw days, anonymise IPs sooner, compact.
+CLEANUP_HELP = """Apply retention: delete or archive old raw days, anonymise IPs, compact.
 
-Whole UTC days are removed; their roll-ups stay and keep the counts of those
-days. The quarantine is trimmed like the raw days and the ledger forgets log
-files not seen since the cutoff. Defaults come from the \\[cleanup] section of
-the config file, so the cron line can be just `playlog cleanup`.
+Works on whole UTC days, under the store's lock, in one transaction. Raw days
+older than --older-than are deleted, or moved under --archive; their roll-ups
+stay and keep answering for those days. Days older than --anonymize-ip-after
+keep IPv4 /24 and IPv6 /48 prefixes only. The quarantine is trimmed like the
+raw days, the ledger forgets log files not seen since the cutoff, and every
+day left with several files is compacted. Each option defaults to the
+[cleanup] section of the config file, so the cron line can be short:
+
+\b
+  30 3 * * *  playlog cleanup --data /var/lib/playlog
 
 Examples:
-
-  playlog cleanup --older-than 90d --anonymize-ip-after 30d
-
-  playlog cleanup --older-than 90d --archive /srv/archive/playlog --dry-run
-
-  30 3 * * *  playlog cleanup --data /var/lib/playlog
+  playlog cleanup --older-than 90d --anonymize-ip-after 30d --dry-run
+  playlog cleanup --older-than 3d --archive /tmp/playlog-archive --dry-run
+  playlog cleanup --older-than 90d --format json
 """
 
 COMPACT_HELP = """Merge the many small files that frequent ingests leave in a day into one.
 
-Atomic and under the same lock as ingest; changes no answer. `playlog cleanup`
-runs it too.
+Atomic and under the same lock as ingest; it changes no answer. playlog
+cleanup compacts too.
 
 Examples:
-
-  playlog compact
-
-  playlog compact --dry-run --format json
+  playlog compact --dry-run
+  playlog compact --format json
 """
 
 
 def register(app: typer.Typer) -> None:
-    command(app, "cleanup", CLEANUP_HELP)(cleanup_command)
-    command(app, "compact", COMPACT_HELP)(compact_command)
+    command(app, "cleanup", CLEANUP_HELP, STORE_COMMANDS)(cleanup_command)
+    command(app, "compact", COMPACT_HELP, STORE_COMMANDS)(compact_command)
 
 
-DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Say what would change; change nothing.")]
-WaitOpt = Annotated[
-    Optional[float], typer.Option("--wait", help="Seconds to wait for another run's lock.")
-]
+DryRunOpt = Annotated[bool, typer.Option(
+    "--dry-run", help="Say what would change, change nothing.")]
+WaitOpt = Annotated[float | None, typer.Option(
+    "--wait", metavar="SECONDS",
+    help="Wait this long for another run's lock (default: fail at once, status 3).")]
+RETENTION = "Retention"
 
 
 def cleanup_command(
     data: DataOpt = None,
-    older_than: Annotated[
-        Optional[str], typer.Option("--older-than", help="Delete raw days older than this (90d).")
-    ] = None,
-    anonymize_ip_after: Annotated[
-        Optional[str],
-        typer.Option("--anonymize-ip-after", help="Cut IPs to /24 and /48 after this (30d)."),
-    ] = None,
-    drop_user_agents: Annotated[
-        Optional[bool],
-        typer.Option("--drop-user-agents/--keep-user-agents",
-                     help="With --anonymize-ip-after, also drop the user agent strings."),
-    ] = None,
-    archive: Annotated[
-        Optional[Path], typer.Option("--archive", help="Move old raw days here instead of deleting.")
-    ] = None,
+    older_than: Annotated[str | None, typer.Option(
+        "--older-than", metavar="AGE", rich_help_panel=RETENTION,
+        help="Delete raw days older than this: 90d, 12w … (config: older_than).")] = None,
+    anonymize_ip_after: Annotated[str | None, typer.Option(
+        "--anonymize-ip-after", metavar="AGE", rich_help_panel=RETENTION,
+        help="Cut IPs to /24 and /48 prefixes in days older than this "
+        "(config: anonymize_ip_after).")] = None,
+    drop_user_agents: Annotated[bool | None, typer.Option(
+        "--drop-user-agents/--keep-user-agents", rich_help_panel=RETENTION,
+        help="With --anonymize-ip-after, drop the user agent strings of those days too "
+        "(config: drop_user_agents).")] = None,
+    archive: Annotated[Path | None, typer.Option(
+        "--archive", metavar="DIR", rich_help_panel=RETENTION,
+        help="Move old raw days under DIR, same layout, instead of deleting them "
+        "(config: archive).")] = None,
     dry_run: DryRunOpt = False,
     fmt: SummaryFormatOpt = None,
     wait: WaitOpt = None,

@@ -18,7 +18,6 @@ import json
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -63,14 +62,14 @@ def main() -> None:
                         "--single-file", "--no-bad-lines"], check=True, capture_output=True)
     raw = args.work / "store-raw"
     shutil.rmtree(raw, ignore_errors=True)
-    start = time.perf_counter()
-    summary = json.loads(playlog("ingest", str(logs), "--data", str(raw), "--format", "json",
-                                 "--no-progress").stdout)
-    ingest_s = time.perf_counter() - start
+    ingest_s, _rss, ingest_cpu, text = run_measured(
+        [sys.executable, "-m", "playlog", "ingest", str(logs), "--data", str(raw), "--format",
+         "json", "--no-progress"])
+    summary = json.loads(text)
     stages = summary["stage_seconds"]
     rollup_share = stages["rollups"] / (sum(stages.values()) - stages["rollups"])
-    print(f"ingest: {summary['records']:,} records in {ingest_s:.1f} s; stages {stages}; "
-          f"roll-ups add {rollup_share:.1%} to the rest of the run")
+    print(f"ingest: {summary['records']:,} records in {ingest_s:.1f} s ({ingest_cpu:.1f} CPU s); "
+          f"stages {stages}; roll-ups add {rollup_share:.1%} to the rest of the run")
 
     cleaned = args.work / "store-cleaned"
     shutil.rmtree(cleaned, ignore_errors=True)
@@ -80,7 +79,7 @@ def main() -> None:
     report = ["report", "--days", "365", "--until", UNTIL, "--format", "json"]
     raw_s, raw_rss, raw_out = timed([*report, "--data", str(raw)], args.repeat)
     roll_s, roll_rss, roll_out = timed([*report, "--data", str(cleaned)], args.repeat)
-    same = raw_out["totals"]["plays"] == roll_out["totals"]["plays"]
+    same = raw_out["totals"]["total_plays"] == roll_out["totals"]["total_plays"]
     listeners = (raw_out["totals"]["unique_listeners"], roll_out["totals"]["unique_listeners"])
     print(f"\n{'report --days 365':34} {'seconds':>8} {'peak MiB':>9}")
     print(f"{'from raw rows':34} {raw_s:>8.2f} {raw_rss:>9,.0f}")

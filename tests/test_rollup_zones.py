@@ -75,13 +75,15 @@ def test_window_edges_between_quarter_hours_are_named(store):
                for n in found["notes"]), found["notes"]
 
 
-def hourly_rollups_of_an_older_store(data) -> None:
-    """Rewrite the roll-ups as a store written before quarter hours were kept."""
+def hourly_rollups_of_an_older_store(data, before: str = "9999") -> None:
+    """Rewrite the roll-ups of the days before ``before`` as a store written before
+    quarter hours were kept."""
     con = duckdb.connect()
     for name in ("rollup_plays", "rollup_users", "rollup_events", "rollup_sketches"):
         for path in (data / name).glob("date=*/*.parquet"):
-            con.execute(f"COPY (SELECT * EXCLUDE (minute) FROM read_parquet('{path}')) "
-                        f"TO '{path}' (FORMAT parquet)")
+            if path.parent.name.removeprefix("date=") < before:
+                con.execute(f"COPY (SELECT * EXCLUDE (minute) FROM read_parquet('{path}')) "
+                            f"TO '{path}' (FORMAT parquet)")
 
 
 def test_hourly_rollups_of_an_older_store_are_flagged_in_odd_zones(store):
@@ -95,3 +97,15 @@ def test_hourly_rollups_of_an_older_store_are_flagged_in_odd_zones(store):
     # the window's edges (18:30 UTC) fall inside whole hours too
     assert any("count whole UTC hours: the counts cover 2026-11-11T00:30:00+05:30" in n
                for n in kolkata["notes"]), kolkata["notes"]
+
+
+def test_some_hourly_days_among_quarter_hours(store):
+    raw = answer(store, "report", *WINDOW, "--tz", "Asia/Kolkata")
+    expire(store)
+    hourly_rollups_of_an_older_store(store, before="2026-11-14")
+    mixed = answer(store, "report", *WINDOW, "--tz", "Asia/Kolkata")
+    assert any("whole UTC hours" in n for n in mixed["notes"])
+    later = {d: n for d, n in mixed["plays_by_day"].items() if d >= "2026-11-15"}
+    assert later == {d: n for d, n in raw["plays_by_day"].items() if d >= "2026-11-15"}
+    utc = answer(store, "report", *WINDOW)
+    assert utc["totals"]["total_plays"] == 1500  # whole hours add up in UTC

@@ -32,6 +32,7 @@ PLAYS = "rollup_plays"
 BUCKET = "hour + to_minutes(coalesce(minute, 0))"
 IN_WINDOW = """
     date BETWEEN CAST($first_day AS DATE) AND CAST($last_day AS DATE)
+    AND hour > CAST($start AS TIMESTAMPTZ) - INTERVAL 1 HOUR AND hour < CAST($end AS TIMESTAMPTZ)
     AND {bucket} >= CAST($start AS TIMESTAMPTZ) AND {bucket} < CAST($end AS TIMESTAMPTZ)"""
 
 
@@ -60,14 +61,21 @@ def _source(con: Any, table: str, window: Window, include_bots: bool) -> str:
         con.table(name)
     except duckdb.CatalogException:
         bots = "" if include_bots else " AND NOT is_bot"
-        quarters = "minute" in con.table(table).columns  # older stores: whole hours only
-        bucket = BUCKET if quarters else "hour"
-        coarse = "minute IS NULL" if quarters else "true"
-        table_rows = con.sql(
-            f"SELECT *, {bucket} AS bucket, {coarse} AS coarse FROM {table} "
-            f"WHERE {IN_WINDOW.format(bucket=bucket)}{bots}", params=_params(window))
-        con.register(name, table_rows.to_arrow_table())
+        try:
+            rows = _window_rows(con, table, window, bots, BUCKET, "minute IS NULL")
+        except duckdb.BinderException:  # no file has `minute`: an older store, whole hours
+            rows = _window_rows(con, table, window, bots, "hour", "true")
+        con.register(name, rows)
     return name
+
+
+def _window_rows(con: Any, table: str, window: Window, bots: str, bucket: str, coarse: str):
+    """The rows of roll-up ``table`` whose quarter hour starts in ``window``, as Arrow, with
+    their ``bucket`` (that quarter hour) and ``coarse`` (a whole-hour row of an older store).
+    The bound on ``hour`` itself lets the Parquet reader skip row groups."""
+    sql = (f"SELECT *, {bucket} AS bucket, {coarse} AS coarse FROM {table} "
+           f"WHERE {IN_WINDOW.format(bucket=bucket)}{bots}")
+    return con.sql(sql, params=_params(window)).to_arrow_table()
 
 
 def _filtered(con: Any, table: str, window: Window, include_bots: bool,

@@ -90,8 +90,11 @@ def test_every_example_works_on_the_sample_data(path, shipped_store, tmp_path, m
     (work / "sample_data").symlink_to(ROOT / "sample_data")
     monkeypatch.chdir(work)
     for line in examples(PAGES[path]):
-        args = shlex.split(line)[1:]
-        result = CliRunner().invoke(app, args)
+        words = shlex.split(line)
+        at = words.index("playlog")
+        args = words[at + 1:]
+        env = dict(word.split("=", 1) for word in words[:at])  # VAR=value playlog …
+        result = CliRunner().invoke(app, args, env=env)
         assert result.exit_code == 0, f"{line}\n{result.output}"
         if "--format" in args and args[args.index("--format") + 1] == "json" \
                 and "--watch" not in args:

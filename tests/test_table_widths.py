@@ -24,6 +24,7 @@ COMMANDS = {
     "top-events": ["top-events", "--until", "2026-11-21"],
     "report": ["report", "--days", "7", "--until", "2026-11-20T12:00Z"],
     "realtime": ["realtime", "--at", "2026-11-20T21:00Z"],
+    "traffic": ["traffic", "--days", "7", "--until", "2026-11-21", "--limit", "20"],
 }
 WIDE = 400
 BAR = re.compile(r"^[█▁▂▃▄▅▆▇ ░▒▓]+$")

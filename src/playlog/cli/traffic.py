@@ -30,24 +30,21 @@ answered 4xx left out); bots are left out unless --include-bots. Days and
 hours are in --tz: give the log's own zone to get GoAccess's days.
 
 Examples:
-
   playlog traffic --days 7 --until 2026-11-21
-
   playlog traffic --from 2026-11-14 --to 2026-11-21 --tz Europe/Paris --include-bots
-
   playlog traffic --days 7 --until 2026-11-21 --limit 20 --format json
-
   playlog traffic --days 7 --until 2026-11-21 -o traffic.html
 """
 
 
 def register(app: typer.Typer) -> None:
-    command(app, "traffic", TRAFFIC_HELP)(traffic_command)
+    command(app, "traffic", TRAFFIC_HELP, "Reports")(traffic_command)
 
 
 def traffic_command(
     limit: Annotated[
-        int, typer.Option("--limit", "-n", min=1, help="Rows of each top list (default 10).")
+        int, typer.Option("--limit", "-n", min=1, metavar="N",
+                          help="Rows of each top list (default 10).")
     ] = 10,
     data: DataOpt = None, days: DaysOpt = None, from_: FromOpt = None, to: ToOpt = None,
     until: UntilOpt = None, tz: TzOpt = None, fmt: ReportFormatOpt = None,

@@ -7,8 +7,9 @@ import threading
 from collections.abc import Iterator
 
 import duckdb
+import pyarrow as pa
 
-from playlog.parse.lines import Block, split_block
+from playlog.parse.lines import Block, cap_lines, split_block
 from playlog.parse.registry import Parsed, Parser, with_invalid_lines
 
 
@@ -22,9 +23,22 @@ def connect() -> duckdb.DuckDBPyConnection:
 _DONE = object()
 
 
+def parse_block(con: duckdb.DuckDBPyConnection, parser: Parser, block: Block) -> Parsed:
+    """The block's lines through `parser`; lines that are not valid UTF-8 or are too long
+    for any parser never reach it: they come back as rejects."""
+    lines, invalid = split_block(block)
+    lines, too_long = cap_lines(block, lines)
+    parsed = with_invalid_lines(parser.parse(con, lines), invalid)
+    if too_long is not None:
+        parsed.rejects = too_long if parsed.rejects is None else pa.concat_tables(
+            [parsed.rejects, too_long], promote_options="permissive"
+        )
+    return parsed
+
+
 def parse_ahead(blocks: Iterator[Block], parser: Parser) -> Iterator[tuple[Block, Parsed]]:
     """``(block, parser.parse(block))`` for each block, read and parsed in a thread;
-    lines that are not valid UTF-8 never reach the parser: they come back as rejects.
+    lines that are not valid UTF-8 or too long never reach the parser (`parse_block`).
 
     The thread reads, splits and parses the next block (DuckDB and Arrow release
     the GIL) while the caller works on this one; it stays at most one block
@@ -48,8 +62,7 @@ def parse_ahead(blocks: Iterator[Block], parser: Parser) -> Iterator[tuple[Block
             for block in blocks:
                 if stop.is_set():
                     return
-                lines, invalid = split_block(block)
-                put((block, with_invalid_lines(parser.parse(con, lines), invalid)))
+                put((block, parse_block(con, parser, block)))
             put(_DONE)
         except BaseException as exc:  # handed to the caller, raised there
             put(exc)

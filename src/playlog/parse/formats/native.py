@@ -3,7 +3,11 @@
 `parse_lines` validates and types a table of ``(line_no, line)`` in one DuckDB
 query: every line is parsed once, checked against the rules below, and comes
 out either as a typed record or as a reject with its reason. Nothing is
-dropped: blank lines are skipped, everything else is a record or a reject.
+dropped: blank lines are skipped, everything else is a record or a reject. No
+value makes the query fail: numbers that do not fit (``1e300``, ``NaN``, an
+integer beyond 64 bits), text where a number belongs, objects, arrays or
+booleans where text belongs, impossible time-zone offsets and values over
+their size limit are rejects with a reason, like any other invalid line.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from playlog.parse.lines import RAW_BYTES
 from playlog.parse.registry import Format, ParseContext, Parsed, register
 from playlog.schema import EVENT_TYPES, RECORD_TYPES
 
@@ -36,6 +41,31 @@ REQUIRED = {
 # Timestamps outside these bounds are mistakes (seconds given as milliseconds, …).
 TS_MIN, TS_MAX = "1990-01-01", "2100-01-01"
 
+# The largest accepted values (docs/formats.md): a duration beyond a year is a
+# mistake (and a `play` would move the session clock past every open session);
+# byte counts must be exact in a double.
+DAY_MS = 86_400_000
+NUMBER_MAX = {
+    "duration_played_ms": 366 * DAY_MS,
+    "total_duration_ms": 366 * DAY_MS,
+    "time_on_page_ms": 366 * DAY_MS,
+    "bytes_sent": 2**53,
+}
+
+# Size limits of text values, in bytes (docs/formats.md).
+KIB = 1024
+TEXT_MAX = {
+    "session_id": KIB, "track_id": KIB, "user_id": KIB, "event_id": KIB, "skip_reason": KIB,
+    "quality": 256, "platform": 256, "client_ip": 256,
+    "user_agent": 8 * KIB, "referrer": 16 * KIB, "page_url": 16 * KIB,
+}
+METADATA_MAX = 64 * KIB
+# Fields whose value must be JSON text or a number: an object, array or boolean is rejected.
+SCALAR_FIELDS = tuple(TEXT_MAX)
+
+# An RFC 3339 offset that no clock has: hours from 24, minutes from 60.
+BAD_OFFSET = r":\d\d(:\d\d([.,]\d*)?)?[+-]((2[4-9]|[3-9]\d)(:?\d\d)?|\d\d:?[6-9]\d)$"
+
 
 def _structure() -> str:
     fields = ", ".join(f'"{name}": "VARCHAR"' for name in TEXT_FIELDS)
@@ -50,6 +80,15 @@ def _present(name: str) -> str:
     return f"(r.{name} IS NOT NULL AND r.{name} <> '')"
 
 
+def _wrong_type(name: str) -> str:
+    """Text a JSON object, array or boolean became (checked on the line only when the
+    text looks like one, so the common case costs a comparison)."""
+    value = f"r.{name}"
+    looks = (f"(starts_with({value}, '{{') OR starts_with({value}, '[') "
+             f"OR {value} IN ('true', 'false'))")
+    return f"{looks} AND json_type(line, '$.{name}') IN ('OBJECT', 'ARRAY', 'BOOLEAN')"
+
+
 def _reason_sql() -> str:
     """One CASE: the first rule a line breaks names its reason."""
     rules = [
@@ -61,7 +100,7 @@ def _reason_sql() -> str:
             "'unknown type: ' || left(r.type, 80)",
         ),
         ("r.ts IS NULL", "'missing required field: ts'"),
-        ("ts_parsed IS NULL", "'invalid ts: ' || left(r.ts, 80)"),
+        ("ts_parsed IS NULL OR ts_bad_offset", "'invalid ts: ' || left(r.ts, 80)"),
         (
             f"ts_parsed < TIMESTAMPTZ '{TS_MIN}' OR ts_parsed >= TIMESTAMPTZ '{TS_MAX}'",
             "'ts out of range: ' || left(r.ts, 80)",
@@ -76,16 +115,28 @@ def _reason_sql() -> str:
             (f"r.type = '{kind}' AND ({missing})",
              f"'missing required field: ' || CASE {first_missing} END")
         )
+    for name in SCALAR_FIELDS:
+        rules.append((_wrong_type(name),
+                      f"'wrong type of {name}: ' || lower(json_type(line, '$.{name}'))"))
+    for name, limit in TEXT_MAX.items():
+        rules.append((f"strlen(r.{name}) > {limit}",
+                      f"'{name} too long: ' || strlen(r.{name}) || ' bytes (at most {limit})'"))
+    rules.append((f"strlen(CAST(r.metadata AS VARCHAR)) > {METADATA_MAX}",
+                  (f"'metadata too long: ' || strlen(CAST(r.metadata AS VARCHAR)) "
+                   f"|| ' bytes (at most {METADATA_MAX})'")))
     for name in NUMBER_FIELDS:
         rules.append(
-            (f"r.{name} IS NOT NULL AND n_{name} IS NULL",
+            (f"r.{name} IS NOT NULL AND (n_{name} IS NULL OR NOT isfinite(n_{name}))",
              f"'invalid {name}: ' || left(r.{name}, 40)")
         )
-        rules.append((f"n_{name} < 0", f"'negative {name}: ' || r.{name}"))
+        rules.append((f"n_{name} < 0", f"'negative {name}: ' || left(r.{name}, 40)"))
+        rules.append((f"n_{name} > {NUMBER_MAX[name]}",
+                      (f"'{name} out of range: ' || left(r.{name}, 40) "
+                       f"|| ' (at most {NUMBER_MAX[name]})'")))
     rules += [
         (
-            "r.buffer_health IS NOT NULL AND (n_buffer_health IS NULL "
-            "OR n_buffer_health NOT BETWEEN 0 AND 100)",
+            ("r.buffer_health IS NOT NULL AND (n_buffer_health IS NULL "
+             "OR NOT (n_buffer_health BETWEEN 0 AND 100))"),
             "'buffer_health not within 0-100: ' || left(r.buffer_health, 40)",
         ),
         (
@@ -102,7 +153,8 @@ def _reason_sql() -> str:
 
 
 def _int(name: str) -> str:
-    return f"CAST(round(n_{name}) AS BIGINT) AS {name}"
+    """The whole number of an accepted value; rejected lines get null (never a failed cast)."""
+    return (f"CASE WHEN reason IS NULL THEN CAST(round(n_{name}) AS BIGINT) END AS {name}")
 
 
 def _text(name: str) -> str:
@@ -119,29 +171,41 @@ _NUMBERS = ", ".join(
 
 # Blank lines are skipped (a line of spaces only is blank too, checked only on
 # lines that are not JSON). Epoch milliseconds are told from RFC 3339 text by
-# the absence of '-' and ':' (cheaper than a regular expression).
+# the absence of '-' and ':' (cheaper than a regular expression); a number too
+# large for a timestamp is clamped far outside the accepted range (so it is
+# "out of range"), one that is not finite is left null ("invalid"). An offset is
+# checked only on text that does not end in Z.
 PARSE_SQL = f"""
 WITH obj AS (
     SELECT line_no, line, try(json_transform(line, '{_structure()}')) AS r
     FROM lines
     WHERE line <> ''
-), typed AS (
+), numbers AS (
     SELECT *,
-        CASE
-            WHEN NOT contains(r.ts, '-') AND NOT contains(r.ts, ':')
-                THEN make_timestamp(CAST(TRY_CAST(r.ts AS DOUBLE) * 1000 AS BIGINT))::TIMESTAMPTZ
-            ELSE TRY_CAST(r.ts AS TIMESTAMPTZ)
-        END AS ts_parsed,
+        NOT contains(r.ts, '-') AND NOT contains(r.ts, ':') AS ts_is_number,
+        CASE WHEN ts_is_number THEN TRY_CAST(r.ts AS DOUBLE) END AS n_ts,
         {_NUMBERS}
     FROM obj
     WHERE r IS NOT NULL OR trim(line) <> ''
+), typed AS (
+    SELECT *,
+        CASE
+            WHEN ts_is_number THEN CASE WHEN isfinite(n_ts) THEN make_timestamp(
+                CAST(least(greatest(n_ts, -1e15), 1e15) * 1000 AS BIGINT))::TIMESTAMPTZ END
+            ELSE TRY_CAST(r.ts AS TIMESTAMPTZ)
+        END AS ts_parsed,
+        CASE WHEN contains(r.ts, ':') AND NOT ends_with(r.ts, 'Z')
+            AND regexp_matches(r.ts, '{BAD_OFFSET}') THEN true ELSE false END AS ts_bad_offset
+    FROM numbers
+), checked AS (
+    SELECT *, {_reason_sql()} AS reason FROM typed
 )
 SELECT
     line_no,
-    {_reason_sql()} AS reason,
-    CASE WHEN reason IS NOT NULL THEN left(line, 65536) END AS raw,
+    reason,
+    CASE WHEN reason IS NOT NULL THEN left(line, {RAW_BYTES}) END AS raw,
     r.type AS type,
-    ts_parsed AS ts,
+    CASE WHEN reason IS NULL THEN ts_parsed END AS ts,
     {_text("session_id")}, {_text("track_id")}, {_text("user_id")}, {_text("client_ip")},
     {_text("user_agent")}, {_lower("quality")}, {_lower("platform")},
     {_text("referrer")}, {_text("skip_reason")}, {_text("event_id")}, {_text("event_type")},
@@ -156,7 +220,7 @@ SELECT
         left(sha256($salt || '|' || coalesce(r.client_ip, '') || '|' || coalesce(r.user_agent, '')), 20)
     END AS anon_key,
     md5_number_lower(line) AS record_id
-FROM typed
+FROM checked
 """
 
 

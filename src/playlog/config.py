@@ -8,6 +8,7 @@ at ``$PLAYLOG_CONFIG``, else ``$XDG_CONFIG_HOME/playlog/config.toml`` (by defaul
     data = "/var/lib/playlog"        # data directory
     tz = "Europe/Paris"              # report time zone
     session_timeout = "30m"          # idle time that closes a session
+    idle_after = "1m"                # a log unchanged this long has its last line read whole
     geoip_db = "/usr/share/GeoIP/GeoLite2-City.mmdb"
 
     [[routes]]                       # requests of web-server logs → event records
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
     from playlog.routes import Route
 
 DEFAULT_SESSION_TIMEOUT = timedelta(minutes=30)
+DEFAULT_IDLE_AFTER = timedelta(minutes=1)
 
 # Every key the config file may hold: the top level ("") and each [section].
 # ``routes`` is an array of tables (one per route), checked by its reader.
@@ -97,6 +99,7 @@ class Settings:
     tz: str = "UTC"
     session_timeout: timedelta = DEFAULT_SESSION_TIMEOUT
     geoip_db: Path | None = None
+    idle_after: timedelta = DEFAULT_IDLE_AFTER
     file: dict[str, Any] = field(default_factory=dict)
     config_file: Path | None = None
     routes: tuple[Route, ...] = ()  # [[routes]]: requests that become event records
@@ -165,6 +168,7 @@ def load_settings(
     tz: str | None = None,
     session_timeout: str | None = None,
     geoip_db: Path | str | None = None,
+    idle_after: str | None = None,
 ) -> Settings:
     """Resolve every setting from flag, environment, config file and default."""
     path = config_path()
@@ -180,11 +184,17 @@ def load_settings(
     from playlog.routes import parse_routes
 
     routes = parse_routes(file.get("routes"), str(path))
+    idle_text = _pick(idle_after, "PLAYLOG_IDLE_AFTER", file, "idle_after")
+    idle_where = ("--idle-after" if idle_after is not None
+                  else "PLAYLOG_IDLE_AFTER" if os.environ.get("PLAYLOG_IDLE_AFTER")
+                  else f"{path}: idle_after")
+    idle = parse_duration(idle_text, idle_where) if idle_text else DEFAULT_IDLE_AFTER
     return Settings(
         data_dir=Path(data_dir).expanduser(),
         tz=str(zone),
         session_timeout=timeout,
         geoip_db=Path(geo).expanduser() if geo else None,
+        idle_after=idle,
         file=file,
         config_file=path if file else None,
         routes=routes,

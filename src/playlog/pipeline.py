@@ -37,9 +37,10 @@ from playlog.config import Settings
 from playlog.errors import StoreError
 from playlog.parse import registry
 from playlog.parse.ahead import parse_ahead
-from playlog.parse.discover import discover
-from playlog.parse.lines import iter_blocks, open_log, read_prefix, read_safely, skip_to
+from playlog.parse.discover import STDIN, discover
+from playlog.parse.lines import Block, damage_of, iter_blocks
 from playlog.parse.registry import Format, ParseContext, Parsed
+from playlog.parse.source import Source, open_file, open_stdin
 from playlog.schema import (
     EVENT_SCHEMA,
     EVENTS,
@@ -56,7 +57,7 @@ from playlog.schema import (
 from playlog.store import rollups
 from playlog.store.appender import DedupAppender, conform
 from playlog.store.layout import Layout
-from playlog.store.ledger import TAIL_BYTES, FileEntry, Ledger, fingerprint, tail_hash
+from playlog.store.ledger import Ledger, tail_hash
 from playlog.store.lock import exclusive
 from playlog.store.salt import load_salt
 from playlog.store.sessions import SessionStore
@@ -80,7 +81,8 @@ class IngestSummary:
     quarantined: int = 0
     duplicates: int = 0
     formats: dict[str, str] = field(default_factory=dict)  # file → the format it was read as
-    skipped: dict[str, str] = field(default_factory=dict)  # file → why it was not read
+    skipped: dict[str, str] = field(default_factory=dict)  # file or folder → why it was not read
+    damaged: dict[str, str] = field(default_factory=dict)  # file → where its data is damaged
     seconds: float = 0.0
     quarantine_reasons: dict[str, int] = field(default_factory=dict)
     stage_seconds: dict[str, float] = field(default_factory=dict)
@@ -107,7 +109,7 @@ def ingest(
     each file's is detected from its first lines and remembered by the ledger."""
     started = time.perf_counter()
     forced = registry.resolve(log_format) if log_format else None
-    files = discover(paths)
+    found = discover(paths)
     owned = enricher == "auto"
     if owned:
         enricher = make_enricher(settings)
@@ -118,7 +120,9 @@ def ingest(
             recover(layout)
             run = _Run(layout, settings, enricher, anonymize_ip, forced)
             try:
-                summary = run.execute(files, on_progress)
+                for folder in found.empty:
+                    run.summary.skipped[folder] = NO_LOGS
+                summary = run.execute(found.files, on_progress)
             except BaseException:
                 run.tx.rollback()
                 raise
@@ -129,6 +133,9 @@ def ingest(
             enricher.close()
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary
+
+
+NO_LOGS = "no log files in this folder (*.jsonl, *.ndjson, *.json, *.log, rotated or .gz)"
 
 
 def _ensure_writable(layout: Layout) -> None:
@@ -171,7 +178,7 @@ class _Run:
         self.summary = IngestSummary()
 
     def execute(self, files: list[Path], on_progress: ProgressCallback | None) -> IngestSummary:
-        total = sum(p.stat().st_size for p in files)
+        total = sum(map(_size, files))
         done = 0
         with self._stage("read"):
             for path in files:
@@ -201,73 +208,109 @@ class _Run:
     # -- reading -------------------------------------------------------------
 
     def _read_file(self, path: Path, on_progress, done: int, total: int) -> int:
-        fp = fingerprint(path)
-        if fp is None:  # not even one complete line yet
-            return done + path.stat().st_size
-        entry = self.ledger.files.get(fp)
-        fmt = self._format(path, entry)
+        try:
+            source = (open_stdin() if str(path) == STDIN
+                      else open_file(path, self.ledger, self.settings.idle_after))
+        except FileNotFoundError:  # logrotate removed it since the folder was listed
+            self.summary.skipped[str(path)] = "removed before it could be read"
+            return done
+        try:
+            return self._read_source(source, on_progress, done, total) + source.size
+        finally:
+            source.close()
+
+    def _read_source(self, source: Source, on_progress, done: int, total: int) -> int:
+        if source.tracked and source.fingerprint is None:  # not even one complete line yet
+            self._note_damage(source, None)
+            return done
+        fmt = self._format(source)
         if fmt is None:
-            return done + path.stat().st_size
-        stream, raw, offset, line = _open_at(path, entry)
-        resumed = entry is not None and offset == entry.offset and offset > 0
-        context = ParseContext(str(path), self.salt, fp)
-        parser = fmt.open(context, entry.state if resumed else None)
-        self.summary.formats[str(path)] = fmt.name
-        tail = b""
-        parsed = parse_ahead(iter_blocks(stream, offset, line), parser)
+            return done
+        state = source.entry.state if source.resumed and source.entry else None
+        parser = fmt.open(ParseContext(source.name, self.salt, source.fingerprint or ""), state)
+        self.summary.formats[source.name] = fmt.name
+        last: Block | None = None
+        blocks = iter_blocks(source.stream, source.offset, source.line, tail=source.tail,
+                             final=source.final)
+        parsed = parse_ahead(blocks, parser)
         try:
             for block, result in parsed:
-                self._take(result, path, fmt.name)
-                offset, line = block.end_offset, block.first_line + block.lines - 1
-                tail = (tail + block.data[-TAIL_BYTES:])[-TAIL_BYTES:]
-                self.summary.bytes += len(block.data)
+                self._take(result, source.name, fmt.name)
+                last = block
+                self.summary.bytes += block.size
                 if on_progress:
-                    on_progress(done + raw.tell(), total)
+                    on_progress(done + source.position(), total)
         finally:
             parsed.close()  # stops the parsing thread before the file closes
-            raw.close()
-        if tail or entry is None:
-            self.ledger.record(fp, path, offset, line, tail_hash(tail) if tail else "",
-                               fmt.name, parser.state())
-        else:  # nothing new: the entry stays, under the name seen last
-            self.ledger.record(fp, path, entry.offset, entry.lines, entry.tail,
-                               fmt.name, entry.state)
+        self._note_damage(source, last)
+        if source.tracked:
+            self._remember(source, fmt, parser.state(), last)
         if on_progress:
-            on_progress(done + path.stat().st_size, total)
-        return done + path.stat().st_size
+            on_progress(done + source.size, total)
+        return done
 
-    def _format(self, path: Path, entry: FileEntry | None) -> Format | None:
-        """The format of `path`: forced, else remembered by the ledger, else detected
+    def _remember(self, source: Source, fmt: Format, state: dict, last: Block | None) -> None:
+        """The ledger entry after reading: where reading stopped, and the content before it."""
+        fp, entry = source.fingerprint, source.entry
+        assert fp is not None
+        if last is None and entry is not None:  # nothing new: the entry stays, under this name
+            self.ledger.record(fp, source.name, entry.offset, entry.lines, entry.tail,
+                               fmt.name, entry.state, size=source.size,
+                               open_line=entry.open_line)
+            return
+        offset, lines, tail = source.offset, source.line, source.tail
+        if last is not None:
+            offset, lines, tail = last.end_offset, last.first_line + last.lines - 1, last.tail
+        self.ledger.record(fp, source.name, offset, lines, tail_hash(tail) if tail else "",
+                           fmt.name, state, size=source.size,
+                           open_line=last is not None and last.open_line)
+
+    def _note_damage(self, source: Source, last: Block | None) -> None:
+        why = damage_of(source.stream)
+        if why is None:
+            return
+        if last is None and not source.resumed:
+            self.summary.damaged[source.name] = f"{why}; no complete line before it"
+            return
+        lines = last.first_line + last.lines - 1 if last else source.line
+        offset = last.end_offset if last else source.offset
+        self.summary.damaged[source.name] = (
+            f"{why}; read up to line {lines:,} (byte {offset:,} of the content)"
+        )
+
+    def _format(self, source: Source) -> Format | None:
+        """The format of a source: forced, else remembered by the ledger, else detected
         from its first lines (None, and the file is skipped, when nothing matches)."""
         if self.forced is not None:
             return self.forced
+        entry = source.entry
         if entry is not None and entry.format:
             known = registry.get(entry.format)
             if known is not None:
                 return known
-        sample = sample_lines(path)
+        sample = source.sample()
         found = registry.detect(sample)
         if found.format is None and sample:
-            self.summary.skipped[str(path)] = registry.unmatched(sample)
+            self.summary.skipped[source.name] = registry.unmatched(sample)
         return found.format
 
-    def _take(self, parsed: Parsed, path: Path, fmt: str = "") -> None:
+    def _take(self, parsed: Parsed, path: str, fmt: str = "") -> None:
         if parsed.rejects is not None and parsed.rejects.num_rows:
-            self.summary.records += parsed.rejects.num_rows
+            self.summary.records += parsed.rejects.num_rows  # lines read, no record came from
             self._reject(pl.from_arrow(parsed.rejects), path, fmt)
         if parsed.records is not None and parsed.records.num_rows:
             self._take_records(parsed.records, path)
         if parsed.requests is not None and parsed.requests.num_rows:
             self._take_requests(parsed.requests, path, fmt)
 
-    def _reject(self, bad: pl.DataFrame, path: Path, fmt: str = "") -> None:
+    def _reject(self, bad: pl.DataFrame, path: str, fmt: str = "") -> None:
         raw_bytes = pl.col("raw_bytes") if "raw_bytes" in bad.columns else pl.lit(None, pl.Binary)
         self.rejects.append(_detached(
             bad.select(source_file=pl.lit(str(path)), line=pl.col("line_no"), reason="reason",
                        raw="raw", raw_bytes=raw_bytes, format=pl.lit(fmt or None, pl.String))
         ))
 
-    def _take_records(self, table: pa.Table, path: Path) -> None:
+    def _take_records(self, table: pa.Table, path: str) -> None:
         df = self._retained(pl.from_arrow(table).with_columns(pl.col("ts").dt.cast_time_unit("ms")))
         bad = df.filter(pl.col("reason").is_not_null())
         good = df.filter(pl.col("reason").is_null())
@@ -306,7 +349,7 @@ class _Run:
         ).with_columns(raw=pl.coalesce("raw", pl.when(pl.col("reason").is_not_null())
                                        .then(pl.lit("(see the log file)"))))
 
-    def _take_requests(self, table: pa.Table, path: Path, fmt: str) -> None:
+    def _take_requests(self, table: pa.Table, path: str, fmt: str) -> None:
         """Requests of a web-server log: enriched and stored, and the event records their
         routes make (docs/formats.md#routes)."""
         df = pl.from_arrow(table)
@@ -389,34 +432,12 @@ def _detached(df: pl.DataFrame) -> pl.DataFrame:
     return copied  # type: ignore[return-value]
 
 
-def _open_at(path: Path, entry: FileEntry | None):
-    """Open `path` positioned after what the ledger says was read, if that still holds.
-
-    Returns (stream, raw file, offset, lines read). A file shorter than the
-    offset, or whose bytes before it changed, is read again from the start."""
-    stream, raw = open_log(path)
-    if entry is None or entry.offset == 0:
-        return stream, raw, 0, 0
-    start = max(0, entry.offset - TAIL_BYTES)
-    reached = skip_to(stream, start, raw)
-    before = read_safely(stream, entry.offset - start) if reached == start else b""
-    if len(before) == entry.offset - start and tail_hash(before) == entry.tail:
-        return stream, raw, entry.offset, entry.lines
-    raw.close()
-    stream, raw = open_log(path)
-    return stream, raw, 0, 0
-
-
-SAMPLE_LINES = 50
-SAMPLE_BYTES = 256 * 1024
-
-
-def sample_lines(path: Path) -> list[str]:
-    """The first complete, non-blank lines of a file, for detecting its format."""
-    head = read_prefix(path, SAMPLE_BYTES)
-    cut = head.rfind(b"\n")
-    lines = head[: cut + 1].decode("utf-8", "replace").splitlines() if cut >= 0 else []
-    return [text for text in lines if text.strip()][:SAMPLE_LINES]
+def _size(path: Path) -> int:
+    """The size of a file to read (0 for standard input, or a file gone since it was found)."""
+    try:
+        return 0 if str(path) == STDIN else path.stat().st_size
+    except FileNotFoundError:
+        return 0
 
 
 def make_enricher(settings: Settings, *, enabled: bool = True, geoip: bool = True) -> Any:

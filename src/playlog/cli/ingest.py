@@ -23,9 +23,11 @@ log files (recursively). Each file's format is detected from its first lines,
 or named with --log-format: a format name, or the server's own nginx
 log_format / Apache LogFormat string. Only the lines added since the last run
 are read, so cron can run it every minute; a log rotated or compressed
-meanwhile is recognised by its content. Lines that cannot be read go to the
-quarantine with their reason, and the summary counts them. From cron, with a
-fixed data directory:
+meanwhile is recognised by its content. A last line without its newline is
+read once the file has not changed for --idle-after (or is compressed); `-`
+reads standard input, whole. Lines that cannot be read go to the quarantine
+with their reason, and the summary counts them. From cron, with a fixed data
+directory:
 
 \b
   * * * * *  playlog ingest --data /var/lib/playlog /var/log/playlog/
@@ -36,6 +38,7 @@ Examples:
   playlog ingest sample_data/logs/access.log --log-format combined
   playlog ingest sample_data/logs/access.log --log-format '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"'
   PLAYLOG_CONFIG=sample_data/playlog.toml playlog ingest sample_data/logs/access.log
+  zcat sample_data/logs/stream-2026-11-14.jsonl.gz | playlog ingest -
 """
 
 
@@ -45,7 +48,8 @@ def register(app: typer.Typer) -> None:
 
 def ingest_command(
     paths: Annotated[list[Path], typer.Argument(
-        metavar="PATH...", help="Log files, or folders holding them.", show_default=False)],
+        metavar="PATH...", help="Log files, or folders holding them; - for standard input.",
+        show_default=False)],
     data: DataOpt = None,
     fmt: SummaryFormatOpt = None,
     strict: Annotated[bool, typer.Option(
@@ -78,12 +82,17 @@ def ingest_command(
         "--log-format", metavar="FORMAT", rich_help_panel=READING,
         help="Read every file as this format: a name (combined, w3c, native …) or an nginx "
         "log_format / Apache LogFormat string (default: detected per file).")] = None,
+    idle_after: Annotated[str | None, typer.Option(
+        "--idle-after", metavar="DURATION", rich_help_panel=READING,
+        help="Read a last line without its newline once the file has not changed for this "
+        "long: 1m (the default), 10s, 1h …")] = None,
 ) -> None:
     from playlog.config import load_settings
     from playlog.errors import InputError, RejectedLinesError
     from playlog.pipeline import ingest, make_enricher
 
-    settings = load_settings(data=data, session_timeout=session_timeout, geoip_db=geoip_db)
+    settings = load_settings(data=data, session_timeout=session_timeout, geoip_db=geoip_db,
+                             idle_after=idle_after)
     if catalog is not None:
         from playlog.catalog import import_catalog
 
@@ -99,19 +108,29 @@ def ingest_command(
     finally:
         if enricher is not None:
             enricher.close()
-    for path, why in summary.skipped.items():
-        sys.stderr.write(f"playlog: warning: {path}: {why} (not read)\n")
+    _warn(summary)
     if fmt == SummaryFormat.json:
         sys.stdout.write(json.dumps(summary.as_dict(), indent=2) + "\n")
     else:
         _print_summary(summary.as_dict())
-    if summary.skipped and not summary.formats:
-        raise InputError(", ".join(summary.skipped), "nothing could be read",
-                         hint="name the format with --log-format NAME")
+    unread = [*summary.skipped, *summary.damaged]
+    if unread and not summary.formats:  # nothing at all could be read from what was named
+        formats = any("log format" in why for why in summary.skipped.values())
+        raise InputError(", ".join(unread), "nothing could be read",
+                         hint="name the format with --log-format NAME" if formats else None)
     if strict and summary.quarantined:
         raise RejectedLinesError(
             f"{summary.quarantined} line(s) rejected (see the quarantine in {settings.data_dir})"
         )
+
+
+def _warn(summary) -> None:
+    """One line on stderr per path not read, or read only up to damaged data."""
+    for path, why in summary.skipped.items():
+        suffix = "" if Path(path).is_dir() else " (not read)"
+        sys.stderr.write(f"playlog: warning: {path}: {why}{suffix}\n")
+    for path, why in summary.damaged.items():
+        sys.stderr.write(f"playlog: warning: {path}: {why}\n")
 
 
 def _print_summary(summary: dict) -> None:

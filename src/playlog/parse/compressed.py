@@ -28,6 +28,11 @@ def open_stream(raw: BinaryIO) -> BinaryIO:
     is not compressed)."""
     magic = raw.read(4)
     raw.seek(0)
+    return decompressing(magic, raw)
+
+
+def decompressing(magic: bytes, raw: BinaryIO) -> BinaryIO:
+    """The decompressed content of `raw`, which starts with `magic` (its first 4 bytes)."""
     if magic.startswith(GZIP_MAGIC):
         return GzipReader(raw)  # type: ignore[return-value]
     if magic.startswith(BZIP2_MAGIC) and magic[3:4].isdigit():

@@ -8,6 +8,11 @@ or logrotate's dateext ``-20261130``) and compressed (``.gz``, ``.bz2``,
 ``.zst``). Error logs (a name with ``error`` or ``errors`` as a word:
 ``error.log``, ``ssl_error_log``, ``site-error.log.1``) and hidden files are
 skipped.
+
+``-`` stands for standard input. A folder without any log file is reported
+(`Found.empty`), so that a mistyped path or a collector that wrote nothing is
+not mistaken for a quiet log. A file that disappears while the folders are
+searched (logrotate removing the oldest) is left out.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from playlog.errors import InputError
@@ -25,25 +31,38 @@ COMPRESSED = (".gz", ".bz2", ".zst")
 ROTATED = re.compile(r"(?:\.\d+|-\d{8}(?:\d{2})?|-\d{4}-\d{2}-\d{2})$")
 CLOUDFRONT = re.compile(r"^[A-Z0-9]+\.\d{4}-\d{2}-\d{2}-\d{2}\.[0-9a-f]+\.gz$")
 WORDS = re.compile(r"[._-]")
+STDIN = "-"
 
 
-def discover(paths: Iterable[Path | str]) -> list[Path]:
+@dataclass
+class Found:
+    files: list[Path] = field(default_factory=list)  # in order, each once; Path("-") is stdin
+    empty: list[str] = field(default_factory=list)  # folders that hold no log file
+
+
+def discover(paths: Iterable[Path | str]) -> Found:
     """The files to read: explicit files, and log files found in folders (recursively)."""
-    found: list[Path] = []
+    found = Found()
     for item in map(Path, paths):
-        if item.is_dir():
-            found.extend(
+        if str(item) == STDIN:
+            found.files.append(item)
+        elif item.is_dir():
+            logs = [
                 p for p in sorted(item.rglob("*"))
-                if p.is_file() and not p.name.startswith(".") and looks_like_log(p.name)
-            )
+                if not p.name.startswith(".") and looks_like_log(p.name) and p.is_file()
+            ]
+            found.files.extend(logs)
+            if not logs:
+                found.empty.append(str(item))
         elif item.is_file():
-            found.append(item)
+            found.files.append(item)
         else:
             raise InputError(str(item), "no such file or directory")
-    for path in found:
-        if not os.access(path, os.R_OK):
+    for path in found.files:
+        if str(path) != STDIN and not os.access(path, os.R_OK) and path.exists():
             raise InputError(str(path), "permission denied")
-    return list(dict.fromkeys(found))
+    found.files = list(dict.fromkeys(found.files))
+    return found
 
 
 def looks_like_log(name: str) -> bool:

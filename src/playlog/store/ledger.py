@@ -8,7 +8,9 @@ lines read and a hash of the bytes just before the offset. A file shorter than
 its offset was truncated, and one whose bytes before the offset changed was
 rewritten: both are read again from the start (records already stored are
 recognised and not counted twice). A file whose first line is not complete yet
-is left for a later run.
+is left for a later run, unless its content is final (see parse.source): then
+that line is fingerprinted as if its newline were there, so that the entry
+still matches once the writer adds it.
 """
 
 from __future__ import annotations
@@ -20,30 +22,42 @@ from pathlib import Path
 from typing import Any
 
 from playlog import clock
-from playlog.parse.lines import read_prefix
+from playlog.parse.lines import TAIL_BYTES, read_prefix
 from playlog.store.files import read_json
 from playlog.store.layout import Layout
 
 PREFIX_BYTES = 4096
-TAIL_BYTES = 256
 VERSION = 1
+__all__ = ["TAIL_BYTES", "FileEntry", "Ledger", "fingerprint", "fingerprint_of", "tail_hash"]
 
 
-def fingerprint(path: Path) -> str | None:
-    """Hash of the first line (at most 4 KiB); None while that line is incomplete.
+def fingerprint(path: Path, final: bool = False) -> str | None:
+    """Hash of the first line (at most 4 KiB); None while that line is incomplete."""
+    return fingerprint_of(read_prefix(path, PREFIX_BYTES), final)
+
+
+def fingerprint_of(head: bytes, final: bool = False) -> str | None:
+    """The fingerprint of content starting with `head` (its first PREFIX_BYTES at least,
+    when it has that many); with `final`, an unterminated first line counts as complete.
 
     Files that open with ``#`` directive lines (W3C, CloudFront: the same
     ``#Software:`` or ``#Version:`` line in every file) are known by their lines
     up to the first that is not a directive."""
-    head = read_prefix(path, PREFIX_BYTES)
+    head = head[:PREFIX_BYTES]
     end = 0
     while True:
         cut = head.find(b"\n", end)
         if cut < 0:
-            return None if len(head) < PREFIX_BYTES else hashlib.sha256(head).hexdigest()[:32]
+            if len(head) == PREFIX_BYTES:
+                return _hash(head)
+            return _hash(head + b"\n") if final and head.strip() else None
         end = cut + 1
-        if not head[cut + 1:].startswith(b"#") or not head.startswith(b"#"):
-            return hashlib.sha256(head[:end]).hexdigest()[:32]
+        if not head[end:].startswith(b"#") or not head.startswith(b"#"):
+            return _hash(head[:end])
+
+
+def _hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:32]
 
 
 def tail_hash(data: bytes) -> str:
@@ -60,6 +74,9 @@ class FileEntry:
     seen_at: str = ""
     format: str = ""  # the format it was read as (parse.registry); "" before formats were kept
     state: dict[str, Any] = field(default_factory=dict)  # the parser's state at `offset`
+    # The last line read had no newline (read because the file was final): what
+    # follows `offset` up to the next newline is the rest of line `lines`.
+    open_line: bool = False
 
 
 @dataclass
@@ -91,17 +108,19 @@ class Ledger:
         if latest is not None and (self.watermark is None or latest > self.watermark):
             self.watermark = latest
 
-    def record(self, fp: str, path: Path, offset: int, lines: int, tail: str,
-               fmt: str = "", state: dict[str, Any] | None = None) -> None:
+    def record(self, fp: str, path: Path | str, offset: int, lines: int, tail: str,
+               fmt: str = "", state: dict[str, Any] | None = None, *, size: int | None = None,
+               open_line: bool = False) -> None:
         self.files[fp] = FileEntry(
             path=str(path),
             offset=offset,
             lines=lines,
             tail=tail,
-            size=path.stat().st_size,
+            size=Path(path).stat().st_size if size is None else size,
             seen_at=clock.now().isoformat(timespec="seconds"),
             format=fmt,
             state=dict(state or {}),
+            open_line=open_line,
         )
 
     def forget_older_than(self, cutoff: datetime) -> int:

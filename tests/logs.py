@@ -45,7 +45,7 @@ def run(paths, data: Path, *, fixed_salt: bool = True, enricher=None, **kwargs) 
     salt = data / "state" / "salt"
     if fixed_salt and not salt.exists():
         salt.parent.mkdir(parents=True, exist_ok=True)
-        salt.write_text("test-salt\n")
+        salt.write_text("test-salt-for-the-suite\n")
     settings = load_settings(data=data, session_timeout=kwargs.pop("timeout", None))
     paths = [paths] if isinstance(paths, (str, Path)) else paths
     return ingest(paths, settings, enricher=enricher, **kwargs)

@@ -90,6 +90,7 @@ def test_empty_window_in_json_is_zeros(data):
 
 
 def test_empty_store_message(tmp_path):
+    (tmp_path / "state").mkdir()  # a store no session reached yet
     result = run("top-tracks", "--data", tmp_path, "--format", "table")
     assert "holds no sessions yet" in result.stdout
 
@@ -146,6 +147,7 @@ def test_watch_rereads_the_store_each_refresh(tmp_path, monkeypatch):
 
     monkeypatch.setattr(live.time, "sleep", sleep)
     monkeypatch.setattr("playlog.query.window.now_utc", lambda: at_noon())
+    (tmp_path / "state").mkdir()  # a store no session reached yet
     result = run("realtime", "--data", tmp_path, "--watch", "2", "--format", "json")
     assert result.exit_code == 0 and refreshes == [2.0, 2.0]
     first, second = _objects(result.stdout)

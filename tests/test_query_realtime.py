@@ -72,6 +72,7 @@ def test_realtime_with_bots(con):
 
 
 def test_realtime_on_an_empty_store(tmp_path):
+    (tmp_path / "state").mkdir()  # a store that holds nothing yet
     r = realtime_report(connect(tmp_path), T)
     assert r["current_listeners"] == 0 and r["top_tracks_now"] == []
     assert r["error_rate_percentage"] == 0.0 and r["average_buffer_health"] is None

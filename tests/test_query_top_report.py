@@ -122,6 +122,7 @@ def test_period_report(con):
 
 
 def test_empty_report_is_all_zeros(tmp_path):
+    (tmp_path / "state").mkdir()  # a store that holds nothing yet
     r = period_report(connect(tmp_path), resolve_window(**WEEK))
     assert r["totals"]["total_plays"] == 0 and r["top_tracks"] == []
     assert r["events"]["total_views"] == 0

@@ -97,7 +97,7 @@ def test_sigkill_at_any_moment_then_rerun_equals_a_clean_run(tmp_path, delay):
     log = big_log(tmp_path / "a.jsonl", 4000)
     data = tmp_path / "killed"
     (data / "state").mkdir(parents=True)
-    (data / "state" / "salt").write_text("test-salt\n")  # the salt `run` gives the clean store
+    (data / "state" / "salt").write_text("test-salt-for-the-suite\n")  # the salt `run` gives the clean store
     proc = subprocess.Popen(
         [sys.executable, "-m", "playlog", "ingest", str(log), "--data", str(data)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

@@ -185,6 +185,7 @@ def test_report_gains_a_web_traffic_section(store, tmp_path):
     assert with_web["web_traffic"]["totals"]["visitors"] == 3
     assert list(with_web["web_traffic"]) == ["totals", "previous_totals", "change", "by_day",
                                              "top_paths", "status_codes", "sources"]
+    (tmp_path / "e" / "state").mkdir(parents=True)  # a store with nothing in it yet
     empty = json.loads(CliRunner().invoke(app, [*args, "--data", str(tmp_path / "e")]).stdout)
     assert "web_traffic" not in empty
     table = CliRunner().invoke(app, [*args[:-2], "--format", "table", "--data", str(store)])

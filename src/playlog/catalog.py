@@ -27,6 +27,7 @@ import polars as pl
 
 from playlog.errors import InputError, StoreError
 from playlog.store.layout import Layout
+from playlog.store.modes import Modes, create_file, make_dirs, store_modes
 
 COLUMNS: dict[str, pl.DataType] = {
     "track_id": pl.String(),
@@ -51,8 +52,10 @@ class CatalogResult:
         return {**asdict(self), "path": str(self.path)}
 
 
-def import_catalog(csv_path: Path | str, data_dir: Path | str) -> CatalogResult:
-    """Read ``csv_path``, check every row, upsert into the catalog of ``data_dir``."""
+def import_catalog(csv_path: Path | str, data_dir: Path | str, *,
+                   store_mode: str | None = None) -> CatalogResult:
+    """Read ``csv_path``, check every row, upsert into the catalog of ``data_dir`` (a new
+    file and folder get the modes of ``store_mode``: see store.modes)."""
     csv_path = Path(csv_path)
     new = _read_csv(csv_path)
     _check_rows(new, csv_path)
@@ -65,7 +68,7 @@ def import_catalog(csv_path: Path | str, data_dir: Path | str) -> CatalogResult:
     changed = _changed(existing, merged, new["track_id"])
     target = Layout(Path(data_dir)).catalog
     if changed or updated < new.height or merged.columns != existing.columns:
-        _write_atomically(merged, target)
+        _write_atomically(merged, target, store_modes(store_mode))
     rows = new.height
     return CatalogResult(target, rows, rows - updated, changed, updated - changed, merged.height)
 
@@ -88,7 +91,7 @@ def load_catalog(data_dir: Path | str) -> pl.DataFrame:
     if not path.is_file():
         return pl.DataFrame(schema=COLUMNS)
     try:
-        return pl.read_parquet(path)
+        return pl.read_parquet(path, glob=False)
     except (OSError, pl.exceptions.PolarsError) as exc:
         raise StoreError(str(path), f"cannot read the track catalog: {_first_line(exc)}") from None
 
@@ -98,7 +101,7 @@ def catalog_size(data_dir: Path | str) -> int:
     path = Layout(Path(data_dir)).catalog
     if not path.is_file():
         return 0
-    return pl.scan_parquet(path).select(pl.len()).collect().item()
+    return pl.scan_parquet(path, glob=False).select(pl.len()).collect().item()
 
 
 def _read_csv(path: Path) -> pl.DataFrame:
@@ -167,10 +170,11 @@ def _typed(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select(*COLUMNS, *extras)
 
 
-def _write_atomically(frame: pl.DataFrame, target: Path) -> None:
+def _write_atomically(frame: pl.DataFrame, target: Path, modes: Modes) -> None:
     tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        make_dirs(target.parent, modes)
+        create_file(tmp, modes)
         frame.write_parquet(tmp)
         os.replace(tmp, target)
     except OSError as exc:

@@ -10,6 +10,7 @@ at ``$PLAYLOG_CONFIG``, else ``$XDG_CONFIG_HOME/playlog/config.toml`` (by defaul
     session_timeout = "30m"          # idle time that closes a session
     idle_after = "1m"                # a log unchanged this long has its last line read whole
     geoip_db = "/usr/share/GeoIP/GeoLite2-City.mmdb"
+    store_mode = "private"           # or "group": who may read what the store holds
 
     [[routes]]                       # requests of web-server logs → event records
     path = "/e/{event_id}"           # (see playlog.routes and docs/formats.md)
@@ -51,7 +52,8 @@ DEFAULT_IDLE_AFTER = timedelta(minutes=1)
 # Every key the config file may hold: the top level ("") and each [section].
 # ``routes`` is an array of tables (one per route), checked by its reader.
 KNOWN_KEYS: dict[str, set[str]] = {
-    "": {"data", "tz", "session_timeout", "geoip_db", "read_token", "s3_endpoint", "site"},
+    "": {"data", "tz", "session_timeout", "geoip_db", "read_token", "s3_endpoint", "site",
+         "idle_after", "store_mode"},
     "cleanup": {"older_than", "anonymize_ip_after", "drop_user_agents", "archive"},
     "serve": {"host", "port", "read_token", "trusted_proxies", "cors_origins", "ingest_every",
               "push_every"},
@@ -100,6 +102,7 @@ class Settings:
     session_timeout: timedelta = DEFAULT_SESSION_TIMEOUT
     geoip_db: Path | None = None
     idle_after: timedelta = DEFAULT_IDLE_AFTER
+    store_mode: str = "private"  # see store.modes
     file: dict[str, Any] = field(default_factory=dict)
     config_file: Path | None = None
     routes: tuple[Route, ...] = ()  # [[routes]]: requests that become event records
@@ -189,12 +192,18 @@ def load_settings(
                   else "PLAYLOG_IDLE_AFTER" if os.environ.get("PLAYLOG_IDLE_AFTER")
                   else f"{path}: idle_after")
     idle = parse_duration(idle_text, idle_where) if idle_text else DEFAULT_IDLE_AFTER
+    mode = _pick(None, "PLAYLOG_STORE_MODE", file, "store_mode") or "private"
+    from playlog.store.modes import store_modes
+
+    store_modes(mode, "PLAYLOG_STORE_MODE" if os.environ.get("PLAYLOG_STORE_MODE")
+                else f"{path}: store_mode")  # a bad value is a usage error now, not later
     return Settings(
         data_dir=Path(data_dir).expanduser(),
         tz=str(zone),
         session_timeout=timeout,
         geoip_db=Path(geo).expanduser() if geo else None,
         idle_after=idle,
+        store_mode=str(mode).strip().lower(),
         file=file,
         config_file=path if file else None,
         routes=routes,

@@ -37,7 +37,7 @@ from playlog.config import Settings
 from playlog.errors import StoreError
 from playlog.parse import registry
 from playlog.parse.ahead import parse_ahead
-from playlog.parse.discover import STDIN, discover
+from playlog.parse.discover import STDIN, Found, discover
 from playlog.parse.lines import Block, damage_of, iter_blocks
 from playlog.parse.registry import Format, ParseContext, Parsed
 from playlog.parse.source import Source, open_file, open_stdin
@@ -56,9 +56,11 @@ from playlog.schema import (
 )
 from playlog.store import rollups
 from playlog.store.appender import DedupAppender, conform
+from playlog.store.files import write_failure
 from playlog.store.layout import Layout
 from playlog.store.ledger import Ledger, tail_hash
 from playlog.store.lock import exclusive
+from playlog.store.modes import make_dirs, store_modes
 from playlog.store.salt import load_salt
 from playlog.store.sessions import SessionStore
 from playlog.store.transaction import Transaction, recover
@@ -113,21 +115,17 @@ def ingest(
     owned = enricher == "auto"
     if owned:
         enricher = make_enricher(settings)
-    layout = Layout(settings.data_dir)
-    _ensure_writable(layout)
+    layout = Layout(settings.data_dir, store_modes(settings.store_mode))
     try:
-        with exclusive(layout.lock, wait):
+        _ensure_writable(layout)
+        with exclusive(layout.lock, wait, layout.modes):
             recover(layout)
-            run = _Run(layout, settings, enricher, anonymize_ip, forced)
-            try:
-                for folder in found.empty:
-                    run.summary.skipped[folder] = NO_LOGS
-                summary = run.execute(found.files, on_progress)
-            except BaseException:
-                run.tx.rollback()
-                raise
-            finally:
-                run.con.close()
+            summary = _Run(layout, settings, enricher, anonymize_ip, forced).run(found, on_progress)
+    except OSError as exc:  # a full disk, a file system turned read-only
+        failure = write_failure(layout.root, exc)
+        if failure is None:
+            raise
+        raise failure from None
     finally:
         if owned and enricher is not None:
             enricher.close()
@@ -140,7 +138,7 @@ NO_LOGS = "no log files in this folder (*.jsonl, *.ndjson, *.json, *.log, rotate
 
 def _ensure_writable(layout: Layout) -> None:
     try:
-        layout.state.mkdir(parents=True, exist_ok=True)
+        make_dirs(layout.state, layout.modes)
         probe = layout.state / f".probe-{os.getpid()}"
         probe.write_bytes(b"")
         probe.unlink()
@@ -176,6 +174,18 @@ class _Run:
         self.session_ids: list[pl.Series] = []
         self.rejects: list[pl.DataFrame] = []
         self.summary = IngestSummary()
+
+    def run(self, found: Found, on_progress: ProgressCallback | None) -> IngestSummary:
+        """Read, merge and commit; nothing of the run stays if it fails."""
+        try:
+            for folder in found.empty:
+                self.summary.skipped[folder] = NO_LOGS
+            return self.execute(found.files, on_progress)
+        except BaseException:
+            self.tx.rollback()
+            raise
+        finally:
+            self.con.close()
 
     def execute(self, files: list[Path], on_progress: ProgressCallback | None) -> IngestSummary:
         total = sum(map(_size, files))
@@ -411,7 +421,11 @@ class _Run:
     def _write_quarantine(self) -> None:
         if not self.rejects:
             return
-        rejects = pl.concat(self.rejects)
+        rejects = pl.concat(self.rejects, how="vertical_relaxed")
+        if self.anonymize_ip:  # the raw lines hold the addresses too
+            from playlog.enrich.privacy import anonymize_ips_in_text_expr
+
+            rejects = rejects.with_columns(anonymize_ips_in_text_expr("raw"))
         now = clock.now()
         self.summary.quarantined = rejects.height
         reasons = rejects.group_by(pl.col("reason").str.extract(r"^([^:]+)")).len()

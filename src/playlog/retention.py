@@ -19,11 +19,13 @@ from typing import Any
 
 import duckdb
 import polars as pl
+import pyarrow.parquet as pq
 
 from playlog import clock
 from playlog.config import Settings
 from playlog.schema import (
     EVENTS,
+    PROGRESS,
     QUARANTINE,
     REQUESTS,
     RAW_DATASETS,
@@ -33,10 +35,12 @@ from playlog.schema import (
     SORT_KEYS,
 )
 from playlog.store.appender import conform
-from playlog.store.files import read_json
+from playlog.store.files import read_json, write_failure
 from playlog.store.layout import Layout
 from playlog.store.ledger import Ledger
 from playlog.store.lock import exclusive
+from playlog.store.modes import create_file, make_dirs, store_modes
+from playlog.store.reader import require_store
 from playlog.store.transaction import Transaction, recover
 
 COMPACTED = (*RAW_DATASETS, QUARANTINE)
@@ -142,20 +146,43 @@ def cleanup(
     wait: float = 0.0,
 ) -> CleanupResult:
     now = now or clock.now()
-    layout = Layout(settings.data_dir)
-    if not layout.root.is_dir():
-        return CleanupResult(dry_run=dry_run)
-    with exclusive(layout.lock, wait):
-        recover(layout)
-        job = _Cleanup(layout, dry_run, archive)
-        if older_than is not None:
-            job.expire((now - older_than).date())
-        if anonymize_ip_after is not None:
-            job.anonymize((now - anonymize_ip_after).date(), drop_user_agents)
-        if compact_days:
-            job.compact()
-        job.commit()
-        return job.result
+    layout = Layout(settings.data_dir, store_modes(settings.store_mode))
+    require_store(layout)
+    anon_cutoff = (now - anonymize_ip_after).date() if anonymize_ip_after is not None else None
+    try:
+        with exclusive(layout.lock, wait, layout.modes):
+            recover(layout)
+            job = _Cleanup(layout, dry_run, archive)
+            try:
+                if older_than is not None:  # what is archived is anonymised as it would be kept
+                    job.expire((now - older_than).date(), anon_cutoff, drop_user_agents)
+                if anon_cutoff is not None:
+                    job.anonymize(anon_cutoff, drop_user_agents)
+                if compact_days:
+                    job.compact()
+                job.commit()
+            except BaseException:
+                job.tx.rollback()
+                raise
+            return job.result
+    except OSError as exc:  # a full disk, a read-only file system
+        failure = write_failure(layout.root, exc)
+        if failure is None:
+            raise
+        raise failure from None
+
+
+def _anonymized(dataset: str, rows: pl.DataFrame, drop_user_agents: bool) -> pl.DataFrame:
+    """`rows` of `dataset` with IPs cut to their prefixes (in the quarantine's raw lines
+    too), and without user agents when asked."""
+    from playlog.enrich.privacy import anonymize_ip_expr, anonymize_ips_in_text_expr
+
+    if dataset == QUARANTINE:
+        return rows.with_columns(anonymize_ips_in_text_expr("raw"))
+    changed = rows.with_columns(anonymize_ip_expr("client_ip"))
+    if drop_user_agents:
+        changed = changed.with_columns(user_agent=pl.lit(None, pl.String))
+    return changed
 
 
 def compact(settings: Settings, *, dry_run: bool = False, wait: float = 0.0) -> CleanupResult:
@@ -167,7 +194,7 @@ class _Cleanup:
     def __init__(self, layout: Layout, dry_run: bool, archive: Path | None):
         self.layout = layout
         self.dry_run = dry_run
-        self.archive = Layout(archive) if archive else None
+        self.archive = Layout(archive, layout.modes) if archive else None
         self.tx = Transaction(layout)
         self.con = duckdb.connect(config={"memory_limit": "1GB"})
         self.con.execute("SET TimeZone = 'UTC'")
@@ -177,8 +204,10 @@ class _Cleanup:
                                     anonymized_before=self.state.get("anonymized_before"))
         self.gone: set[tuple[str, date]] = set()
 
-    def expire(self, cutoff: date) -> None:
-        """Delete (or archive) raw and quarantine days before `cutoff`."""
+    def expire(self, cutoff: date, anonymize_before: date | None = None,
+               drop_user_agents: bool = False) -> None:
+        """Delete (or archive) raw and quarantine days before `cutoff`; archived days before
+        `anonymize_before` go to the archive anonymised (store.retention's rule)."""
         self._ensure_rollups({
             day for dataset in (SESSIONS, EVENTS, REQUESTS) for day in self.layout.days(dataset)
             if day < cutoff
@@ -191,7 +220,8 @@ class _Cleanup:
                 self.result.add("archive" if self.archive else "delete", dataset, day, files)
                 self.gone.add((dataset, day))
                 if not self.dry_run:
-                    self._drop(dataset, day, files)
+                    anonymized = anonymize_before is not None and day < anonymize_before
+                    self._drop(dataset, day, files, drop_user_agents if anonymized else None)
         if not self.state.get("raw_from") or str(cutoff) > self.state["raw_from"]:
             self.state["raw_from"] = str(cutoff)
             self.result.raw_from = str(cutoff)
@@ -204,28 +234,42 @@ class _Cleanup:
         missing = {d for d in days if not any(self.layout.files(n, d) for n in ROLLUP_DATASETS)}
         if not missing:
             return
-        from playlog.store.salt import load_salt
         from playlog.store import rollups
+        from playlog.store.salt import load_salt
 
         for day in sorted(missing):
             self.result.add("rollup", "roll-ups", day, [])
         if not self.dry_run:
             rollups.rebuild(self.con, self.tx, self.layout, missing, load_salt(self.layout))
 
-    def _drop(self, dataset: str, day: date, files: list[Path]) -> None:
+    def _drop(self, dataset: str, day: date, files: list[Path],
+              anonymize: bool | None = None) -> None:
+        """Remove a day's files, archiving them first (anonymised unless `anonymize` is
+        None; True also drops the user agents)."""
+        if self.archive is not None:
+            target = self.archive.day_dir(dataset, day)
+            make_dirs(target, self.archive.modes)
+            if anonymize is not None and dataset != PROGRESS:  # progress holds no IP
+                rows = _anonymized(dataset, pl.read_parquet(files, glob=False), anonymize)
+                self._archive_file(target, files[0].name,
+                                   lambda tmp: pq.write_table(conform(rows, SCHEMAS[dataset]), tmp,
+                                                              compression="zstd"))
+            else:
+                for path in files:
+                    self._archive_file(target, path.name,
+                                       lambda tmp, path=path: shutil.copyfile(path, tmp))
         for path in files:
-            if self.archive is not None:
-                target = self.archive.day_dir(dataset, day)
-                target.mkdir(parents=True, exist_ok=True)
-                tmp = target / f".{path.name}.tmp"
-                shutil.copyfile(path, tmp)
-                self.tx.added.append((str(tmp), str(target / path.name)))
             self.tx.remove(path)
 
-    def anonymize(self, cutoff: date, drop_user_agents: bool) -> None:
-        """Cut IPs (and drop user agents) in raw days before `cutoff`."""
-        from playlog.enrich.privacy import anonymize_ip_expr
+    def _archive_file(self, target: Path, name: str, write) -> None:
+        tmp = target / f".{name}.tmp"
+        create_file(tmp, self.archive.modes)  # type: ignore[union-attr]
+        write(tmp)
+        self.tx.added.append((str(tmp), str(target / name)))
 
+    def anonymize(self, cutoff: date, drop_user_agents: bool) -> None:
+        """Cut IPs (and drop user agents) in raw days before `cutoff`, and in the raw lines
+        of the quarantine days before it."""
         done = _day_or_none(self.state.get("anonymized_before"))
         dropped = _day_or_none(self.state.get("user_agents_dropped_before"))
         for dataset in (SESSIONS, EVENTS, REQUESTS):
@@ -238,20 +282,36 @@ class _Cleanup:
                 if not pending:
                     continue
                 files = self.layout.files(dataset, day)
-                rows = pl.read_parquet(files)
-                changed = rows.with_columns(anonymize_ip_expr("client_ip"))
-                if drop_user_agents:
-                    changed = changed.with_columns(user_agent=pl.lit(None, pl.String))
+                rows = pl.read_parquet(files, glob=False)
+                changed = _anonymized(dataset, rows, drop_user_agents)
                 if changed.equals(rows):
                     continue
                 self.result.add("anonymize", dataset, day, files)
                 if not self.dry_run:
                     self._replace_day(dataset, day, files, changed)
+        self._anonymize_quarantine(cutoff)
         if done is None or cutoff > done:
             self.state["anonymized_before"] = str(cutoff)
             self.result.anonymized_before = str(cutoff)
         if drop_user_agents and (dropped is None or cutoff > dropped):
             self.state["user_agents_dropped_before"] = str(cutoff)
+
+    def _anonymize_quarantine(self, cutoff: date) -> None:
+        """The raw lines of quarantine days before `cutoff`, their IPs cut to prefixes."""
+        done = _day_or_none(self.state.get("quarantine_anonymized_before"))
+        for day in self.layout.days(QUARANTINE):
+            if day >= cutoff or (QUARANTINE, day) in self.gone or (done and day < done):
+                continue
+            files = self.layout.files(QUARANTINE, day)
+            rows = pl.read_parquet(files, glob=False)
+            changed = _anonymized(QUARANTINE, rows, False)
+            if changed.equals(rows):
+                continue
+            self.result.add("anonymize", QUARANTINE, day, files)
+            if not self.dry_run:
+                self._replace_day(QUARANTINE, day, files, changed)
+        if done is None or cutoff > done:
+            self.state["quarantine_anonymized_before"] = str(cutoff)
 
     def compact(self) -> None:
         """One file per day where frequent runs left several."""
@@ -262,7 +322,7 @@ class _Cleanup:
                     continue
                 self.result.add("compact", dataset, day, files)
                 if not self.dry_run:
-                    rows = pl.read_parquet(files).sort(SORT_KEYS[dataset], nulls_last=True,
+                    rows = pl.read_parquet(files, glob=False).sort(SORT_KEYS[dataset], nulls_last=True,
                                                        maintain_order=True)
                     self._replace_day(dataset, day, files, rows)
 

@@ -66,7 +66,7 @@ def import_command(
     from playlog.config import load_settings
 
     settings = load_settings(data=data)
-    result = import_catalog(csv_path, settings.data_dir)
+    result = import_catalog(csv_path, settings.data_dir, store_mode=settings.store_mode)
     chosen = resolve_format(fmt)
     if chosen == OutputFormat.table:
         sys.stdout.write(

@@ -1,4 +1,4 @@
-"""`playlog doctor`: what enrichment will use."""
+"""`playlog doctor`: the store's files, and what enrichment will use."""
 
 from __future__ import annotations
 
@@ -12,7 +12,11 @@ import typer
 from playlog.cli.errors import STORE_COMMANDS, command
 from playlog.cli.options import DataOpt, FormatOpt, OutputFormat, resolve_format
 
-DOCTOR_HELP = """Show what enrichment will use: data directory, GeoIP, user agents, catalog.
+DOCTOR_HELP = """Check the store and show what enrichment will use.
+
+Every file of the data directory is opened and read through: one that is not
+Parquet, is cut short or is not of its dataset's schema is listed (exit status
+1), and so are store files other users can read.
 
 The GeoIP database is the first of --geoip-db, $PLAYLOG_GEOIP_DB, the config
 file's geoip_db, the geoipupdate locations (/usr/share/GeoIP, /var/lib/GeoIP,
@@ -47,6 +51,7 @@ def doctor_command(
 
     settings = load_settings(data=data)
     report = diagnose(settings, geoip_db=geoip_db)
+    report["store"] = _store(settings.data_dir, report["warnings"])
     chosen = resolve_format(fmt)
     if chosen == OutputFormat.table:
         _print(report)
@@ -54,10 +59,34 @@ def doctor_command(
         _write_csv(report)
     else:
         sys.stdout.write(json.dumps(report, indent=2) + "\n")
-    if report["geoip"].get("error"):
-        from playlog.errors import PlaylogError
+    from playlog.errors import PlaylogError
 
+    problems = report["store"]["problems"]
+    if problems:
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise PlaylogError(f"{first['path']}: {first['why']}{more}",
+                           hint="move unreadable files out of the data directory")
+    if report["geoip"].get("error"):
         raise PlaylogError(report["geoip"]["error"])
+
+
+def _store(data_dir: Path, warnings: list[str]) -> dict[str, Any]:
+    """The store's files: how many, which cannot be read, how many others can read."""
+    from playlog.store.check import check_store
+    from playlog.store.layout import Layout
+    from playlog.store.modes import readable_by_others
+
+    layout = Layout(Path(data_dir))
+    if not layout.holds_store():
+        return {"files": 0, "problems": [], "readable_by_others": 0}
+    checked, problems = check_store(layout)
+    exposed = readable_by_others(layout.root)
+    if exposed:
+        warnings.append(f"{len(exposed)} file(s) or folder(s) of the store can be read by other "
+                        f"users (e.g. {exposed[0]}); see store_mode in docs/operations.md")
+    return {"files": checked, "problems": [p.as_dict() for p in problems],
+            "readable_by_others": len(exposed)}
 
 
 def _write_csv(report: dict[str, Any]) -> None:
@@ -104,6 +133,10 @@ def _print(report: dict[str, Any]) -> None:
     table.add_row(
         "catalog", f"{report['catalog']['tracks']:,} track(s) in {report['catalog']['path']}"
     )
+    store = report["store"]
+    table.add_row("store files", f"{store['files']:,} checked, {len(store['problems'])} unreadable")
+    for problem in store["problems"]:
+        table.add_row("  unreadable", f"[red]{problem['path']}: {problem['why']}[/red]")
     console.print(table)
     talk = Console(stderr=True)
     for warning in report["warnings"]:

@@ -96,7 +96,7 @@ def ingest_command(
     if catalog is not None:
         from playlog.catalog import import_catalog
 
-        import_catalog(catalog, settings.data_dir)
+        import_catalog(catalog, settings.data_dir, store_mode=settings.store_mode)
     enricher = make_enricher(settings, enabled=not no_enrich, geoip=not no_geoip)
     show_bar = progress if progress is not None else sys.stderr.isatty()
     try:

@@ -7,9 +7,13 @@ the /24 of its IPv4 address. Text that is not an IP address becomes null, so
 nothing unparsed is kept. Null stays null.
 
 Ordering is the caller's job: the GeoIP lookup and the anonymous listener key
-(SPEC §2) must use the full address, so ``ingest --anonymize-ip`` enriches
-first and anonymises the ``client_ip`` column just before storing; retention
-(``cleanup``) applies the same expression to stored rows.
+(docs/metrics.md) must use the full address, so ``ingest --anonymize-ip``
+enriches first and anonymises the ``client_ip`` column just before storing;
+retention (``cleanup``) applies the same expression to stored rows.
+
+:func:`anonymize_ips_in_text_expr` does the same inside free text (the raw
+lines of the quarantine): every IPv4 address and every valid IPv6 address in
+it is replaced by its prefix; the rest of the text is kept.
 """
 
 from __future__ import annotations
@@ -57,3 +61,33 @@ def _anonymize_ipv6(values: pl.Series) -> pl.Series:
     distinct = values.drop_nulls().unique()
     mapping = {value: anonymize_ip(value) for value in distinct.to_list() if ":" in value}
     return values.replace_strict(mapping, default=None, return_dtype=pl.String)
+
+
+_IPV4_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+_IPV4_IN_TEXT = rf"\b({_IPV4_OCTET}\.{_IPV4_OCTET}\.{_IPV4_OCTET})\.{_IPV4_OCTET}\b"
+# Candidates only (times like 10:00:00 match too): each is checked by ipaddress.
+_IPV6_CANDIDATE = r"(?i)(?:[0-9a-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f]{1,4})?"
+
+
+def anonymize_ips_in_text_expr(col: str) -> pl.Expr:
+    """``col`` (text) with every IP address in it cut to its prefix."""
+    v4 = pl.col(col).str.replace_all(_IPV4_IN_TEXT, "${1}.0")
+    return v4.map_batches(_anonymize_ipv6_in_text, return_dtype=pl.String).alias(col)
+
+
+def _anonymize_ipv6_in_text(values: pl.Series) -> pl.Series:
+    """Each valid IPv6 address found in the texts, replaced by its /48 (an address is
+    looked up once however often it occurs)."""
+    found = values.str.extract_all(_IPV6_CANDIDATE).explode().drop_nulls().unique()
+    mapping = {}
+    for text in found.to_list():
+        if text.count(":") < 2:
+            continue
+        prefix = anonymize_ip(text)
+        if prefix is not None and prefix != text:
+            mapping[text] = prefix
+    if not mapping:
+        return values
+    # longest first, so that an address is not cut inside a longer one
+    olds = sorted(mapping, key=len, reverse=True)
+    return values.str.replace_many(olds, [mapping[o] for o in olds])

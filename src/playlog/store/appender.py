@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from playlog.schema import ROW_GROUP_ROWS, SORT_KEYS
-from playlog.store.layout import Layout
+from playlog.store.layout import Layout, literal
 from playlog.store.transaction import COMPRESSION, Transaction
 
 
@@ -112,7 +112,7 @@ class DedupAppender:
 
     def _seen(self, day: date) -> pl.Series:
         if day not in self._ids:
-            files = [str(p) for p in self.layout.files(self.dataset, day)]
+            files = [literal(p) for p in self.layout.files(self.dataset, day)]
             if files:
                 ids = self.con.sql(
                     "SELECT record_id FROM read_parquet($files)", params={"files": files}

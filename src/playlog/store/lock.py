@@ -13,13 +13,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from playlog.errors import LockedError
+from playlog.errors import LockedError, StoreError
+from playlog.store.modes import PRIVATE, Modes, make_dirs
 
 
 @contextmanager
-def exclusive(path: Path, wait: float = 0.0) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+def exclusive(path: Path, wait: float = 0.0, modes: Modes = PRIVATE) -> Iterator[None]:
+    """Hold the lock at `path` (a StoreError when it cannot even be opened: a read-only
+    or foreign data directory)."""
+    try:
+        make_dirs(path.parent, modes)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, modes.file)
+    except OSError as exc:
+        raise StoreError(str(path.parent), f"cannot lock the data directory: "
+                         f"{exc.strerror or exc}",
+                         hint="run as the owner of the data directory, on a writable file "
+                         "system") from None
     try:
         deadline = time.monotonic() + wait
         while True:

@@ -1,20 +1,43 @@
 """Read access: a DuckDB connection with one view per stored dataset.
 
-Views read the Parquet files with Hive partitioning, so a filter on ``date``
-prunes whole days before any file is opened. A dataset with no file yet is an
-empty view of the right schema, so every query works on an empty store.
+`connect` takes a consistent snapshot of the store's files: the list of every
+dataset's committed files, taken again if a commit moved on while it was
+listed (a commit always rewrites the ledger or ``state/retention.json``, and
+writes its journal first), and read through the journal while a commit is
+being applied (`visible_files`). The views read exactly those files, with Hive
+partitioning, so a filter on ``date`` prunes whole days before any file is
+opened. A dataset with no file yet is an empty view of the right schema, so
+every query works on an empty store.
+
+A commit that lands while a report runs may remove a file of its snapshot.
+`retry_on_vanished` runs a piece of work again, on a new connection, when that
+happened: a report never fails because of a commit.
+
+A data directory that holds no store is an error (`StoreError`), not an empty
+report: a mistyped ``--data`` must not look like a quiet week.
 """
 
 from __future__ import annotations
 
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import duckdb
 import pyarrow as pa
 
+from playlog.errors import StoreError
 from playlog.schema import DATASETS, SCHEMAS
 from playlog.store.files import read_json
-from playlog.store.layout import Layout
+from playlog.store.layout import Layout, literal
+from playlog.store.salt import read_salt
+
+T = TypeVar("T")
+SNAPSHOT_ATTEMPTS = 20
+RETRIES = 5
 
 
 def connect(data_dir: Path, *, memory_limit: str = "1GB") -> duckdb.DuckDBPyConnection:
@@ -22,57 +45,103 @@ def connect(data_dir: Path, *, memory_limit: str = "1GB") -> duckdb.DuckDBPyConn
     (each with a ``date`` DATE column), ``catalog`` (the track catalog, possibly
     empty) and ``store_info`` (``raw_from``: the first day with raw rows, or null;
     ``salt``: the salt of the store's pseudonymous keys)."""
+    layout = Layout(Path(data_dir))
+    require_store(layout)
+    snap = snapshot(layout)
     con = duckdb.connect(config={"memory_limit": memory_limit})
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET enable_progress_bar = false")  # stdout carries the data only
-    layout = Layout(Path(data_dir))
-    journal = read_json(layout.journal, None)
     for name in DATASETS:
-        create_view(con, layout, name, journal)
+        create_view(con, name, snap.files[name])
     create_catalog_view(con, layout)
     # Where raw rows start (cleanup deleted what came before): reports fall back on roll-ups.
     # The salt lets reports find a user in the roll-ups, which hold only salted keys.
-    retention = read_json(layout.retention, {})
-    if journal is not None:
-        retention = journal.get("state", {}).get(str(layout.retention), retention)
-    raw_from = retention.get("raw_from")
-    salt = layout.salt.read_text().strip() if layout.salt.is_file() else ""
+    salt = read_salt(layout) or ""
     con.execute("CREATE TEMP TABLE store_info AS SELECT CAST(? AS DATE) AS raw_from, ? AS salt",
-                [raw_from, salt])
+                [snap.raw_from, salt])
     return con
 
 
-def visible_files(layout: Layout, name: str, journal: dict | None) -> list[str] | None:
-    """With a commit under way (or interrupted), the files of `name` as the commit
-    leaves them: without those it removes, with those it adds (wherever they are
-    now). None when there is no journal: the glob is right."""
+def require_store(layout: Layout) -> None:
+    """StoreError unless the data directory holds a store."""
+    if layout.holds_store():
+        return
+    root = layout.root
+    why = ("not a directory" if root.exists() else "no such directory")
+    if root.is_dir():
+        why = "no playlog store here (no state, dataset or catalog folder)"
+    raise StoreError(str(root), f"cannot read the data directory: {why}",
+                     hint="ingest logs into it first, or choose another with --data DIR")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    files: dict[str, list[str]]  # dataset → its committed files, as one commit left them
+    raw_from: str | None  # the first day with raw rows (retention), or None
+
+
+def snapshot(layout: Layout) -> Snapshot:
+    """The files of every dataset as they are between two commits (or as the commit under
+    way will leave them)."""
+    taken = None
+    for _ in range(SNAPSHOT_ATTEMPTS):
+        before = _generation(layout)
+        journal = _read_state(layout.journal, None)
+        files = {name: visible_files(layout, name, journal) for name in DATASETS}
+        retention = _read_state(layout.retention, {})
+        if journal is not None:
+            retention = journal.get("state", {}).get(str(layout.retention), retention)
+        taken = Snapshot(files, retention.get("raw_from"))
+        if _generation(layout) == before:
+            return taken
+        time.sleep(0.01)  # a commit is being applied: let it finish
+    assert taken is not None
+    return taken
+
+
+def _generation(layout: Layout) -> tuple:
+    """What every commit changes: its journal, then the ledger or the retention state."""
+    marks = []
+    for path in (layout.journal, layout.ledger, layout.retention):
+        try:
+            st = os.stat(path)
+            marks.append((st.st_ino, st.st_mtime_ns, st.st_size))
+        except FileNotFoundError:
+            marks.append(None)
+    return tuple(marks)
+
+
+def _read_state(path: Path, default: Any) -> Any:
+    try:
+        return read_json(path, default)
+    except (FileNotFoundError, ValueError):  # replaced or removed as it was read
+        return default
+
+
+def visible_files(layout: Layout, name: str, journal: dict | None) -> list[str]:
+    """The committed files of `name`; with a commit under way (or interrupted), the
+    files as the commit leaves them: without those it removes, with those it adds
+    (wherever they are now)."""
+    files = set(layout.all_files(name))
     if journal is None:
-        return None
+        return sorted(files)
     prefix = str(layout.dataset(name)) + "/"
-    gone = set(journal["remove"])
-    files = {str(p) for d in layout.days(name) for p in layout.files(name, d)} - gone
+    files -= set(journal["remove"])
     for tmp, final in journal["add"]:
         if final.startswith(prefix):
             files.discard(final)
-            files.add(final if Path(final).exists() else tmp)
-    return sorted(f for f in files if Path(f).exists())
+            files.add(final if os.path.exists(final) else tmp)
+    return sorted(f for f in files if os.path.exists(f))
 
 
-def create_view(con: duckdb.DuckDBPyConnection, layout: Layout, name: str,
-                journal: dict | None = None) -> None:
-    files = visible_files(layout, name, journal)
+def create_view(con: duckdb.DuckDBPyConnection, name: str, files: list[str]) -> None:
+    """View `name` over exactly `files` (given to DuckDB as a variable, each path literal)."""
     if files:
-        listed = "[" + ", ".join(quote(f) for f in files) + "]"
+        con.execute(f"SET VARIABLE _files_{name} = ?", [[literal(f) for f in files]])
         con.execute(
-            f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet({listed}, "
-            "hive_partitioning = true, hive_types = {'date': DATE}, union_by_name = true)"
-        )
-        return
-    if files is None and layout.days(name):
-        # A view cannot take parameters: the path goes in as a quoted literal.
-        con.execute(
-            f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet({quote(layout.glob(name))}, "
-            "hive_partitioning = true, hive_types = {'date': DATE}, union_by_name = true)"
+            f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet("
+            f"getvariable('_files_{name}'), hive_partitioning = true, "
+            "hive_types = {'date': DATE}, union_by_name = true)"
         )
         return
     empty = SCHEMAS[name].empty_table()
@@ -103,8 +172,31 @@ CATALOG_SCHEMA = pa.schema(
 def create_catalog_view(con: duckdb.DuckDBPyConnection, layout: Layout) -> None:
     if layout.catalog.is_file():
         con.execute(
-            f"CREATE OR REPLACE VIEW catalog AS SELECT * FROM read_parquet({quote(str(layout.catalog))})"
+            "CREATE OR REPLACE VIEW catalog AS SELECT * FROM "
+            f"read_parquet({quote(literal(layout.catalog))})"
         )
         return
     con.register("_empty_catalog", CATALOG_SCHEMA.empty_table())
     con.execute("CREATE OR REPLACE VIEW catalog AS SELECT * FROM _empty_catalog")
+
+
+def is_vanished_file(exc: BaseException) -> bool:
+    """Did a query fail because a Parquet file of its snapshot was removed meanwhile?"""
+    if not isinstance(exc, duckdb.IOException):
+        return False
+    text = str(exc)
+    gone = "No such file or directory" in text or "No files found that match" in text
+    return gone and ".parquet" in text
+
+
+def retry_on_vanished(work: Callable[[], T], *, retries: int = RETRIES) -> T:
+    """`work()`, run again (up to `retries` times) when a commit removed a file it was
+    reading. `work` must open its own connection, so that it takes a new snapshot."""
+    for attempt in range(retries + 1):
+        try:
+            return work()
+        except duckdb.Error as exc:
+            if attempt == retries or not is_vanished_file(exc):
+                raise
+            time.sleep(0.02 * (attempt + 1))
+    raise AssertionError("unreachable")

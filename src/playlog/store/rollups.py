@@ -159,11 +159,12 @@ def rebuild(con: duckdb.DuckDBPyConnection, tx: Transaction, layout, days: set[d
     import polars as pl  # here, not at import: reports use this module's SQL helpers only
 
     from playlog.store.appender import conform
+    from playlog.store.layout import literal
 
-    sessions = [f for day in sorted(days) for f in tx.files_after(SESSIONS, day)]
-    events = [f for day in sorted(days) for f in tx.files_after(EVENTS, day)]
+    sessions = [literal(f) for day in sorted(days) for f in tx.files_after(SESSIONS, day)]
+    events = [literal(f) for day in sorted(days) for f in tx.files_after(EVENTS, day)]
     # requests are many: one query per day keeps the memory of a rebuild that of a day
-    per_day = [tx.files_after(REQUESTS, day) for day in sorted(days)]
+    per_day = [[literal(f) for f in tx.files_after(REQUESTS, day)] for day in sorted(days)]
     jobs = [(REQUEST_COUNTS, REQUESTS_SQL, {"files": files}) for files in per_day if files]
     if sessions:
         jobs += [(PLAYS, PLAYS_SQL, {"files": sessions}),

@@ -1,20 +1,78 @@
-"""The store's secret salt, which makes anonymous keys unguessable from IPs."""
+"""The store's secret salt, which makes anonymous keys unguessable from IPs.
+
+``state/salt`` holds one line: 64 hexadecimal characters from a secure random
+generator, written once, atomically (a temporary file flushed to disk, then
+linked into place, so that a crash or a full disk never leaves a half-written
+salt, and a salt is never replaced). An operator may put their own salt there
+(to share keys between stores): any single line of at least `MIN_LENGTH`
+printable characters without spaces. An empty or malformed salt is refused
+with an error: keys made with it would be unsalted hashes of IP and user agent.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import secrets
 
+from playlog.errors import StoreError
+from playlog.store.files import fsync_path
 from playlog.store.layout import Layout
+from playlog.store.modes import make_dirs
+
+MIN_LENGTH = 16
+_VALID = re.compile(rf"[!-~]{{{MIN_LENGTH},1024}}")  # printable ASCII, no spaces
+HINT = ("restore state/salt from a backup (see docs/operations.md); removing it makes a "
+        "new salt, which gives every anonymous listener a new key")
 
 
 def load_salt(layout: Layout) -> str:
     """The secret salt of anonymous keys, created once with a secure random generator."""
-    if layout.salt.is_file():
-        return layout.salt.read_text().strip()
+    existing = read_salt(layout)
+    if existing is not None:
+        return existing
+    return _create(layout)
+
+
+def read_salt(layout: Layout) -> str | None:
+    """The stored salt (None when there is none yet); StoreError when it is unusable."""
+    path = layout.salt
+    try:
+        text = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise StoreError(str(path), f"cannot read the salt: {exc.strerror or exc}") from None
+    salt = text.decode("ascii", "replace").strip()
+    if not salt:
+        raise StoreError(str(path), "the salt is empty", hint=HINT)
+    if not _VALID.fullmatch(salt):
+        raise StoreError(
+            str(path), f"the salt is malformed (expected one line of {MIN_LENGTH} or more "
+            "printable characters without spaces)", hint=HINT,
+        )
+    return salt
+
+
+def _create(layout: Layout) -> str:
     salt = secrets.token_hex(32)
-    layout.salt.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(layout.salt, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(salt + "\n")
+    path = layout.salt
+    make_dirs(path.parent, layout.modes)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, layout.modes.file)
+        os.fchmod(fd, layout.modes.file)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(salt + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.link(tmp, path)  # never over an existing salt
+        except FileExistsError:
+            existing = read_salt(layout)
+            assert existing is not None
+            return existing
+        fsync_path(path.parent)
+    finally:
+        tmp.unlink(missing_ok=True)
     return salt

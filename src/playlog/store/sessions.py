@@ -20,7 +20,7 @@ import polars as pl
 from playlog import sessionize
 from playlog.schema import ENRICHMENT_FIELDS, SESSION_SCHEMA, SESSIONS, SORT_KEYS
 from playlog.store.appender import conform
-from playlog.store.layout import Layout
+from playlog.store.layout import Layout, literal
 from playlog.store.transaction import Transaction
 
 # Records of one session more than this far from its stored start are not looked for.
@@ -72,7 +72,7 @@ class SessionStore:
         high = (states["last_update"].max() + SEARCH_MARGIN).date()
         days = {d for d in self.layout.days(SESSIONS) if low <= d <= high}
         days |= {date.fromisoformat(d) for d in open_days}
-        files = [str(f) for d in sorted(days) for f in self.layout.files(SESSIONS, d)]
+        files = [literal(f) for d in sorted(days) for f in self.layout.files(SESSIONS, d)]
         empty = pl.DataFrame(schema=sessionize.STATE_DTYPES)
         if not files:
             return [], empty, None
@@ -90,7 +90,7 @@ class SessionStore:
             return [], empty, None
         rows = self.con.sql(
             "SELECT * FROM read_parquet($files, filename = true, hive_partitioning = false)",
-            params={"files": sorted(affected)},
+            params={"files": [literal(f) for f in sorted(affected)]},
         ).pl()
         touched = pl.col("session_id").is_in(states["session_id"].implode()) | ~pl.col("ended")
         keep = rows.filter(~touched).with_columns(

@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 from playlog.schema import ROW_GROUP_ROWS
 from playlog.store.files import fsync_path, read_json, write_json_atomic
 from playlog.store.layout import Layout
+from playlog.store.modes import create_file, make_dirs
 
 COMPRESSION = "zstd"
 
@@ -36,15 +37,17 @@ class Transaction:
     added: list[tuple[str, str]] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     _seq: int = 0
+    _journaled: bool = False  # the journal is written: the next run completes the commit
 
     def new_file(self, dataset: str, day: date | str) -> Path:
         """A temporary path for a new file of `dataset` on `day`, renamed at commit."""
         folder = self.layout.day_dir(dataset, day)
-        folder.mkdir(parents=True, exist_ok=True)
+        make_dirs(folder, self.layout.modes)
         self._seq += 1
         name = f"part-{self.run_id}-{self._seq:04d}.parquet"
         tmp = folder / f".{name}.tmp"
         self.added.append((str(tmp), str(folder / name)))
+        create_file(tmp, self.layout.modes)  # its mode; the writer fills it
         return tmp
 
     def write_table(self, dataset: str, day: date | str, table: pa.Table) -> None:
@@ -78,12 +81,17 @@ class Transaction:
                 fsync_path(Path(tmp))
         journal = {"run": self.run_id, "add": self.added, "remove": self.removed,
                    "ledger": ledger, "state": state or {}}
-        write_json_atomic(self.layout.journal, journal)
+        write_json_atomic(self.layout.journal, journal, self.layout.modes.file)
+        self._journaled = True
         apply_journal(self.layout, journal)
 
     def rollback(self) -> None:
+        """Drop the staged files (not once the journal is written: the next run applies it)."""
+        if self._journaled:
+            return
         for tmp, _ in self.added:
             Path(tmp).unlink(missing_ok=True)
+            _remove_if_empty(Path(tmp).parent)
         self.added.clear()
         self.removed.clear()
 
@@ -96,12 +104,12 @@ def apply_journal(layout: Layout, journal: dict[str, Any]) -> None:
         if os.path.exists(tmp):
             os.replace(tmp, final)
     for path, value in journal.get("state", {}).items():
-        write_json_atomic(Path(path), value)
+        write_json_atomic(Path(path), value, layout.modes.file)
     for path in journal["remove"]:
         Path(path).unlink(missing_ok=True)
         _remove_if_empty(Path(path).parent)
     if journal.get("ledger") is not None:
-        write_json_atomic(layout.ledger, journal["ledger"])
+        write_json_atomic(layout.ledger, journal["ledger"], layout.modes.file)
     layout.journal.unlink(missing_ok=True)
 
 
@@ -118,6 +126,12 @@ def recover(layout: Layout) -> bool:
         if not dataset_dir.is_dir():
             continue
         for tmp in dataset_dir.glob("date=*/.*.tmp"):
+            tmp.unlink(missing_ok=True)
+            repaired = True
+    # state files half-written by a killed run (.ledger.json.<pid>.tmp, .salt.<pid>.tmp, …):
+    # they are only ever written under the lock, which the caller holds
+    if layout.state.is_dir():
+        for tmp in [*layout.state.glob(".*.tmp"), *layout.state.glob(".probe-*")]:
             tmp.unlink(missing_ok=True)
             repaired = True
     return repaired

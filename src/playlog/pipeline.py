@@ -36,11 +36,9 @@ from playlog.catalog import load_catalog
 from playlog.config import Settings
 from playlog.errors import StoreError
 from playlog.parse import registry
-from playlog.parse.ahead import parse_ahead
 from playlog.parse.discover import STDIN, Found, discover
-from playlog.parse.lines import Block, damage_of, iter_blocks
-from playlog.parse.registry import Format, ParseContext, Parsed
-from playlog.parse.source import Source, open_file, open_stdin
+from playlog.parse.registry import Format, Parsed
+from playlog.reading import SourceReader
 from playlog.schema import (
     EVENT_SCHEMA,
     EVENTS,
@@ -58,7 +56,7 @@ from playlog.store import rollups
 from playlog.store.appender import DedupAppender, conform
 from playlog.store.files import write_failure
 from playlog.store.layout import Layout
-from playlog.store.ledger import Ledger, tail_hash
+from playlog.store.ledger import Ledger
 from playlog.store.lock import exclusive
 from playlog.store.modes import make_dirs, store_modes
 from playlog.store.salt import load_salt
@@ -190,9 +188,11 @@ class _Run:
     def execute(self, files: list[Path], on_progress: ProgressCallback | None) -> IngestSummary:
         total = sum(map(_size, files))
         done = 0
+        reader = SourceReader(self.ledger, self.summary, self.salt, self.settings.idle_after,
+                              self.forced, self._take)
         with self._stage("read"):
             for path in files:
-                done = self._read_file(path, on_progress, done, total)
+                done = reader.read(path, on_progress, done, total)
             for appender in (self.events, self.progress, self.requests):
                 appender.close()
         with self._stage("sessions"):
@@ -214,95 +214,6 @@ class _Run:
         started = time.perf_counter()
         yield
         self.summary.stage_seconds[name] = round(time.perf_counter() - started, 3)
-
-    # -- reading -------------------------------------------------------------
-
-    def _read_file(self, path: Path, on_progress, done: int, total: int) -> int:
-        try:
-            source = (open_stdin() if str(path) == STDIN
-                      else open_file(path, self.ledger, self.settings.idle_after))
-        except FileNotFoundError:  # logrotate removed it since the folder was listed
-            self.summary.skipped[str(path)] = "removed before it could be read"
-            return done
-        try:
-            return self._read_source(source, on_progress, done, total) + source.size
-        finally:
-            source.close()
-
-    def _read_source(self, source: Source, on_progress, done: int, total: int) -> int:
-        if source.tracked and source.fingerprint is None:  # not even one complete line yet
-            self._note_damage(source, None)
-            return done
-        fmt = self._format(source)
-        if fmt is None:
-            return done
-        state = source.entry.state if source.resumed and source.entry else None
-        parser = fmt.open(ParseContext(source.name, self.salt, source.fingerprint or ""), state)
-        self.summary.formats[source.name] = fmt.name
-        last: Block | None = None
-        blocks = iter_blocks(source.stream, source.offset, source.line, tail=source.tail,
-                             final=source.final)
-        parsed = parse_ahead(blocks, parser)
-        try:
-            for block, result in parsed:
-                self._take(result, source.name, fmt.name)
-                last = block
-                self.summary.bytes += block.size
-                if on_progress:
-                    on_progress(done + source.position(), total)
-        finally:
-            parsed.close()  # stops the parsing thread before the file closes
-        self._note_damage(source, last)
-        if source.tracked:
-            self._remember(source, fmt, parser.state(), last)
-        if on_progress:
-            on_progress(done + source.size, total)
-        return done
-
-    def _remember(self, source: Source, fmt: Format, state: dict, last: Block | None) -> None:
-        """The ledger entry after reading: where reading stopped, and the content before it."""
-        fp, entry = source.fingerprint, source.entry
-        assert fp is not None
-        if last is None and entry is not None:  # nothing new: the entry stays, under this name
-            self.ledger.record(fp, source.name, entry.offset, entry.lines, entry.tail,
-                               fmt.name, entry.state, size=source.size,
-                               open_line=entry.open_line)
-            return
-        offset, lines, tail = source.offset, source.line, source.tail
-        if last is not None:
-            offset, lines, tail = last.end_offset, last.first_line + last.lines - 1, last.tail
-        self.ledger.record(fp, source.name, offset, lines, tail_hash(tail) if tail else "",
-                           fmt.name, state, size=source.size,
-                           open_line=last is not None and last.open_line)
-
-    def _note_damage(self, source: Source, last: Block | None) -> None:
-        why = damage_of(source.stream)
-        if why is None:
-            return
-        if last is None and not source.resumed:
-            self.summary.damaged[source.name] = f"{why}; no complete line before it"
-            return
-        lines = last.first_line + last.lines - 1 if last else source.line
-        offset = last.end_offset if last else source.offset
-        self.summary.damaged[source.name] = (
-            f"{why}; read up to line {lines:,} (byte {offset:,} of the content)"
-        )
-
-    def _format(self, source: Source) -> Format | None:
-        """The format of a source: forced, else remembered by the ledger, else detected
-        from its first lines (None, and the file is skipped, when nothing matches)."""
-        if self.forced is not None:
-            return self.forced
-        entry = source.entry
-        if entry is not None and entry.format:
-            known = registry.get(entry.format)
-            if known is not None:
-                return known
-        sample = source.sample()
-        found = registry.detect(sample)
-        if found.format is None and sample:
-            self.summary.skipped[source.name] = registry.unmatched(sample)
-        return found.format
 
     def _take(self, parsed: Parsed, path: str, fmt: str = "") -> None:
         if parsed.rejects is not None and parsed.rejects.num_rows:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -36,6 +37,16 @@ def write_log(path: Path, records: list[dict | str], *, gz: bool = False, mode: 
     else:
         with path.open(mode, encoding="utf-8") as fh:
             fh.write(text)
+    return path
+
+
+def modified(path: Path, seconds_ago: float = 0.0) -> Path:
+    """Set the file's modification time by the clock playlog compares it with
+    (`clock.wall_seconds`), so that tests agree with it even under faketime."""
+    from playlog import clock
+
+    when = clock.wall_seconds() - seconds_ago
+    os.utime(path, (when, when))
     return path
 
 

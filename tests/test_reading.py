@@ -9,10 +9,9 @@ import os
 import random
 import subprocess
 import sys
-import time
 import zlib
 
-from logs import at, events, line, read, run, write_log
+from logs import at, events, line, modified, read, run, write_log
 from typer.testing import CliRunner
 
 from playlog.cli.app import app
@@ -24,8 +23,7 @@ def event(n: int, kind: str = "view") -> dict:
 
 
 def make_idle(path, seconds: float = 120) -> None:
-    past = time.time() - seconds
-    os.utime(path, (past, past))
+    modified(path, seconds)
 
 
 def invoke(*args: str, input: str | None = None):
@@ -127,12 +125,14 @@ def test_a_garbage_gzip_is_an_error_naming_it(tmp_path):
 def test_a_last_line_is_read_once_the_file_is_idle_and_never_twice(tmp_path):
     data, log = tmp_path / "d", tmp_path / "export.jsonl"
     log.write_text(line(**event(1)) + "\n" + line(**event(2)))
+    modified(log)
     assert run(log, data).records == 1  # just written: the writer may be mid-line
     make_idle(log)
     assert run(log, data).records == 1  # unchanged for two minutes: the line is complete
     assert run(log, data).records == 0
     with log.open("a") as fh:  # the writer comes back: a newline, a bad line, a good one
         fh.write("\nnot json\n" + line(**event(3)) + "\n")
+    modified(log)
     summary = run(log, data)
     assert (summary.records, summary.quarantined, summary.duplicates) == (2, 1, 0)
     assert read(data, "quarantine")["line"].to_list() == [3]

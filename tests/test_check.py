@@ -46,6 +46,20 @@ CASES = [
     {"type": "play", "ts": 1763661845123, "session_id": "s1", "track_id": "t"},
     {"type": "play", "ts": 1763661845123, "session_id": "s1", "track_id": "t",
      "duration_played_ms": 5.6, "bytes_sent": -3},
+    # the limits of docs/formats.md
+    {**GOOD, "event_id": {"a": 1}},
+    {**GOOD, "page_url": [1, 2]},
+    {"type": "session_start", "ts": 1763661845123, "session_id": True, "track_id": "t"},
+    {**GOOD, "page_url": "/" + "x" * 20000},
+    {**GOOD, "metadata": {"k": "v" * 70000}},
+    {**GOOD, "time_on_page_ms": 1e300},
+    {**GOOD, "time_on_page_ms": 10**30},
+    {**GOOD, "time_on_page_ms": "inf"},
+    {**GOOD, "ts": "infinity"},
+    {**GOOD, "ts": 9223372036854775807},
+    {**GOOD, "ts": "2026-11-20T10:00:00+25:00"},
+    {"type": "session_progress", "ts": 1763661845123, "session_id": "s1",
+     "duration_played_ms": 100, "bytes_sent": 2**63},
 ]
 
 
@@ -66,7 +80,8 @@ def test_every_reason_of_the_rule_table_agrees():
 
 values = st.one_of(
     st.none(), st.booleans(), st.integers(-10, 10**13), st.sampled_from(["", "x", "12", "-4"]),
-    st.floats(-5, 200, allow_nan=False),
+    st.floats(-5, 200, allow_nan=False), st.sampled_from([1e300, 10**25, "inf", "x" * 2000]),
+    st.lists(st.integers(0, 3), max_size=2), st.dictionaries(st.sampled_from("ab"), st.none()),
 )
 records = st.fixed_dictionaries(
     {"type": st.sampled_from(["event", "session_start", "session_progress", "session_end",
@@ -75,7 +90,7 @@ records = st.fixed_dictionaries(
                      st.integers(0, 5 * 10**12))},
     optional={name: values for name in (
         "session_id", "track_id", "event_id", "duration_played_ms", "total_duration_ms",
-        "bytes_sent", "time_on_page_ms", "buffer_health")} | {
+        "bytes_sent", "time_on_page_ms", "buffer_health", "client_ip", "page_url")} | {
         "event_type": st.sampled_from(["view", "click", "hover", ""])},
 )
 

@@ -222,6 +222,12 @@ def test_an_empty_folder_is_said_and_is_an_error_alone(tmp_path):
     good = write_log(tmp_path / "good.jsonl", [event(1)])
     result = invoke("ingest", str(empty), str(good), "--data", str(tmp_path / "d"))
     assert result.exit_code == 0 and "no log files in this folder" in result.stderr
+    # a folder the store read from before, emptied since (as serve empties incoming/)
+    write_log(empty / "a.jsonl", [event(2)])
+    assert invoke("ingest", str(empty), "--data", str(tmp_path / "d")).exit_code == 0
+    (empty / "a.jsonl").unlink()
+    result = invoke("ingest", str(empty), "--data", str(tmp_path / "d"))
+    assert (result.exit_code, result.stderr) == (0, "")
 
 
 # -- standard input -------------------------------------------------------------------------

@@ -176,8 +176,9 @@ class _Run:
     def run(self, found: Found, on_progress: ProgressCallback | None) -> IngestSummary:
         """Read, merge and commit; nothing of the run stays if it fails."""
         try:
-            for folder in found.empty:
-                self.summary.skipped[folder] = NO_LOGS
+            for folder in found.empty:  # one the store read logs from has nothing new
+                if not self.ledger.knows_folder(folder):
+                    self.summary.skipped[folder] = NO_LOGS
             return self.execute(found.files, on_progress)
         except BaseException:
             self.tx.rollback()

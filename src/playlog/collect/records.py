@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from playlog.errors import PlaylogError
-from playlog.parse.check import check, wrong_type
+from playlog.parse.check import check
 from playlog.query.window import iso_utc
 
 TEXT, NUMBER, OBJECT = "string", "number", "object"
@@ -127,7 +127,7 @@ def build(kind_name: str, body: Any, *, ts: datetime | str, **context: Any) -> d
         if value is not None and record.get(name) is None:
             record[name] = value
     record["rid"] = record_id()
-    found = wrong_type(record) or check(record)
+    found = check(record)
     if found is not None:
         raise _refusal(found, kind, body)
     return record
@@ -138,7 +138,7 @@ def native(record: Any) -> tuple[Any, str | None]:
     when it is)."""
     if isinstance(record, dict) and record and not "".join(map(str, record)).islower():
         record = {snake(str(key)): value for key, value in record.items()}
-    found = (wrong_type(record) if isinstance(record, dict) else None) or check(record)
+    found = check(record)
     return record, None if found is None else found.reason
 
 

@@ -5,8 +5,9 @@ and `playlog.collect.Collector` must answer for each record at once, which a
 query's fixed planning cost (~20 ms) does not allow. `check` walks the same
 rule table as that query (the record types, `REQUIRED`, `NUMBER_FIELDS`, the
 `ts` bounds, the buffer-health range, the event types, `metadata`), in the same
-order, and names the same reason. tests/test_check.py runs both over the same
-records, so the two cannot drift apart unnoticed.
+order, and names the same reason, the limits of docs/formats.md included (wrong
+JSON types, sizes, numbers out of range). tests/test_check.py runs both over the
+same records, so the two cannot drift apart unnoticed.
 
 It is a little stricter than the query on one point: `ts` text must be RFC
 3339 (``2026-11-20T18:04:05.123Z``, an offset, or none for UTC); the other
@@ -16,6 +17,7 @@ ingest exactly as given.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass
@@ -39,6 +41,8 @@ def rules() -> dict[str, Any]:
         "types": frozenset(RECORD_TYPES), "event_set": frozenset(EVENT_TYPES),
         "required": native.REQUIRED,
         "numbers": native.NUMBER_FIELDS, "text_set": frozenset(native.TEXT_FIELDS),
+        "scalars": native.SCALAR_FIELDS, "text_max": native.TEXT_MAX,
+        "number_max": native.NUMBER_MAX, "metadata_max": native.METADATA_MAX,
         "low": datetime.fromisoformat(native.TS_MIN).replace(tzinfo=UTC),
         "high": datetime.fromisoformat(native.TS_MAX).replace(tzinfo=UTC),
     }
@@ -71,15 +75,21 @@ def check(record: Any) -> Reject | None:
         value = record.get(name)
         if value is None or value == "":
             return Reject(f"missing required field: {name}", name)
+    found = _limits(record, table)
+    if found is not None:
+        return found
     for name in table["numbers"]:
         value = record.get(name)
         if value is None:
             continue
         number = _number(value)
-        if number is None:
+        if number is None or not math.isfinite(number):
             return Reject(f"invalid {name}: {_shown(value)[:40]}", name)
         if number < 0:
-            return Reject(f"negative {name}: {_shown(value)}", name)
+            return Reject(f"negative {name}: {_shown(value)[:40]}", name)
+        most = table["number_max"][name]
+        if number > most:
+            return Reject(f"{name} out of range: {_shown(value)[:40]} (at most {most})", name)
     health = record.get("buffer_health")
     if health is not None:
         number = _number(health)
@@ -93,20 +103,26 @@ def check(record: Any) -> Reject | None:
     return None
 
 
-def wrong_type(record: dict[str, Any]) -> Reject | None:
-    """A field of the format holding a JSON value it cannot hold (an object or a list
-    where text or a number is expected): the query would store its JSON text as is."""
-    table = rules()
-    for name, value in record.items():
-        if type(value) in _SCALARS:
-            continue
-        if name in table["text_set"] and (isinstance(value, (dict, list)) or (
-                isinstance(value, bool) and name not in table["numbers"])):
-            return Reject(f"invalid {name}: not text or a number", name)
+def _limits(record: dict[str, Any], table: dict[str, Any]) -> Reject | None:
+    """A text field holding an object, an array or a boolean; a value over its size."""
+    for name in table["scalars"]:
+        value = record.get(name)
+        kind = ("object" if isinstance(value, dict) else "array" if isinstance(value, list)
+                else "boolean" if isinstance(value, bool) else None)
+        if kind is not None:
+            return Reject(f"wrong type of {name}: {kind}", name)
+    for name, most in table["text_max"].items():
+        value = record.get(name)
+        size = 0 if value is None else len(_shown(value).encode())
+        if size > most:
+            return Reject(f"{name} too long: {size} bytes (at most {most})", name)
+    metadata = record.get("metadata")
+    if isinstance(metadata, (dict, list)):
+        size = len(json.dumps(metadata, separators=(",", ":"), ensure_ascii=False).encode())
+        if size > table["metadata_max"]:
+            return Reject(f"metadata too long: {size} bytes (at most {table['metadata_max']})",
+                          "metadata")
     return None
-
-
-_SCALARS = (str, int, float, type(None))
 
 
 def _ts(record: dict[str, Any], table: dict[str, Any]) -> Reject | None:
@@ -128,7 +144,7 @@ def _moment(value: Any) -> datetime | None:
     if isinstance(value, (int, float)) or (isinstance(value, str) and "-" not in value
                                            and ":" not in value):
         number = _number(value)
-        if number is None:
+        if number is None or not math.isfinite(number):
             return None
         try:
             return datetime.fromtimestamp(number / 1000, UTC)
@@ -171,7 +187,10 @@ def _number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an integer beyond a double, as the query reads it
+            return math.copysign(math.inf, value)
     if isinstance(value, str):
         try:
             number = float(value.strip())

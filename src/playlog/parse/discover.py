@@ -10,8 +10,9 @@ or logrotate's dateext ``-20261130``) and compressed (``.gz``, ``.bz2``,
 skipped.
 
 ``-`` stands for standard input. A folder without any log file is reported
-(`Found.empty`), so that a mistyped path or a collector that wrote nothing is
-not mistaken for a quiet log. A file that disappears while the folders are
+(`Found.empty`): unless the store read logs from it before (a collector's
+folder that was emptied), it is a mistyped path or a collector that never
+wrote, not a quiet log. A file that disappears while the folders are
 searched (logrotate removing the oldest) is left out.
 """
 

@@ -16,6 +16,7 @@ still matches once the writer adds it.
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -122,6 +123,11 @@ class Ledger:
             state=dict(state or {}),
             open_line=open_line,
         )
+
+    def knows_folder(self, folder: str | Path) -> bool:
+        """Was a file of `folder` (or of a folder below it) ever read into the store?"""
+        base = os.path.join(os.path.abspath(folder), "")
+        return any(os.path.abspath(e.path).startswith(base) for e in self.files.values())
 
     def forget_older_than(self, cutoff: datetime) -> int:
         """Drop entries not seen since `cutoff`; returns how many."""

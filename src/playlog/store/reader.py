@@ -11,7 +11,8 @@ every query works on an empty store.
 
 A commit that lands while a report runs may remove a file of its snapshot.
 `retry_on_vanished` runs a piece of work again, on a new connection, when that
-happened: a report never fails because of a commit.
+happened: a report never fails because of a commit. `connect` itself does so
+for the views it makes (making a view reads its files' schemas).
 
 A data directory that holds no store is an error (`StoreError`), not an empty
 report: a mistyped ``--data`` must not look like a quiet week.
@@ -47,19 +48,30 @@ def connect(data_dir: Path, *, memory_limit: str = "1GB") -> duckdb.DuckDBPyConn
     ``salt``: the salt of the store's pseudonymous keys)."""
     layout = Layout(Path(data_dir))
     require_store(layout)
-    snap = snapshot(layout)
     con = duckdb.connect(config={"memory_limit": memory_limit})
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET enable_progress_bar = false")  # stdout carries the data only
-    for name in DATASETS:
-        create_view(con, name, snap.files[name])
-    create_catalog_view(con, layout)
+    try:
+        snap = retry_on_vanished(lambda: _create_views(con, layout))
+    except BaseException:
+        con.close()
+        raise
     # Where raw rows start (cleanup deleted what came before): reports fall back on roll-ups.
     # The salt lets reports find a user in the roll-ups, which hold only salted keys.
     salt = read_salt(layout) or ""
     con.execute("CREATE TEMP TABLE store_info AS SELECT CAST(? AS DATE) AS raw_from, ? AS salt",
                 [snap.raw_from, salt])
     return con
+
+
+def _create_views(con: duckdb.DuckDBPyConnection, layout: Layout) -> Snapshot:
+    """The views over a new snapshot (a view reads its files' schemas as it is made, so
+    a commit removing one meanwhile makes the caller take another snapshot)."""
+    snap = snapshot(layout)
+    for name in DATASETS:
+        create_view(con, name, snap.files[name])
+    create_catalog_view(con, layout)
+    return snap
 
 
 def require_store(layout: Layout) -> None:

@@ -161,7 +161,7 @@ def test_a_data_directory_without_a_store_is_an_error(tmp_path):
             assert result.exit_code == 5, (command, where, result.stdout)
             assert result.stderr == (f"playlog: error: {where}: cannot read the data directory: "
                                      f"{why}"
-                                     + (" (no state, dataset or catalog folder)"
+                                     + (" (no state, dataset, catalog or incoming folder)"
                                         if where == empty else "")
                                      + " (ingest logs into it first, or choose another with "
                                      "--data DIR)\n")

@@ -42,12 +42,13 @@ class Layout:
         return literal(self.dataset(name)) + "/date=*/*.parquet"
 
     def holds_store(self) -> bool:
-        """Is the root a directory that a playlog run wrote (state, a dataset or a catalog)?"""
+        """Is the root a directory playlog wrote: state, a dataset, a catalog, or the
+        incoming folder of `playlog serve` (a collector before its first ingest)?"""
         if not self.root.is_dir():
             return False
         from playlog.schema import DATASETS
 
-        names = ("state", "catalog", *DATASETS)
+        names = ("state", "catalog", "incoming", *DATASETS)
         return any((self.root / name).is_dir() for name in names)
 
     @property

@@ -81,7 +81,7 @@ def require_store(layout: Layout) -> None:
     root = layout.root
     why = ("not a directory" if root.exists() else "no such directory")
     if root.is_dir():
-        why = "no playlog store here (no state, dataset or catalog folder)"
+        why = "no playlog store here (no state, dataset, catalog or incoming folder)"
     raise StoreError(str(root), f"cannot read the data directory: {why}",
                      hint="ingest logs into it first, or choose another with --data DIR")
 

@@ -244,3 +244,21 @@ def test_standard_input_is_one_more_source(tmp_path):
     again = subprocess.run(cmd, input=gzip.compress(text.encode()), capture_output=True, check=True)
     summary = json.loads(again.stdout)  # no ledger for stdin: read again, stored once
     assert (summary["records"], summary["events"], summary["duplicates"]) == (6, 0, 5)
+
+
+def test_truncated_bzip2_and_zstd_keep_their_complete_lines(tmp_path):
+    import bz2
+
+    import zstandard
+
+    text = "".join(line(**event(n)) + "\n" for n in range(3000)).encode()
+    for name, packed in (("b.jsonl.bz2", bz2.compress(text, 1)),  # 100 kB blocks
+                         ("z.jsonl.zst", zstandard.ZstdCompressor().compress(text))):
+        path = tmp_path / name
+        path.write_bytes(packed[: len(packed) // 2])
+        summary = run(path, tmp_path / ("d-" + name))
+        assert 0 < summary.records < 3000 and summary.quarantined == 0, name
+        assert "cut short at compressed byte" in summary.damaged[str(path)], name
+        path.write_bytes(packed)  # completed: the rest is read, nothing twice
+        again = run(path, tmp_path / ("d-" + name))
+        assert again.records == 3000 - summary.records and again.duplicates == 0, name

@@ -243,6 +243,20 @@ def test_quarantined_lines_are_anonymised_after_the_delay(tmp_path):
     assert not [a for a in again.actions if a.action == "anonymize"]
 
 
+def test_lines_that_are_not_text_are_anonymised_byte_for_byte(tmp_path):
+    data = tmp_path / "d"
+    log = tmp_path / "bin.log"
+    log.write_bytes(b'{"type":"event","client_ip":"81.2.69.142","x":"\xff\xfe"}\n')
+    run(log, data, log_format="native")
+    later = datetime(2026, 12, 5, tzinfo=UTC)
+    cleanup(load_settings(data=data), anonymize_ip_after=timedelta(days=7), now=later)
+    row = read(data, "quarantine").row(0, named=True)
+    assert row["raw_bytes"] == b'{"type":"event","client_ip":"81.2.69.0","x":"\xff\xfe"}'
+    assert "81.2.69.142" not in row["raw"]
+    run(log, tmp_path / "e", log_format="native", anonymize_ip=True)
+    assert b"81.2.69.0" in read(tmp_path / "e", "quarantine")["raw_bytes"].item()
+
+
 def test_ingest_anonymize_ip_also_cuts_the_quarantine(tmp_path):
     data = tmp_path / "d"
     bad = line(type="event", ts=at(0), event_id="e", event_type="hover", client_ip="81.2.69.142")

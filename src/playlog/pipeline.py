@@ -335,9 +335,13 @@ class _Run:
             return
         rejects = pl.concat(self.rejects, how="vertical_relaxed")
         if self.anonymize_ip:  # the raw lines hold the addresses too
-            from playlog.enrich.privacy import anonymize_ips_in_text_expr
+            from playlog.enrich.privacy import (
+                anonymize_ips_in_bytes_expr,
+                anonymize_ips_in_text_expr,
+            )
 
-            rejects = rejects.with_columns(anonymize_ips_in_text_expr("raw"))
+            rejects = rejects.with_columns(anonymize_ips_in_text_expr("raw"),
+                                           anonymize_ips_in_bytes_expr("raw_bytes"))
         now = clock.now()
         self.summary.quarantined = rejects.height
         reasons = rejects.group_by(pl.col("reason").str.extract(r"^([^:]+)")).len()

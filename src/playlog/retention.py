@@ -175,10 +175,17 @@ def cleanup(
 def _anonymized(dataset: str, rows: pl.DataFrame, drop_user_agents: bool) -> pl.DataFrame:
     """`rows` of `dataset` with IPs cut to their prefixes (in the quarantine's raw lines
     too), and without user agents when asked."""
-    from playlog.enrich.privacy import anonymize_ip_expr, anonymize_ips_in_text_expr
+    from playlog.enrich.privacy import (
+        anonymize_ip_expr,
+        anonymize_ips_in_bytes_expr,
+        anonymize_ips_in_text_expr,
+    )
 
     if dataset == QUARANTINE:
-        return rows.with_columns(anonymize_ips_in_text_expr("raw"))
+        cut = [anonymize_ips_in_text_expr("raw")]
+        if "raw_bytes" in rows.columns:
+            cut.append(anonymize_ips_in_bytes_expr("raw_bytes"))
+        return rows.with_columns(cut)
     changed = rows.with_columns(anonymize_ip_expr("client_ip"))
     if drop_user_agents:
         changed = changed.with_columns(user_agent=pl.lit(None, pl.String))

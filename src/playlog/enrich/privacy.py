@@ -75,6 +75,22 @@ def anonymize_ips_in_text_expr(col: str) -> pl.Expr:
     return v4.map_batches(_anonymize_ipv6_in_text, return_dtype=pl.String).alias(col)
 
 
+def anonymize_ips_in_bytes_expr(col: str) -> pl.Expr:
+    """``col`` (bytes: a line that is not UTF-8, kept byte for byte) with every IP address
+    in it cut to its prefix; the other bytes stay as they were."""
+    return pl.col(col).map_batches(_anonymize_ips_in_bytes, return_dtype=pl.Binary).alias(col)
+
+
+def _anonymize_ips_in_bytes(values: pl.Series) -> pl.Series:
+    # Latin-1 maps each byte to one character and back, so the text rule applies as is;
+    # only the lines that are not text have bytes here (few), the others are null.
+    texts = pl.Series([None if v is None else v.decode("latin-1") for v in values.to_list()],
+                      dtype=pl.String)
+    cut = pl.DataFrame({"t": texts}).select(anonymize_ips_in_text_expr("t"))["t"]
+    return pl.Series([None if t is None else t.encode("latin-1") for t in cut.to_list()],
+                     dtype=pl.Binary)
+
+
 def _anonymize_ipv6_in_text(values: pl.Series) -> pl.Series:
     """Each valid IPv6 address found in the texts, replaced by its /48 (an address is
     looked up once however often it occurs)."""

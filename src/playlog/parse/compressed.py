@@ -5,22 +5,24 @@ first bytes: gzip, bzip2, zstd, or the file itself. Where compressed data ends
 early (a copy cut short, a file still being written) or is corrupt, reading
 stops there instead of raising, and the stream's `damage` says what went wrong;
 everything before that point has been returned, so the complete lines before
-the damage can be kept. `GzipReader` decompresses gzip itself (one member or
-several, as ``cat a.gz b.gz`` makes) and names the compressed byte of the
-damage; bzip2 and zstd go through their libraries, read a piece at a time
-(`Guarded`), and name how far their content was read.
+the damage can be kept. `GzipReader` (gzip) and `Incremental` (bzip2, zstd)
+feed the decompressor a small piece of input at a time, member after member (as
+``cat a.gz b.gz`` makes), and name the compressed byte of the damage.
 """
 
 from __future__ import annotations
 
 import bz2
 import zlib
-from typing import BinaryIO
+from collections.abc import Callable
+from typing import Any, BinaryIO
 
 GZIP_MAGIC = b"\x1f\x8b"
 BZIP2_MAGIC = b"BZh"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
-PIECE = 1024 * 1024  # what a guarded stream asks its library for at a time
+SMALL_CHUNK = 16 * 1024  # compressed bytes fed at a time to bzip2 and zstd
+CHUNK = 64 * 1024  # compressed bytes fed at a time to zlib: a corrupt spot is located within this
+GZIP_WBITS = 16 + zlib.MAX_WBITS
 
 
 def open_stream(raw: BinaryIO) -> BinaryIO:
@@ -36,12 +38,12 @@ def decompressing(magic: bytes, raw: BinaryIO) -> BinaryIO:
     if magic.startswith(GZIP_MAGIC):
         return GzipReader(raw)  # type: ignore[return-value]
     if magic.startswith(BZIP2_MAGIC) and magic[3:4].isdigit():
-        return Guarded(bz2.BZ2File(raw, mode="rb"), "bzip2")  # type: ignore[return-value]
+        return Incremental(raw, "bzip2", bz2.BZ2Decompressor)  # type: ignore[return-value]
     if magic == ZSTD_MAGIC:
         import zstandard
 
-        reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
-        return Guarded(reader, "zstd")  # type: ignore[return-value]
+        return Incremental(raw, "zstd",  # type: ignore[return-value]
+                           lambda: zstandard.ZstdDecompressor().decompressobj())
     return raw
 
 
@@ -50,40 +52,56 @@ def damage_of(stream: object) -> str | None:
     return getattr(stream, "damage", None)
 
 
-class Guarded:
-    """A library's decompressing stream whose errors end the content instead of raising."""
+class Incremental:
+    """bzip2 or zstd content, decompressed a small piece of input at a time, member after
+    member (frame after frame); where the data is cut short or corrupt, the content ends
+    there and `damage` says so, everything decompressed before it having been returned."""
 
-    def __init__(self, stream: BinaryIO, kind: str) -> None:
-        self.stream, self.kind = stream, kind
+    def __init__(self, raw: BinaryIO, kind: str, make: Callable[[], Any]) -> None:
+        self.raw, self.kind, self.make = raw, kind, make
         self.damage: str | None = None
+        self._dec = make()
+        self._out = bytearray()
+        self._input = b""  # compressed bytes read but not fed yet (after a member's end)
+        self._fed = 0  # compressed bytes fed so far
+        self._started = False  # the current member has had input
         self._done = False
-        self._read = 0  # decompressed bytes handed out
 
     def read(self, size: int = -1) -> bytes:
         want = size if size >= 0 else 1 << 62
-        parts: list[bytes] = []
-        got = 0
-        while got < want and not self._done:
-            try:
-                piece = self.stream.read(min(PIECE, want - got))
-            except Exception as exc:  # EOFError, OSError, zstandard.ZstdError …
-                self.damage = (f"{self.kind} data damaged or cut short after {self._read + got:,} "
-                               f"bytes of content ({exc})")
-                self._done = True
-                break
-            if not piece:
-                self._done = True
-                break
-            parts.append(piece)
-            got += len(piece)
-        self._read += got
-        return b"".join(parts)
+        while len(self._out) < want and not self._done:
+            self._step()
+        piece = bytes(self._out[:want])
+        del self._out[:want]
+        return piece
+
+    def _step(self) -> None:
+        data, self._input = (self._input or self.raw.read(SMALL_CHUNK)), b""
+        if not data:
+            if self._started:
+                self._stop(f"{self.kind} data cut short at compressed byte {self._fed:,} "
+                           "(the file ends inside the compressed stream)")
+            self._done = True
+            return
+        try:
+            self._out += self._dec.decompress(data)
+        except Exception as exc:  # noqa: BLE001 - OSError, ValueError, zstandard.ZstdError …
+            self._stop(f"corrupt {self.kind} data near compressed byte {self._fed:,} ({exc})")
+            return
+        self._started = True
+        if self._dec.eof:
+            rest = self._dec.unused_data
+            self._fed += len(data) - len(rest)
+            self._dec, self._input, self._started = self.make(), rest, False
+        else:
+            self._fed += len(data)
+
+    def _stop(self, why: str) -> None:
+        self.damage = why
+        self._done = True
 
     def close(self) -> None:
-        self.stream.close()
-
-CHUNK = 64 * 1024  # compressed bytes fed at a time: a corrupt spot is located within this
-GZIP_WBITS = 16 + zlib.MAX_WBITS
+        self.raw.close()
 
 
 class GzipReader:

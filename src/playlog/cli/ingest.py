@@ -25,7 +25,7 @@ log_format / Apache LogFormat string. Only the lines added since the last run
 are read, so cron can run it every minute; a log rotated or compressed
 meanwhile is recognised by its content. A last line without its newline is
 read once the file has not changed for --idle-after (or is compressed); `-`
-reads standard input, whole. Lines that cannot be read go to the quarantine
+reads standard input, whole (zcat export.jsonl.gz | playlog ingest -). Lines that cannot be read go to the quarantine
 with their reason, and the summary counts them. From cron, with a fixed data
 directory:
 
@@ -38,7 +38,6 @@ Examples:
   playlog ingest sample_data/logs/access.log --log-format combined
   playlog ingest sample_data/logs/access.log --log-format '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"'
   PLAYLOG_CONFIG=sample_data/playlog.toml playlog ingest sample_data/logs/access.log
-  zcat sample_data/logs/stream-2026-11-14.jsonl.gz | playlog ingest -
 """
 
 

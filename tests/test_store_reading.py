@@ -170,3 +170,17 @@ def test_a_data_directory_without_a_store_is_an_error(tmp_path):
                                                 event_type="view")])
     assert invoke("ingest", log, "--data", tmp_path / "new").exit_code == 0
     assert report(tmp_path / "new")["totals"]["total_plays"] == 0
+
+
+def test_files_of_an_older_release_read_their_missing_columns_as_null(tmp_path):
+    """A store written before a column existed (quarantine files without `format`
+    and `raw_bytes`, from before the access-log formats) still answers every report."""
+    data = tmp_path / "d"
+    run(write_log(tmp_path / "a.jsonl", [*session("s1", 0, end=1), "{not json"]), data)
+    [part] = (data / "quarantine").glob("date=*/*.parquet")
+    old = pq.read_table(part).drop_columns(["format", "raw_bytes"])
+    pq.write_table(old, part)
+    result = invoke("traffic", "--data", data, "--days", "7", "--until", UNTIL, "--format", "json")
+    assert result.exit_code == 0, result.stderr or result.exception
+    assert json.loads(result.stdout)["totals"]["quarantined"] == 0
+    assert report(data)["totals"]["total_plays"] == 1

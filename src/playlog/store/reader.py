@@ -147,20 +147,23 @@ def visible_files(layout: Layout, name: str, journal: dict | None) -> list[str]:
 
 
 def create_view(con: duckdb.DuckDBPyConnection, name: str, files: list[str]) -> None:
-    """View `name` over exactly `files` (given to DuckDB as a variable, each path literal)."""
-    if files:
-        con.execute(f"SET VARIABLE _files_{name} = ?", [[literal(f) for f in files]])
-        con.execute(
-            f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet("
-            f"getvariable('_files_{name}'), hive_partitioning = true, "
-            "hive_types = {'date': DATE}, union_by_name = true)"
-        )
+    """View `name` over exactly `files` (given to DuckDB as a variable, each path literal).
+
+    The view always has every column of today's schema: files written by an older
+    release that lack a column read it as NULL (the union with an empty table of
+    the current schema costs nothing; filters and projections still reach the
+    Parquet scan)."""
+    con.register(f"_empty_{name}", SCHEMAS[name].empty_table())
+    empty = f"SELECT *, NULL::DATE AS date FROM _empty_{name}"
+    if not files:
+        con.execute(f"CREATE OR REPLACE VIEW {name} AS {empty}")
         return
-    empty = SCHEMAS[name].empty_table()
-    con.register(f"_empty_{name}", empty)
+    con.execute(f"SET VARIABLE _files_{name} = ?", [[literal(f) for f in files]])
     con.execute(
-        f"CREATE OR REPLACE VIEW {name} AS "
-        f"SELECT *, NULL::DATE AS date FROM _empty_{name}"
+        f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet("
+        f"getvariable('_files_{name}'), hive_partitioning = true, "
+        "hive_types = {'date': DATE}, union_by_name = true) "
+        f"UNION ALL BY NAME {empty}"
     )
 
 

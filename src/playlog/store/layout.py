@@ -84,6 +84,11 @@ class Layout:
     def catalog(self) -> Path:
         return self.root / "catalog" / "tracks.parquet"
 
+    @property
+    def event_catalog(self) -> Path:
+        """The event catalog: titles, dates and venues of event pages (event_catalog.py)."""
+        return self.root / "catalog" / "events.parquet"
+
     def days(self, name: str) -> list[date]:
         """The days that hold at least one file of the dataset, ascending."""
         base = self.dataset(name)

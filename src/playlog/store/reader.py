@@ -44,8 +44,8 @@ RETRIES = 5
 def connect(data_dir: Path, *, memory_limit: str = "1GB") -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection with a view per dataset of schema.DATASETS
     (each with a ``date`` DATE column), ``catalog`` (the track catalog, possibly
-    empty) and ``store_info`` (``raw_from``: the first day with raw rows, or null;
-    ``salt``: the salt of the store's pseudonymous keys)."""
+    empty), ``event_catalog`` (the event catalog, possibly empty) and ``store_info``
+    (``raw_from``: the first day with raw rows, or null; ``salt``: the salt of the store's pseudonymous keys)."""
     layout = Layout(Path(data_dir))
     require_store(layout)
     con = duckdb.connect(config={"memory_limit": memory_limit})
@@ -71,6 +71,7 @@ def _create_views(con: duckdb.DuckDBPyConnection, layout: Layout) -> Snapshot:
     for name in DATASETS:
         create_view(con, name, snap.files[name])
     create_catalog_view(con, layout)
+    create_event_catalog_view(con, layout)
     return snap
 
 
@@ -215,3 +216,23 @@ def retry_on_vanished(work: Callable[[], T], *, retries: int = RETRIES) -> T:
                 raise
             time.sleep(0.02 * (attempt + 1))
     raise AssertionError("unreachable")
+
+
+EVENT_CATALOG_SCHEMA = pa.schema(
+    [
+        pa.field("event_id", pa.string()),
+        pa.field("title", pa.string()),
+        pa.field("date", pa.string()),
+        pa.field("venue", pa.string()),
+        pa.field("url", pa.string()),
+    ]
+)
+
+
+def create_event_catalog_view(con: duckdb.DuckDBPyConnection, layout: Layout) -> None:
+    if layout.event_catalog.is_file():
+        con.execute("CREATE OR REPLACE VIEW event_catalog AS SELECT * FROM "
+                    f"read_parquet({quote(literal(layout.event_catalog))})")
+        return
+    con.register("_empty_event_catalog", EVENT_CATALOG_SCHEMA.empty_table())
+    con.execute("CREATE OR REPLACE VIEW event_catalog AS SELECT * FROM _empty_event_catalog")

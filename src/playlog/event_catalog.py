@@ -1,0 +1,124 @@
+"""The event catalog: titles, dates, venues and URLs of event pages, by event id.
+
+Contract: :func:`import_events` reads a CSV whose header names ``event_id``
+(required) and any of ``title``, ``date``, ``venue``, ``url``; other columns are
+kept as text. It upserts by ``event_id`` into ``<data>/catalog/events.parquet``
+as the track catalog does (catalog.py): rows of the new file win, the last row
+of an id within a file wins, the file is replaced atomically, blank rows are
+skipped, and a row without ``event_id`` fails the whole import with an
+InputError naming its line (nothing is written). Reports show the titles
+(rankings, the event report, live pages). :func:`catalog_kind` tells a track
+catalog from an event catalog by its header, for ``playlog catalog import``.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import polars as pl
+
+from playlog.catalog import CatalogResult
+from playlog.errors import InputError, StoreError, UsageError
+from playlog.store.layout import Layout
+
+COLUMNS = ("event_id", "title", "date", "venue", "url")
+KINDS = ("tracks", "events")
+
+
+def catalog_kind(csv_path: Path | str, kind: str | None = None) -> str:
+    """``tracks`` or ``events``: ``kind`` when given, else what the header names."""
+    if kind is not None:
+        if kind not in KINDS:
+            raise UsageError("--kind", f"'{kind}' is not one of {', '.join(KINDS)}")
+        return kind
+    header = {name.strip().lstrip("\ufeff").lower() for name in _header(Path(csv_path))}
+    if "track_id" in header and "event_id" not in header:
+        return "tracks"
+    if "event_id" in header and "track_id" not in header:
+        return "events"
+    what = "both track_id and event_id" if header >= {"track_id", "event_id"} else (
+        "neither track_id nor event_id")
+    raise InputError(str(csv_path), f"the header names {what}", line=1,
+                     hint="say which catalog it is with --kind tracks or --kind events")
+
+
+def _header(path: Path) -> list[str]:
+    if not path.is_file():
+        raise InputError(str(path), "no such file")
+    with path.open(encoding="utf-8", errors="replace", newline="") as fh:
+        import csv
+
+        return next(csv.reader(fh), [])
+
+
+def import_events(csv_path: Path | str, data_dir: Path | str) -> CatalogResult:
+    """Read ``csv_path``, check every row, upsert into the event catalog of ``data_dir``."""
+    csv_path = Path(csv_path)
+    new = _read(csv_path)
+    existing = load_events(data_dir)
+    known = new["event_id"].is_in(existing["event_id"].implode())
+    updated = int(known.sum())
+    merged = pl.concat([existing, new], how="diagonal_relaxed")
+    merged = merged.unique(subset="event_id", keep="last", maintain_order=True)
+    text = [pl.col(c).cast(pl.String) for c in merged.columns]
+    before = existing.select(pl.col(c).cast(pl.String) if c in existing.columns
+                             else pl.lit(None, pl.String).alias(c) for c in merged.columns)
+    after = merged.select(text).filter(pl.col("event_id").is_in(new.filter(known)["event_id"]
+                                                                .implode()))
+    changed = after.height - after.join(before, on=merged.columns, how="semi",
+                                        nulls_equal=True).height
+    target = Layout(Path(data_dir)).event_catalog
+    if changed or updated < new.height or merged.columns != existing.columns:
+        _write(merged, target)
+    return CatalogResult(target, new.height, new.height - updated, changed, updated - changed,
+                         merged.height)
+
+
+def load_events(data_dir: Path | str) -> pl.DataFrame:
+    """The stored event catalog; an empty frame with the standard columns when there is none."""
+    path = Layout(Path(data_dir)).event_catalog
+    if not path.is_file():
+        return pl.DataFrame(schema={c: pl.String for c in COLUMNS})
+    try:
+        return pl.read_parquet(path)
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise StoreError(str(path), f"cannot read the event catalog: {exc}") from None
+
+
+def _read(path: Path) -> pl.DataFrame:
+    try:
+        frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
+    except pl.exceptions.NoDataError:
+        raise InputError(str(path), "empty file: expected a header with event_id") from None
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise InputError(str(path), f"not a readable CSV file: {exc}") from None
+    frame = frame.rename({c: c.strip().lstrip("\ufeff").lower() for c in frame.columns})
+    if "event_id" not in frame.columns:
+        raise InputError(str(path), "no event_id column in the header", line=1)
+    frame = frame.with_columns(pl.col(c).str.strip_chars() for c in frame.columns)
+    frame = frame.filter(~pl.all_horizontal(pl.all().is_null() | (pl.all() == "")))
+    missing = frame.with_row_index("record").filter(
+        pl.col("event_id").is_null() | (pl.col("event_id") == ""))
+    if missing.height:
+        from playlog.catalog import _line_of
+
+        more = f" (and {missing.height - 1} more)" if missing.height > 1 else ""
+        raise InputError(str(path), f"missing event_id{more}",
+                         line=_line_of(path, int(missing["record"][0])))
+    frame = frame.with_columns(pl.lit(None, pl.String).alias(c) for c in COLUMNS
+                               if c not in frame.columns)
+    frame = frame.select(*COLUMNS, *(c for c in frame.columns if c not in COLUMNS))
+    return frame.unique(subset="event_id", keep="last", maintain_order=True)
+
+
+def _write(frame: pl.DataFrame, target: Path) -> None:
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        frame.write_parquet(tmp)
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise StoreError(str(target), f"cannot write the event catalog: {exc.strerror}") from None

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from playlog.errors import NotFoundError
+from playlog.query.filters import Filters
 from playlog.query.window import Window
 
 NO_BOTS = "AND NOT coalesce(is_bot, false)"
@@ -94,12 +95,14 @@ def load_sessions(
     params: list[Any] | None = None,
     include_bots: bool = False,
     extra: str = "",
+    filters: Filters | None = None,
 ) -> None:
-    """Sessions started in ``window`` (plus ``where``) loaded as table ``name``,
-    with SESSION_COLUMNS and the ``extra`` ones (e.g. ``"track_id, user_id"``)."""
+    """Sessions started in ``window`` (plus ``where`` and ``filters``) loaded as table
+    ``name``, with SESSION_COLUMNS and the ``extra`` ones (e.g. ``"track_id, user_id"``)."""
     columns = SESSION_COLUMNS + (", " + extra if extra else "")
+    where += filters.where(con, "sessions") if filters else ""
     sql = SELECT_SESSIONS.format(columns=columns, where=where, bots=bots_clause(include_bots))
-    large = not where and window.length > ARROW_SPAN
+    large = not params and window.length > ARROW_SPAN
     load(con, name, sql, [*window.params(), *(params or [])], large=large)
 
 
@@ -129,21 +132,40 @@ def inline(sql: str, params: list[str] | dict[str, str]) -> str:
     values = params.values() if isinstance(params, dict) else params
     if not all(isinstance(v, str) and _OWN_VALUE.match(v) for v in values):
         raise ValueError("only window dates and instants can be inlined")
+    pieces = _LITERAL.split(sql)  # odd pieces are string literals: left as they are
     if isinstance(params, dict):
         for key in sorted(params, key=len, reverse=True):
-            sql = sql.replace(f"${key}", f"'{params[key]}'")
-        return sql
-    parts = sql.split("?")
-    if len(parts) != len(params) + 1:
+            pieces = [p if i % 2 else p.replace(f"${key}", f"'{params[key]}'")
+                      for i, p in enumerate(pieces)]
+        return "".join(pieces)
+    values = iter(params)
+    out = []
+    for i, piece in enumerate(pieces):
+        if i % 2 == 0:
+            parts = piece.split("?")
+            piece = parts[0] + "".join(f"'{_next(values)}'" + rest for rest in parts[1:])
+        out.append(piece)
+    if next(values, None) is not None:
         raise ValueError("parameter count mismatch")
-    return "".join(p + (f"'{v}'" if i < len(params) else "") for i, (p, v) in
-                   enumerate(zip(parts, [*params, ""])))
+    return "".join(out)
 
 
-def window_summary(con: Any, window: Window, *, include_bots: bool = False) -> dict[str, Any]:
-    """``summary`` of all sessions started in ``window``, read straight from the files."""
+_LITERAL = re.compile(r"('(?:[^']|'')*')")
+
+
+def _next(values: Any) -> str:
+    value = next(values, None)
+    if value is None:
+        raise ValueError("parameter count mismatch")
+    return value
+
+
+def window_summary(con: Any, window: Window, *, include_bots: bool = False,
+                   filters: Filters | None = None) -> dict[str, Any]:
+    """``summary`` of the sessions started in ``window``, read straight from the files."""
+    where = filters.where(con, "sessions") if filters else ""
     query = SELECT_SESSIONS.format(
-        columns=SESSION_COLUMNS, where="", bots=bots_clause(include_bots)
+        columns=SESSION_COLUMNS, where=where, bots=bots_clause(include_bots)
     )
     return summary(con, f"({query})", window.params())
 

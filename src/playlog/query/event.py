@@ -21,7 +21,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from playlog.query import common, rollup
+from playlog.query import common, engagement, rollup
+from playlog.query.filters import Filters
 from playlog.query.top import EVENT_COUNTS
 from playlog.query.window import Window
 
@@ -36,14 +37,14 @@ PERIOD_FIELDS = [
 LABELS = {"hour": "%Y-%m-%dT%H:00", "day": "%Y-%m-%d", "week": "%G-W%V", "month": "%Y-%m"}
 
 LOAD = """
-SELECT event_type, ts, time_on_page_ms,
+SELECT event_id, event_type, ts, time_on_page_ms, age_group, gender,
        coalesce(user_id, session_id, anon_key) AS visitor,
        coalesce(session_id, user_id, anon_key) AS visit,
        coalesce(source, 'unknown') AS source, coalesce(device_type, 'other') AS device_type
 FROM events
 WHERE date BETWEEN CAST($first_day AS DATE) AND CAST($last_day AS DATE)
   AND ts >= CAST($start AS TIMESTAMPTZ) AND ts < CAST($end AS TIMESTAMPTZ)
-  AND event_id = $event_id {bots}
+  AND event_id = $event_id {bots} {filters}
 """
 
 COUNTS = """
@@ -82,11 +83,13 @@ EVENT_IDS = (
 )
 
 
-def load_page(con: Any, event_id: str, window: Window, include_bots: bool) -> None:
+def load_page(con: Any, event_id: str, window: Window, include_bots: bool,
+              filters: Filters | None = None) -> None:
     """Records of the page from min(window start, T − 30 d) to T, loaded once."""
     span = Window(min(window.start, window.end - timedelta(days=30)), window.end, window.tz)
     first_day, last_day, start, end = span.params()
-    sql = LOAD.format(bots=common.bots_clause(include_bots))
+    where = filters.where(con, "events") if filters else ""
+    sql = LOAD.format(bots=common.bots_clause(include_bots), filters=where)
     common.load(con, TABLE, sql, {"first_day": first_day, "last_day": last_day,
                       "start": start, "end": end, "event_id": event_id})
     if not common.exists(con, f"SELECT 1 FROM {TABLE}", []) and not common.exists(
@@ -95,13 +98,19 @@ def load_page(con: Any, event_id: str, window: Window, include_bots: bool) -> No
         raise common.not_found(con, "event", event_id, EVENT_IDS)
 
 
-def event_report(con: Any, event_id: str, window: Window, *, include_bots: bool = False) -> dict[str, Any]:
-    """The summary of one event page over ``window``, with rolling windows ending at its end."""
-    load_page(con, event_id, window, include_bots)
-    if rollup.needed(con, window):
-        result = _from_rollups(con, event_id, window, include_bots)
-        return {**result, "window": window.as_dict(),
-                "notes": rollup.notes(con, window, include_bots, "rollup_events")}
+def event_report(con: Any, event_id: str, window: Window, *, include_bots: bool = False,
+                 filters: Filters | None = None) -> dict[str, Any]:
+    """The summary of one event page over ``window``, with rolling windows ending at its end
+    (of the records ``filters`` keep)."""
+    load_page(con, event_id, window, include_bots, filters)
+    extra = _extra(con, event_id, window, filters)
+    if rollup.use(con, window, filters, "rollup_events"):
+        result = _from_rollups(con, event_id, window, include_bots, filters)
+        result["funnel"] = extra.pop("funnel")
+        notes = rollup.notes(con, window, include_bots, "rollup_events", filters)
+        notes.append(f"Bounce rate, the funnel and demographics count the raw records only, "
+                     f"kept from {rollup.raw_from(con)}.")
+        return {**result, **extra, "window": window.as_dict(), "notes": notes}
     span = {"start": window.start, "end": window.end}
     totals = _counts(con, span)
     last = {days: _counts(con, _ending(window, days)) for days in (1, 7, 30)}
@@ -110,7 +119,22 @@ def event_report(con: Any, event_id: str, window: Window, *, include_bots: bool 
     views = (common.instant(totals["first_view_ms"]), common.instant(totals["last_view_ms"]))
     result = _summary(event_id, totals, _bounce(con, span), _peaks(con, window), last, sources,
                       views)
-    return {**result, "window": window.as_dict(), "notes": []}
+    result["funnel"] = extra.pop("funnel")
+    return {**result, **extra, "window": window.as_dict(),
+            "notes": rollup.uncovered_notes(con, window, filters, "rollup_events")}
+
+
+WINDOW_ROWS = f"(SELECT * FROM {TABLE} WHERE ts >= $start AND ts < $end)"
+TITLE = "SELECT any_value(title) FROM event_catalog WHERE event_id = ?"
+
+
+def _extra(con: Any, event_id: str, window: Window, filters: Filters | None) -> dict[str, Any]:
+    """The funnel and demographics of the window's records, the catalog's title, the filters."""
+    span = {"start": window.start, "end": window.end}
+    found = engagement.engagement(con, WINDOW_ROWS, span)
+    return {"title": common.scalar(con, TITLE, [event_id]), "funnel": found["funnel"],
+            **engagement.demographics(con, WINDOW_ROWS, span),
+            "filters": filters.texts if filters else []}
 
 
 def _summary(event_id: str, totals: dict[str, Any], bounce: float,
@@ -151,25 +175,29 @@ def _peak_of(buckets: list[tuple[Any, int]]) -> tuple[int | None, str | None]:
 
 
 def event_periods_report(
-    con: Any, event_id: str, window: Window, period: str, *, include_bots: bool = False
+    con: Any, event_id: str, window: Window, period: str, *, include_bots: bool = False,
+    filters: Filters | None = None,
 ) -> dict[str, Any]:
     """The answer of `playlog event ID --period P`: ``event_id``, ``period``, ``window``,
-    the ``periods`` rows and ``notes``."""
-    rows = event_periods(con, event_id, window, period, include_bots=include_bots)
-    notes = (rollup.notes(con, window, include_bots, "rollup_events")
-             if rollup.needed(con, window) else [])
+    ``filters``, the ``periods`` rows and ``notes``."""
+    rows = event_periods(con, event_id, window, period, include_bots=include_bots,
+                         filters=filters)
+    notes = (rollup.notes(con, window, include_bots, "rollup_events", filters)
+             if rollup.use(con, window, filters, "rollup_events")
+             else rollup.uncovered_notes(con, window, filters, "rollup_events"))
     return {"event_id": event_id, "period": period, "window": window.as_dict(),
-            "periods": rows, "notes": notes}
+            "filters": filters.texts if filters else [], "periods": rows, "notes": notes}
 
 
 def event_periods(
-    con: Any, event_id: str, window: Window, period: str, *, include_bots: bool = False
+    con: Any, event_id: str, window: Window, period: str, *, include_bots: bool = False,
+    filters: Filters | None = None,
 ) -> list[dict[str, Any]]:
     """One row per local hour, day, ISO week or month of the window that has records."""
-    load_page(con, event_id, window, include_bots)
+    load_page(con, event_id, window, include_bots, filters)
     params = {"start": window.start, "end": window.end, "period": period, "tz": window.tz}
-    if rollup.needed(con, window):
-        counts = rollup.event_periods(con, event_id, window, period, include_bots)
+    if rollup.use(con, window, filters, "rollup_events"):
+        counts = rollup.event_periods(con, event_id, window, period, include_bots, filters)
     else:
         grouped = {"group": PERIOD_KEY, "group_by": "GROUP BY ALL ORDER BY 1", "table": TABLE,
                    "counts": EVENT_COUNTS}
@@ -226,17 +254,18 @@ def _number(value: Any) -> Any:
     return float(value)
 
 
-def _from_rollups(con: Any, event_id: str, window: Window, include_bots: bool) -> dict[str, Any]:
+def _from_rollups(con: Any, event_id: str, window: Window, include_bots: bool,
+                  filters: Filters | None = None) -> dict[str, Any]:
     """The summary when the window reaches before the raw rows: counts from the roll-ups,
     the bounce rate from the raw rows that remain, view times to the hour."""
-    totals = rollup.event_totals(con, window, include_bots, event_id)
+    totals = rollup.event_totals(con, window, include_bots, event_id, filters)
     last = {}
     for days in (1, 7, 30):
         part = window.ending(timedelta(days=days))
-        last[days] = (rollup.event_totals(con, part, include_bots, event_id)
+        last[days] = (rollup.event_totals(con, part, include_bots, event_id, filters)
                       if rollup.needed(con, part) else _counts(con, _ending(window, days)))
     page = {"event_id": event_id}
-    per = {"table": "rollup_events", "measure": "records"}
+    per = {"table": "rollup_events", "measure": "records", "where": filters}
     views = rollup.buckets(con, window, include_bots, filters={**page, "event_type": "view"}, **per)
     sources = {
         name: rollup.distribution(con, window, include_bots, column, missing=missing,

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from playlog.query import common
+from playlog.query.filters import Filters
 from playlog.query.window import EPOCH, Window, iso_in
 from playlog.store.rollups import estimate_sql
 
@@ -47,20 +48,46 @@ def needed(con: Any, window: Window) -> bool:
     return first is not None and window.start.date() < first
 
 
+# The dimensions each roll-up keeps, for filters (query/filters.py names them per table).
+TRACK_FAMILY = ("track", "artist", "album", "genre")
+
+
+def use(con: Any, window: Window, filters: Filters | None, table: str = "rollup_plays") -> bool:
+    """Answer from roll-up ``table``? When the window reaches before the raw rows and the
+    table keeps every filtered dimension (else the raw rows that remain answer)."""
+    return needed(con, window) and (not filters or filters.covers(table))
+
+
+def uncovered_notes(con: Any, window: Window, filters: Filters | None,
+                    table: str = "rollup_plays") -> list[str]:
+    """The note of a filtered answer read from raw rows although the window reaches before
+    them: the roll-ups do not keep a filtered dimension."""
+    if not filters or not needed(con, window) or filters.covers(table):
+        return []
+    names = ", ".join(filters.missing(table))
+    return [(f"The roll-ups do not keep {names}: this filtered answer counts the raw rows "
+             f"only, kept from {raw_from(con)}; the days before are left out.")]
+
+
 def _params(window: Window, **extra: Any) -> dict[str, Any]:
     first_day, last_day, start, end = window.params()
     return {"first_day": first_day, "last_day": last_day, "start": start, "end": end, **extra}
 
 
-def _source(con: Any, table: str, window: Window, include_bots: bool) -> str:
-    """The window's rows of a roll-up (bots left out unless asked), loaded once per
-    connection: a report runs a dozen queries, and each would otherwise open every
-    day file of the window again."""
-    name = f"_{table}_{int(window.start.timestamp())}_{int(window.end.timestamp())}_{int(include_bots)}"
+def _source(con: Any, table: str, window: Window, include_bots: bool,
+            filters: Filters | None = None) -> str:
+    """The window's rows of a roll-up (bots left out unless asked, ``filters`` applied),
+    loaded once per connection: a report runs a dozen queries, and each would otherwise
+    open every day file of the window again."""
+    tag = f"_{abs(hash(tuple(filters.texts)))}" if filters else ""
+    name = (f"_{table}_{int(window.start.timestamp())}_{int(window.end.timestamp())}"
+            f"_{int(include_bots)}{tag}")
     try:
         con.table(name)
     except duckdb.CatalogException:
         bots = "" if include_bots else " AND NOT is_bot"
+        if filters:
+            bots += filters.where(con, table)
         try:
             rows = _window_rows(con, table, window, bots, BUCKET, "minute IS NULL")
         except duckdb.BinderException:  # no file has `minute`: an older store, whole hours
@@ -79,27 +106,51 @@ def _window_rows(con: Any, table: str, window: Window, bots: str, bucket: str, c
 
 
 def _filtered(con: Any, table: str, window: Window, include_bots: bool,
-              filters: dict[str, str] | None = None, **params: Any) -> tuple[str, str, dict]:
-    """(loaded relation, WHERE clause, parameters) for ``column = value`` filters."""
+              filters: dict[str, str] | None = None, *, where: Filters | None = None,
+              **params: Any) -> tuple[str, str, dict]:
+    """(loaded relation, WHERE clause, parameters) for ``column = value`` filters, over the
+    rows ``where`` (the report's --filter) leaves."""
     filters = filters or {}
-    where = " AND ".join(["TRUE", *(f"{column} = $f_{column}" for column in filters)])
+    clause = " AND ".join(["TRUE", *(f"{column} = $f_{column}" for column in filters)])
     values = {f"f_{column}": value for column, value in filters.items()}
-    return _source(con, table, window, include_bots), where, {**values, **params}
+    return _source(con, table, window, include_bots, where), clause, {**values, **params}
+
+
+# The sketch scopes and the pseudo-relation naming their key for filters (query/filters.py).
+SKETCH_KEYS = {"listeners": "sketch_listeners", "visitors": "sketch_visitors"}
+
+
+def sketch_filter(con: Any, scope: str, filters: Filters | None) -> str | None:
+    """The ``AND …`` on sketch keys that ``filters`` make ('' without filters); None when the
+    sketches cannot answer under them (a filter on anything but the sketch's key)."""
+    if not filters:
+        return ""
+    relation = SKETCH_KEYS.get(scope)
+    if relation is None or not filters.covers(relation):
+        return None
+    return " AND key <> ''" + filters.where(con, relation)
 
 
 def distinct(con: Any, scope: str, window: Window, include_bots: bool,
-             key: str = "") -> int:
-    """Estimated distinct listeners / visitors of one key ('' for all) in the window."""
+             key: str = "", filters: Filters | None = None) -> int | None:
+    """Estimated distinct listeners / visitors of one key ('' for all) in the window; under
+    ``filters``, the union of the sketches of the keys they keep (None when they filter
+    on something sketches do not know)."""
+    keys = sketch_filter(con, scope, filters)
+    if keys is None:
+        return None
     source = _source(con, "rollup_sketches", window, include_bots)
-    rows = f"SELECT key, reg, rho FROM {source} WHERE scope = $scope AND key = $key"
-    found = common.rows(con, estimate_sql(rows), {"scope": scope, "key": key})
+    match = "key = $key" if not keys or key else "TRUE"
+    sql = (f"SELECT '' AS key, reg, rho FROM {source} WHERE scope = $scope AND {match}{keys}")
+    found = common.rows(con, estimate_sql(sql), {"scope": scope, "key": key})
     return round(found[0]["estimate"]) if found else 0
 
 
-def summary(con: Any, window: Window, include_bots: bool, track_id: str | None = None) -> dict[str, Any]:
+def summary(con: Any, window: Window, include_bots: bool, track_id: str | None = None,
+            filters: Filters | None = None) -> dict[str, Any]:
     """The keys of common.summary, from the roll-ups."""
-    filters = {"track_id": track_id} if track_id is not None else None
-    source, where, params = _filtered(con, PLAYS, window, include_bots, filters)
+    by_id = {"track_id": track_id} if track_id is not None else None
+    source, where, params = _filtered(con, PLAYS, window, include_bots, by_id, where=filters)
     row = common.rows(con, f"""
         SELECT coalesce(sum(plays), 0) AS plays, coalesce(sum(listening_ms), 0) AS ms,
                sum(completion_sum) AS csum, coalesce(sum(completion_n), 0) AS cn,
@@ -108,7 +159,8 @@ def summary(con: Any, window: Window, include_bots: bool, track_id: str | None =
         FROM {source} WHERE {where}""", params)[0]
     return {
         "total_plays": int(row["plays"]),
-        "unique_listeners": distinct(con, "listeners", window, include_bots, track_id or ""),
+        "unique_listeners": distinct(con, "listeners", window, include_bots, track_id or "",
+                                     filters),
         "total_duration_played_ms": int(row["ms"]),
         "average_completion_rate": float(row["csum"]) / 100 / row["cn"] if row["cn"] else 0.0,
         "skip_rate": common.ratio(row["skipped"], row["ended"]),
@@ -117,29 +169,32 @@ def summary(con: Any, window: Window, include_bots: bool, track_id: str | None =
 
 
 def buckets(con: Any, window: Window, include_bots: bool, track_id: str | None = None, *,
-            table: str = PLAYS, measure: str = "plays", filters: dict[str, str] | None = None):
+            table: str = PLAYS, measure: str = "plays", filters: dict[str, str] | None = None,
+            where: Filters | None = None):
     """(local wall time, summed `measure`) per quarter hour, for common.by_day / by_hour."""
     if track_id is not None:
         filters = {**(filters or {}), "track_id": track_id}
-    source, where, params = _filtered(con, table, window, include_bots, filters, tz=window.tz)
+    source, clause, params = _filtered(con, table, window, include_bots, filters, where=where,
+                                       tz=window.tz)
     found = con.execute(
         f"SELECT timezone($tz, bucket) AS local, sum({measure}) AS n FROM {source} "
-        f"WHERE {where} GROUP BY 1 HAVING sum({measure}) > 0 ORDER BY 1", params
+        f"WHERE {clause} GROUP BY 1 HAVING sum({measure}) > 0 ORDER BY 1", params
     ).fetchall()
     return [(local, int(n)) for local, n in found]
 
 
 def distribution(con: Any, window: Window, include_bots: bool, column: str, *,
                  table: str = PLAYS, measure: str = "plays", missing: str = "unknown",
-                 track_id: str | None = None, filters: dict[str, str] | None = None
-                 ) -> dict[str, int]:
+                 track_id: str | None = None, filters: dict[str, str] | None = None,
+                 where: Filters | None = None) -> dict[str, int]:
     """`column` value → summed `measure`, most first (ties by value)."""
     if track_id is not None:
         filters = {**(filters or {}), "track_id": track_id}
-    source, where, params = _filtered(con, table, window, include_bots, filters, missing=missing)
+    source, clause, params = _filtered(con, table, window, include_bots, filters, where=where,
+                                       missing=missing)
     found = con.execute(
         f"SELECT coalesce({column}, $missing) AS k, sum({measure}) AS n FROM {source} "
-        f"WHERE {where} GROUP BY 1 ORDER BY n DESC, k", params
+        f"WHERE {clause} GROUP BY 1 ORDER BY n DESC, k", params
     ).fetchall()
     return {k: int(n) for k, n in found if n}
 
@@ -150,39 +205,10 @@ def _sketch_rows(con: Any, window: Window, include_bots: bool, scope: str, keys:
     return f"SELECT key, reg, rho FROM {source} WHERE scope = '{scope}' AND key <> '' {keys}"
 
 
-TRACK_ORDER = {"plays": "total_plays", "listeners": "unique_listeners",
-               "time": "total_duration_played_ms"}
-
-
-def top_tracks(con: Any, window: Window, *, by: str = "plays", limit: int = 10,
-               include_bots: bool = False) -> list[dict[str, Any]]:
-    """The rows of query.top.top_tracks, from the roll-ups."""
-    plays = _source(con, PLAYS, window, include_bots)
-    sketches = _sketch_rows(con, window, include_bots, "listeners")
-    sql = f"""
-        WITH counts AS (
-            SELECT track_id, CAST(sum(plays) AS BIGINT) AS total_plays,
-                   CAST(sum(listening_ms) AS BIGINT) AS total_duration_played_ms,
-                   coalesce(sum(completion_sum) / 100 / nullif(sum(completion_n), 0), 0)
-                       AS average_completion_rate,
-                   coalesce(sum(skipped) / nullif(sum(ended), 0), 0) AS skip_rate
-            FROM {plays} GROUP BY track_id
-        ), listeners AS ({estimate_sql(sketches)})
-        SELECT row_number() OVER (ORDER BY {TRACK_ORDER[by]} DESC, c.track_id) AS rank,
-               c.track_id, k.title, k.artist, c.total_plays,
-               CAST(round(l.estimate) AS BIGINT) AS unique_listeners,
-               c.total_duration_played_ms, c.average_completion_rate, c.skip_rate
-        FROM counts c
-        LEFT JOIN listeners l ON l.key = c.track_id
-        LEFT JOIN (SELECT track_id, any_value(title) AS title, any_value(artist) AS artist
-                   FROM catalog GROUP BY track_id) k USING (track_id)
-        ORDER BY rank LIMIT $limit"""
-    return common.plain_numbers(common.rows(con, sql, {"limit": limit}))
-
-
-def top_users(con: Any, window: Window, *, limit: int = 10, include_bots: bool = False):
+def top_users(con: Any, window: Window, *, limit: int = 10, include_bots: bool = False,
+              filters: Filters | None = None):
     """Identified users by listening time; roll-ups know them only by a pseudonymous key."""
-    users = _source(con, "rollup_users", window, include_bots)
+    users = _source(con, "rollup_users", window, include_bots, filters)
     sketches = _sketch_rows(con, window, include_bots, "user_tracks",
                             "AND key IN (SELECT user_key FROM best)")
     sql = f"""
@@ -199,7 +225,6 @@ def top_users(con: Any, window: Window, *, limit: int = 10, include_bots: bool =
     return common.plain_numbers(common.rows(con, sql, {"limit": limit}))
 
 
-EVENT_ORDER = {"views": "total_views", "unique": "total_unique_views", "clicks": "total_clicks"}
 # Event-page counts by type, named as the reports name them (total_views …).
 EVENT_TYPES = {"views": "view", "clicks": "click", "shares": "share", "favorites": "favorite",
                "ticket_clicks": "ticket_click", "external_clicks": "external_click"}
@@ -215,29 +240,12 @@ EVENT_COLUMNS = ", ".join(
     for name in EVENT_TYPES)
 
 
-def top_events(con: Any, window: Window, *, by: str = "views", limit: int = 10,
-               include_bots: bool = False) -> list[dict[str, Any]]:
-    """The rows of query.top.top_events, from the roll-ups."""
-    events = _source(con, "rollup_events", window, include_bots)
-    sketches = _sketch_rows(con, window, include_bots, "visitors")
-    sql = f"""
-        WITH counts AS (
-            SELECT event_id, {EVENT_COUNTS} FROM {events} GROUP BY event_id
-        ), visitors AS ({estimate_sql(sketches)})
-        SELECT row_number() OVER (ORDER BY {EVENT_ORDER[by]} DESC, event_id) AS rank, *
-        FROM (
-            SELECT c.event_id, {EVENT_COLUMNS.format(unique="v.estimate")}
-            FROM counts c LEFT JOIN visitors v ON v.key = c.event_id
-        )
-        ORDER BY rank LIMIT $limit"""
-    return common.plain_numbers(common.rows(con, sql, {"limit": limit}))
-
-
 def event_totals(con: Any, window: Window, include_bots: bool,
-                 event_id: str | None = None) -> dict[str, Any]:
+                 event_id: str | None = None, filters: Filters | None = None) -> dict[str, Any]:
     """Views, unique views (estimated), clicks … of all pages or one page."""
-    filters = {"event_id": event_id} if event_id is not None else None
-    source, where, params = _filtered(con, "rollup_events", window, include_bots, filters)
+    by_id = {"event_id": event_id} if event_id is not None else None
+    source, where, params = _filtered(con, "rollup_events", window, include_bots, by_id,
+                                      where=filters)
     row = common.rows(con, f"""
         SELECT {EVENT_COUNTS},
                sum(time_on_page_ms) FILTER (WHERE event_type = 'view') AS time_ms,
@@ -246,7 +254,8 @@ def event_totals(con: Any, window: Window, include_bots: bool,
                epoch_ms(max(bucket) FILTER (WHERE event_type = 'view')) AS last_hour
         FROM {source} WHERE {where}""", params)[0]
     totals: dict[str, Any] = {f"total_{k}": int(row[f"total_{k}"] or 0) for k in EVENT_TYPES}
-    totals["total_unique_views"] = distinct(con, "visitors", window, include_bots, event_id or "")
+    totals["total_unique_views"] = distinct(con, "visitors", window, include_bots,
+                                            event_id or "", filters)
     totals["avg_time_on_page_seconds"] = (
         float(row["time_ms"]) / row["time_n"] / 1000 if row["time_n"] else 0.0)
     totals["first_view_hour"], totals["last_view_hour"] = row["first_hour"], row["last_hour"]
@@ -254,15 +263,18 @@ def event_totals(con: Any, window: Window, include_bots: bool,
 
 
 def event_periods(con: Any, event_id: str, window: Window, period: str,
-                  include_bots: bool) -> list[dict[str, Any]]:
+                  include_bots: bool, filters: Filters | None = None) -> list[dict[str, Any]]:
     """The rows of query.event.COUNTS by local period, from the roll-ups (unique views
     estimated per period; view times are not kept: first/last are null)."""
     bucket = "date_trunc($period, timezone($tz, bucket))"
     events, where, params = _filtered(con, "rollup_events", window, include_bots,
-                                      {"event_id": event_id}, period=period, tz=window.tz)
+                                      {"event_id": event_id}, where=filters, period=period,
+                                      tz=window.tz)
     sketches = _source(con, "rollup_sketches", window, include_bots)
+    keys = sketch_filter(con, "visitors", filters)
     visitors = (f"SELECT {bucket} AS period_start, reg, rho FROM {sketches} "
-                "WHERE scope = 'visitors' AND key = $f_event_id")
+                f"WHERE scope = 'visitors' AND key = $f_event_id"
+                f"{' AND FALSE' if keys is None else keys}")
     sql = f"""
         WITH counts AS (
             SELECT {bucket} AS period_start, {EVENT_COUNTS},
@@ -275,14 +287,21 @@ def event_periods(con: Any, event_id: str, window: Window, period: str,
                NULL AS first_view_ms, NULL AS last_view_ms
         FROM counts c LEFT JOIN unique_views u USING (period_start)
         ORDER BY 1"""
-    return common.plain_numbers(common.rows(con, sql, params))
+    found = common.plain_numbers(common.rows(con, sql, params))
+    return found if keys is not None else [{**r, "total_unique_views": None} for r in found]
 
 
-def notes(con: Any, window: Window, include_bots: bool, table: str = PLAYS) -> list[str]:
+def notes(con: Any, window: Window, include_bots: bool, table: str = PLAYS,
+          filters: Filters | None = None) -> list[str]:
     """What of a roll-up answer over ``window`` is estimated or rounded, in words (the
     rows of ``table`` tell whether some hours are whole UTC hours only)."""
     found = [(f"Answered from roll-ups (raw rows are kept from {raw_from(con)}): unique "
               "listeners, unique views and unique tracks are estimates, within about 1 %.")]
+    if filters and not filters.covers(SKETCH_KEYS["listeners"]) and not filters.covers(
+            SKETCH_KEYS["visitors"]):
+        found.append(f"The roll-ups keep distinct counts per track and per event page only: "
+                     f"under the filter {', '.join(filters.texts)} unique listeners and "
+                     "unique views are not known (null).")
     coarse = common.scalar(con, f"SELECT coalesce(bool_or(coarse), false) FROM "
                            f"{_source(con, table, window, include_bots)}")
     grain = timedelta(hours=1) if coarse else timedelta(minutes=15)
@@ -315,3 +334,73 @@ def _offset(delta: timedelta) -> str:
 
 def _minutes(delta: timedelta) -> int:
     return int((delta % timedelta(hours=1)).total_seconds() // 60)
+
+
+def _typed(kind: str) -> str:
+    return f"CAST(coalesce(sum(s.records) FILTER (WHERE s.event_type = '{kind}'), 0) AS BIGINT)"
+
+
+# query/ranking.py's metrics, from the roll-ups' additive counts (distinct counts: sketches).
+RANKED_MEASURES = {
+    "sessions": {
+        "plays": "CAST(sum(s.plays) AS BIGINT)",
+        "time": "CAST(sum(s.listening_ms) AS BIGINT)",
+        "completion": "coalesce(sum(s.completion_sum) / 100 / nullif(sum(s.completion_n), 0), 0)",
+        "skips": "coalesce(sum(s.skipped) / nullif(sum(s.ended), 0), 0)",
+    },
+    "events": {
+        "views": _typed("view"), "clicks": _typed("click"), "shares": _typed("share"),
+        "favorites": _typed("favorite"), "tickets": _typed("ticket_click"),
+        "external": _typed("external_click"),
+        "time": "coalesce(sum(s.time_on_page_ms) FILTER (WHERE s.event_type = 'view') / "
+                "nullif(sum(s.time_on_page_n) FILTER (WHERE s.event_type = 'view'), 0) / 1000.0, 0)",
+    },
+}
+RANKED_TABLES = {"sessions": PLAYS, "events": "rollup_events"}
+DISTINCT = {"sessions": ("listeners", "listeners"), "events": ("unique", "visitors")}
+
+
+def ranked(con: Any, window: Window, dataset: str, dimension: str, *, by: str,
+           limit: int | None = 10, include_bots: bool = False, filters: Filters | None = None,
+           known: bool = False, metrics: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """query.ranking.ranked from the roll-ups: ``rank``, ``value`` and the metrics. Distinct
+    counts come from the sketches when they are kept per value (tracks and what the catalog
+    groups them by, event pages) and the filters are on those too; else they are null, as
+    are the visit metrics (bounce rate, funnel), which need single records."""
+    from playlog.query.filters import DIMENSIONS, catalog_join, expression
+    from playlog.query.ranking import METRICS
+
+    table = RANKED_TABLES[dataset]
+    names = list(dict.fromkeys([*(metrics or METRICS[dataset]), by]))
+    measures = RANKED_MEASURES[dataset]
+    parts = {"key": expression(dimension, table), "join": catalog_join(dimension, table),
+             "having": "HAVING value <> 'unknown'" if known else ""}
+    columns = [f"{measures[n]} AS {METRICS[dataset][n].key}" for n in names if n in measures]
+    metric, scope = DISTINCT[dataset]
+    sketch = SKETCH_KEYS[scope]
+    keys = sketch_filter(con, scope, filters)
+    unique = ""
+    if metric in names and keys is not None and sketch in DIMENSIONS[dimension].columns:
+        source = _source(con, "rollup_sketches", window, include_bots)
+        rows = (f"SELECT {expression(dimension, sketch)} AS value, s.reg, s.rho FROM {source} "
+                f"AS s {catalog_join(dimension, sketch)} WHERE s.scope = '{scope}' "
+                f"AND s.key <> ''{keys}")
+        unique = f", uniq AS ({estimate_sql(rows, group='value')})"
+    order = METRICS[dataset][by].key
+    distinct_key = METRICS[dataset][metric].key
+    sql = f"""
+        WITH counts AS (
+            SELECT {parts['key']} AS value, {', '.join(columns) or 'count(*) AS rows_'}
+            FROM {_source(con, table, window, include_bots, filters)} AS s {parts['join']}
+            GROUP BY 1 {parts['having']}
+        ){unique}
+        SELECT * FROM (
+            SELECT c.*, {'CAST(round(u.estimate) AS BIGINT)' if unique else 'NULL'}
+                   AS {distinct_key}
+            FROM counts c {'LEFT JOIN uniq u USING (value)' if unique else ''}
+        )
+        ORDER BY {order} DESC NULLS LAST, value LIMIT $limit"""
+    found = common.plain_numbers(common.rows(con, sql, {"limit": limit}))
+    keys_out = [METRICS[dataset][n].key for n in names]
+    return [{"rank": i, "value": r["value"], **{k: r.get(k) for k in keys_out}}
+            for i, r in enumerate(found, 1)]

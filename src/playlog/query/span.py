@@ -16,9 +16,13 @@ def data_span(data_dir: Path, dataset: str) -> tuple[date, date] | None:
     return (days[0], days[-1]) if days else None
 
 
-def empty_message(data_dir: Path, dataset: str, window: Window, what: str | None = None) -> str:
-    """``no plays between … and …; the data spans … to …``."""
+def empty_message(data_dir: Path, dataset: str, window: Window, what: str | None = None,
+                  filters: list[str] | None = None) -> str:
+    """``no plays between … and …; the data spans … to …`` (``with country=FR`` when
+    filtered)."""
     noun = what or NOUNS[dataset]
+    if filters:
+        noun += " with " + " and ".join(filters)
     when = (
         f"before {iso_utc(window.end)}"
         if window.all_time

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from playlog.query import common, rollup
+from playlog.query.filters import Filters
 from playlog.query.window import Window
 
 TABLE = "track_sessions"
@@ -30,15 +31,17 @@ TRACK_IDS = (
 )
 
 
-def track_report(con: Any, track_id: str, window: Window, *, include_bots: bool = False) -> dict[str, Any]:
-    """The metrics of one track over ``window``."""
+def track_report(con: Any, track_id: str, window: Window, *, include_bots: bool = False,
+                 filters: Filters | None = None) -> dict[str, Any]:
+    """The metrics of one track over ``window`` (of its sessions ``filters`` keep)."""
     common.load_sessions(
-        con, TABLE, window, where="AND track_id = ?", params=[track_id], include_bots=include_bots
+        con, TABLE, window, where="AND track_id = ?", params=[track_id], include_bots=include_bots,
+        filters=filters,
     )
-    from_rollups = rollup.needed(con, window)
+    from_rollups = rollup.use(con, window, filters)
     if from_rollups:  # raw rows before raw_from are gone: counts from the roll-ups
-        totals = rollup.summary(con, window, include_bots, track_id)
-        buckets = rollup.buckets(con, window, include_bots, track_id)
+        totals = rollup.summary(con, window, include_bots, track_id, filters=filters)
+        buckets = rollup.buckets(con, window, include_bots, track_id, where=filters)
     else:
         totals = common.summary(con, TABLE)
         buckets = common.local_counts(con, TABLE, window.tz)
@@ -50,7 +53,8 @@ def track_report(con: Any, track_id: str, window: Window, *, include_bots: bool 
 
     def dist(column: str) -> dict[str, int]:
         if from_rollups:
-            return rollup.distribution(con, window, include_bots, column, track_id=track_id)
+            return rollup.distribution(con, window, include_bots, column, track_id=track_id,
+                                       where=filters)
         return common.distribution(con, TABLE, column)
 
     return {
@@ -68,11 +72,14 @@ def track_report(con: Any, track_id: str, window: Window, *, include_bots: bool 
         "quality_distribution": dist("quality"),
         "geographic_distribution": dist("country"),
         "platform_distribution": dist("platform"),
-        "virality_score": common.ratio(totals["unique_listeners"], totals["total_plays"]),
+        "virality_score": (None if totals["unique_listeners"] is None else
+                           common.ratio(totals["unique_listeners"], totals["total_plays"])),
         "peak_listening_hour": common.peak_hour(hours),
         "window": window.as_dict(),
+        "filters": filters.texts if filters else [],
         "partial_days": common.partial_days(days, window),
-        "notes": rollup.notes(con, window, include_bots) if from_rollups else [],
+        "notes": (rollup.notes(con, window, include_bots, filters=filters) if from_rollups
+                  else rollup.uncovered_notes(con, window, filters)),
     }
 
 

@@ -20,7 +20,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from playlog.query import common, trafficsource
+from playlog.query import common, rollup, trafficsource
+from playlog.query.filters import Filters
 from playlog.query.window import Window
 
 TOTAL_KEYS = ("requests", "visitors", "bandwidth", "not_found", "static_requests",
@@ -84,26 +85,40 @@ WHERE date BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
 
 
 def traffic(con: Any, window: Window, *, include_bots: bool = False,
-            limit: int = 10) -> dict[str, Any]:
+            limit: int = 10, filters: Filters | None = None) -> dict[str, Any]:
     """The traffic report over `window` (see the module docstring)."""
-    source = trafficsource.build(con, window, "traffic_rows")
+    source = trafficsource.build(con, window, "traffic_rows", filters)
     local = _local(con, source.name, window)
     bots = _bots(include_bots)
-    totals = _totals(con, window, source.name, local, bots)
-    previous = window_totals(con, window.previous(), include_bots)
+    totals = _totals(con, window, source.name, local, bots, filters)
+    previous = window_totals(con, window.previous(), include_bots, filters)
     return {
         "window": _window(window),
         "previous_window": _window(window.previous()),
+        "filters": filters.texts if filters else [],
         "totals": totals,
         "previous_totals": previous,
         "change": {k: (totals[k] - previous[k]) / previous[k] if previous[k] else None
                    for k in TOTAL_KEYS},
         "by_day": day_series(window, _by_local(con, source.name, local, bots, "day")),
         "by_hour": hour_series(_by_local(con, source.name, local, bots, "local_hour")),
-        **_lists(con, window, source, include_bots, limit),
+        **_lists(con, window, source, include_bots, limit, filters),
         **{key: _facet(con, source.name, facet, bots) for key, facet in DISTRIBUTIONS.items()},
         "bots": _facet(con, source.name, "browser", "AND is_bot"),
+        "notes": _notes(con, window, filters),
     }
+
+
+def _notes(con: Any, window: Window, filters: Filters | None) -> list[str]:
+    found = []
+    if filters and rollup.needed(con, window):
+        found.append(f"The web-traffic roll-up keeps one dimension per count: this filtered "
+                     f"answer counts the raw requests only, kept from {rollup.raw_from(con)}; "
+                     "the days before are left out.")
+    if filters:
+        found.append("quarantined is null: lines that could not be read have no dimensions "
+                     "to filter on.")
+    return found
 
 
 SUMMARY_KEYS = ("totals", "previous_totals", "change", "by_day", "top_paths", "status_codes",
@@ -111,23 +126,24 @@ SUMMARY_KEYS = ("totals", "previous_totals", "change", "by_day", "top_paths", "s
 
 
 def summary(con: Any, window: Window, *, include_bots: bool = False,
-            limit: int = 5) -> dict[str, Any]:
+            limit: int = 5, filters: Filters | None = None) -> dict[str, Any]:
     """The report's web-traffic section: totals and change, by day, top pages, statuses,
     sources (the same keys as `traffic`)."""
-    full = traffic(con, window, include_bots=include_bots, limit=limit)
+    full = traffic(con, window, include_bots=include_bots, limit=limit, filters=filters)
     return {key: full[key] for key in SUMMARY_KEYS}
 
 
-def window_totals(con: Any, window: Window, include_bots: bool) -> dict[str, int]:
+def window_totals(con: Any, window: Window, include_bots: bool,
+                  filters: Filters | None = None) -> dict[str, int]:
     """Only the totals of `window` (the previous window's; the report's section)."""
-    source = trafficsource.build(con, window, "traffic_previous_rows")
+    source = trafficsource.build(con, window, "traffic_previous_rows", filters)
     local = _local(con, source.name, window)
-    return _totals(con, window, source.name, local, _bots(include_bots))
+    return _totals(con, window, source.name, local, _bots(include_bots), filters)
 
 
-def has_requests(con: Any, window: Window) -> bool:
+def has_requests(con: Any, window: Window, filters: Filters | None = None) -> bool:
     """Does the window hold any request, bots included? (The report's web-traffic section.)"""
-    source = trafficsource.build(con, window, "traffic_probe_rows")
+    source = trafficsource.build(con, window, "traffic_probe_rows", filters)
     return bool(common.scalar(con, f"SELECT count(*) FROM {source.name}"))
 
 
@@ -153,12 +169,14 @@ def _by_local(con: Any, rows: str, local: str, bots: str, unit: str) -> list[dic
     return [dict(r, hour=r["local_hour"]) if unit == "local_hour" else r for r in found]
 
 
-def _totals(con: Any, window: Window, rows: str, local: str, bots: str) -> dict[str, int]:
+def _totals(con: Any, window: Window, rows: str, local: str, bots: str,
+            filters: Filters | None = None) -> dict[str, int]:
     row = common.rows(con, TOTALS.format(rows=rows, bots=bots))[0]
     days = _by_local(con, rows, local, bots, "day")
-    totals = {k: int(v or 0) for k, v in row.items()}
+    totals: dict[str, Any] = {k: int(v or 0) for k, v in row.items()}
     totals["visitors"] = sum(int(d["visitors"] or 0) for d in days)
-    totals["quarantined"] = int(common.scalar(con, QUARANTINED, window.params()))
+    totals["quarantined"] = None if filters else int(
+        common.scalar(con, QUARANTINED, window.params()))
     return {k: totals[k] for k in TOTAL_KEYS}
 
 
@@ -168,7 +186,7 @@ def _facet(con: Any, rows: str, facet: str, bots: str) -> dict[str, int]:
 
 
 def _lists(con: Any, window: Window, source: trafficsource.Source, include_bots: bool,
-           limit: int) -> dict[str, list[dict[str, Any]]]:
+           limit: int, filters: Filters | None = None) -> dict[str, list[dict[str, Any]]]:
     """The top pages, assets and 404s. Their visitors: per local day from raw requests in the
     ``raw`` plan; else per UTC day from the roll-up hours (query/trafficsource.py)."""
     found = {
@@ -178,7 +196,7 @@ def _lists(con: Any, window: Window, source: trafficsource.Source, include_bots:
     }
     if source.plan == "raw":
         wanted = [(LISTS[key], row["path"]) for key, rows in found.items() for row in rows]
-        seen = trafficsource.path_visitors(con, window, wanted, include_bots)
+        seen = trafficsource.path_visitors(con, window, wanted, include_bots, filters)
         for key, rows in found.items():
             for row in rows:
                 row["visitors"] = seen.get((LISTS[key], row["path"]), 0)

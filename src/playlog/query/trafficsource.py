@@ -14,6 +14,9 @@ facet, value, is_bot, requests, bandwidth, visitors)``, the shape of
 - ``rollup``: the window reaches before the raw rows (cleanup deleted them):
   the roll-up hours that start inside the window, as every report does then.
 
+A filtered window (``--filter``) is read from the raw requests it keeps (the
+``raw`` plan): a roll-up row holds one facet, not the combination of them.
+
 Visitors of the top paths are counted per local day from raw requests in the
 ``raw`` plan (`path_visitors`); in the others, per UTC day from the roll-up
 hours (each visitor once per path and UTC day, in the hour of their first
@@ -29,6 +32,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from playlog.query import common, rollup
+from playlog.query.filters import Filters
 from playlog.query.window import Window
 from playlog.store.webrollups import rows_sql
 
@@ -38,7 +42,7 @@ HOUR = timedelta(hours=1)
 RAW_RANGE = """(
     SELECT * FROM requests
     WHERE date BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
-      AND ts >= CAST(? AS TIMESTAMPTZ) AND ts < CAST(? AS TIMESTAMPTZ))"""
+      AND ts >= CAST(? AS TIMESTAMPTZ) AND ts < CAST(? AS TIMESTAMPTZ) {filters})"""
 
 ROLLUP_RANGE = """
 SELECT hour, facet, value, is_bot, requests, bandwidth, visitors FROM rollup_requests
@@ -53,7 +57,10 @@ class Source:
     plan: str  # mixed, raw or rollup
 
 
-def plan(con: Any, window: Window) -> str:
+def plan(con: Any, window: Window, filters: Filters | None = None) -> str:
+    """The roll-up keeps one dimension per row (a facet): filtered windows read raw rows."""
+    if filters:
+        return "raw"
     if rollup.needed(con, window):
         return "rollup"
     if not whole_hours(window) or _hours(window) is None:
@@ -78,16 +85,17 @@ def _hours(window: Window) -> tuple[datetime, datetime] | None:
     return (first, last) if first < last else None
 
 
-def build(con: Any, window: Window, name: str) -> Source:
-    """The facet rows of `window`, registered as `name`."""
-    how = plan(con, window)
+def build(con: Any, window: Window, name: str, filters: Filters | None = None) -> Source:
+    """The facet rows of `window` (of the requests `filters` keep), registered as `name`."""
+    how = plan(con, window, filters)
+    where = filters.where(con, "requests") if filters else ""
     parts: list[str] = []
     params: dict[str, str] = {}
     if how == "rollup":
         parts.append(ROLLUP_RANGE)
         params = _params(window.start, window.end)
     elif how == "raw":
-        parts.append(_raw(window.start, window.end, "15 MINUTE"))
+        parts.append(_raw(window.start, window.end, "15 MINUTE", where))
     else:
         first, last = _hours(window)  # type: ignore[misc]
         parts.append(ROLLUP_RANGE)
@@ -113,9 +121,9 @@ def _params(start: datetime, end: datetime) -> dict[str, str]:
     return {"first_day": first_day, "last_day": last_day, "start": s, "end": e}
 
 
-def _raw(start: datetime, end: datetime, grain: str) -> str:
-    """Facet rows of the raw requests in [start, end), by `grain` buckets."""
-    source = common.inline(RAW_RANGE, Window(start, end).params())
+def _raw(start: datetime, end: datetime, grain: str, where: str = "") -> str:
+    """Facet rows of the raw requests in [start, end) (and `where`), by `grain` buckets."""
+    source = common.inline(RAW_RANGE.format(filters=where), Window(start, end).params())
     sql = rows_sql(source).replace("date_trunc('hour', ts)", f"time_bucket(INTERVAL {grain}, ts)")
     return sql.replace("SELECT hour, facet, value, is_bot, requests, bandwidth FROM counts",
                        "SELECT hour, facet, value, is_bot, requests, bandwidth, "
@@ -132,7 +140,7 @@ r AS (
     FROM requests
     WHERE date BETWEEN CAST($first_day AS DATE) AND CAST($last_day AS DATE)
       AND ts >= CAST($start AS TIMESTAMPTZ) AND ts < CAST($end AS TIMESTAMPTZ)
-      AND coalesce(path, 'unknown') IN (SELECT path FROM wanted) {bots}
+      AND coalesce(path, 'unknown') IN (SELECT path FROM wanted) {bots} {filters}
 ),
 days AS (
     SELECT bucket, strftime(timezone($tz, make_timestamptz(bucket * 1000)), '%Y-%m-%d') AS day
@@ -146,7 +154,8 @@ GROUP BY r.kind, r.path
 
 
 def path_visitors(con: Any, window: Window, wanted: list[tuple[str, str]],
-                  include_bots: bool) -> dict[tuple[str, str], int]:
+                  include_bots: bool, filters: Filters | None = None
+                  ) -> dict[tuple[str, str], int]:
     """Distinct (local day, visitor) of each wanted (kind, path), from raw requests."""
     if not wanted:
         return {}
@@ -156,7 +165,9 @@ def path_visitors(con: Any, window: Window, wanted: list[tuple[str, str]],
     con.register("traffic_wanted", pa.table({"kind": list(kinds), "path": list(paths)}))
     first_day, last_day, start, end = window.params()
     bots = "" if include_bots else "AND NOT coalesce(is_bot, false)"
-    found = con.execute(PATH_VISITORS.format(wanted="traffic_wanted", bots=bots), {
+    where = filters.where(con, "requests") if filters else ""
+    found = con.execute(PATH_VISITORS.format(wanted="traffic_wanted", bots=bots,
+                                             filters=where), {
         "first_day": first_day, "last_day": last_day, "start": start, "end": end,
         "tz": window.tz}).fetchall()
     return {(kind, path): int(n) for kind, path, n in found}

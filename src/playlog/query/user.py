@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from playlog.query import common, rollup
+from playlog.query.filters import Filters
 from playlog.query.window import Window
 
 TABLE = "user_sessions"
@@ -67,17 +68,19 @@ SELECT count(*) FILTER (WHERE run_size >= ?) AS in_binge, count(*) AS total FROM
 
 
 
-def user_report(con: Any, user_id: str, window: Window, *, include_bots: bool = False) -> dict[str, Any]:
-    """The metrics of one user over ``window``."""
+def user_report(con: Any, user_id: str, window: Window, *, include_bots: bool = False,
+                filters: Filters | None = None) -> dict[str, Any]:
+    """The metrics of one user over ``window`` (of their sessions ``filters`` keep)."""
     common.load_sessions(
         con, TABLE, window, where="AND user_id = ?", params=[user_id], include_bots=include_bots,
-        extra="session_id, track_id, ended_at",
+        extra="session_id, track_id, ended_at", filters=filters,
     )
     plays = common.rows(con, PLAYS.format(table=TABLE))[0]
-    from_rollups = rollup.needed(con, window)
+    from_rollups = rollup.use(con, window, filters, "rollup_users")
     if from_rollups:
         key = common.scalar(con, USER_KEY, [user_id])
-        plays, buckets, devices, qualities = _rollup_parts(con, window, include_bots, key, plays)
+        plays, buckets, devices, qualities = _rollup_parts(con, window, include_bots, key, plays,
+                                                           filters)
     if plays["plays"] == 0 and not common.exists(con, KNOWN_USER, [user_id]):
         raise common.not_found(con, "user", user_id, USER_IDS)
     if not from_rollups:
@@ -105,7 +108,9 @@ def user_report(con: Any, user_id: str, window: Window, *, include_bots: bool = 
         "discovery_rate": common.ratio(plays["tracks"], plays["plays"]),
         "last_activity": common.instant(plays["last_ms"]),
         "window": window.as_dict(),
-        "notes": rollup.notes(con, window, include_bots, "rollup_users") if from_rollups else [],
+        "filters": filters.texts if filters else [],
+        "notes": (rollup.notes(con, window, include_bots, "rollup_users") if from_rollups
+                  else rollup.uncovered_notes(con, window, filters, "rollup_users")),
     }
 
 
@@ -136,19 +141,21 @@ def weekend_ratio(buckets: list[tuple[datetime, int]], window: Window) -> float 
     return (weekend / weekend_days) / (weekday / weekdays)
 
 
-def _rollup_parts(con: Any, window: Window, include_bots: bool, key: str, raw: dict[str, Any]):
+def _rollup_parts(con: Any, window: Window, include_bots: bool, key: str, raw: dict[str, Any],
+                  filters: Filters | None = None):
     """(plays row, hour buckets, platforms, qualities) of one user key from the roll-ups."""
     source, where, params = rollup._filtered(con, "rollup_users", window, include_bots,
-                                             {"user_key": key})
+                                             {"user_key": key}, where=filters)
     row = common.rows(con, f"""
         SELECT coalesce(sum(plays), 0) AS plays, coalesce(sum(listening_ms), 0) AS played,
                coalesce(sum(listening_ms) / nullif(sum(played_n), 0), 0) AS mean_played,
                coalesce(sum(skipped_ms) / nullif(sum(skipped_played_n), 0), 0) AS mean_skip,
                coalesce(sum(completion_sum) / 100 / nullif(sum(completion_n), 0), 0) AS completion
         FROM {source} WHERE {where}""", params)[0]
-    row["tracks"] = rollup.distinct(con, "user_tracks", window, include_bots, key)
+    row["tracks"] = (rollup.distinct(con, "user_tracks", window, include_bots, key)
+                     if not filters else raw["tracks"])
     row["last_ms"] = raw["last_ms"]
-    per = {"table": "rollup_users", "filters": {"user_key": key}}
+    per = {"table": "rollup_users", "filters": {"user_key": key}, "where": filters}
     buckets = rollup.buckets(con, window, include_bots, **per)
     devices = rollup.distribution(con, window, include_bots, "platform", **per)
     qualities = rollup.distribution(con, window, include_bots, "quality", **per)

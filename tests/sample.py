@@ -1,6 +1,7 @@
 """A small deterministic store for golden files and docs/commands.md: one week
 (2026-11-14 to 2026-11-20 UTC) of plays of six tracks by eight users and some
-anonymous listeners, three event pages, and progress records; T = 2026-11-20 18:00Z."""
+anonymous listeners, three event pages (with an event catalog and the demographics of
+some records), and progress records; T = 2026-11-20 18:00Z."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import random
 from datetime import timedelta
 from pathlib import Path
 
-from storebuild import at, event, progress, session, store
+from storebuild import at, event, progress, session, store, write_event_catalog
 
 T = "2026-11-20T18:00:00Z"
 TRACKS = [
@@ -26,6 +27,11 @@ SKIPS = [None, None, None, None, "user_skip", "user_skip", "network_error", "tim
 SOURCES = ["direct", "direct", "google", "facebook", "instagram", "news.example.com"]
 DEVICES = ["mobile", "mobile", "desktop", "tablet", "other"]
 KINDS = ["view"] * 6 + ["click", "click", "share", "favorite", "ticket_click", "external_click"]
+AGES = ["18-24", "25-34", "25-34", "35-44", "45-54", None]
+GENDERS = ["female", "male", "female", "male", "non-binary", None]
+EVENTS = [("e1", "Jazz at the Docks", "2026-12-05", "Harbour Hall"),
+          ("e2", "Indie Night", "2026-12-12", "The Lantern Club"),
+          ("e3", "Electronic Sunrise", "2027-01-09", "Warehouse 9")]
 
 
 def sessions(rng: random.Random) -> list[dict]:
@@ -55,6 +61,7 @@ def sessions(rng: random.Random) -> list[dict]:
 
 def events(rng: random.Random) -> list[dict]:
     rows = []
+    people = random.Random(11)  # its own draws: the other columns stay as they were
     start = at("2026-11-14 00:00")
     for i in range(120):
         page = rng.choices(["e1", "e2", "e3"], [6, 3, 1])[0]
@@ -65,6 +72,7 @@ def events(rng: random.Random) -> list[dict]:
             user_id=rng.choice([None, None, f"u{rng.randrange(1, 9)}"]),
             time_on_page_ms=rng.randrange(2_000, 90_000) if kind == "view" else None,
             source=rng.choice(SOURCES), device_type=rng.choice(DEVICES),
+            age_group=people.choice(AGES), gender=people.choice(GENDERS),
         ))
     return rows
 
@@ -80,5 +88,8 @@ def progress_rows() -> list[dict]:
 def build_sample(root: Path) -> Path:
     rng = random.Random(7)
     catalog = [dict(zip(("track_id", "title", "artist", "genre", "duration_ms"), t)) for t in TRACKS]
-    return store(root, sessions=sessions(rng), events=events(rng), progress_rows=progress_rows(),
-                 catalog=catalog)
+    store(root, sessions=sessions(rng), events=events(rng), progress_rows=progress_rows(),
+          catalog=catalog)
+    write_event_catalog(root, [dict(zip(("event_id", "title", "date", "venue"), e))
+                               for e in EVENTS])
+    return root

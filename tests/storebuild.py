@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from playlog.schema import EVENT_SCHEMA, PROGRESS_SCHEMA, SESSION_SCHEMA
-from playlog.store.reader import CATALOG_SCHEMA
+from playlog.store.reader import CATALOG_SCHEMA, EVENT_CATALOG_SCHEMA
 
 
 def at(text: str) -> datetime:
@@ -101,6 +101,13 @@ def write_catalog(root: Path, rows: list[dict[str, Any]]) -> None:
     folder = root / "catalog"
     folder.mkdir(parents=True, exist_ok=True)
     pq.write_table(pa.Table.from_pylist(rows, schema=CATALOG_SCHEMA), folder / "tracks.parquet")
+
+
+def write_event_catalog(root: Path, rows: list[dict[str, Any]]) -> None:
+    folder = root / "catalog"
+    folder.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.Table.from_pylist(rows, schema=EVENT_CATALOG_SCHEMA),
+                   folder / "events.parquet")
 
 
 def store(root: Path, *, sessions=(), events=(), progress_rows=(), catalog=()) -> Path:

@@ -35,13 +35,14 @@ def test_json_has_exactly_the_spec_keys(data):
         "total_duration_played_ms", "average_completion_rate", "peak_concurrent_listeners",
         "plays_by_hour", "plays_by_day", "skip_rate", "quality_distribution",
         "geographic_distribution", "platform_distribution", "virality_score",
-        "peak_listening_hour", "window", "partial_days", "notes",
+        "peak_listening_hour", "window", "filters", "partial_days", "notes",
     ]
     now = json.loads(run("realtime", "--data", data, "--at", T).stdout)
     assert set(now) == {
         "current_listeners", "streams_started_last_hour", "bytes_served_last_hour",
         "top_tracks_now", "geographic_activity", "quality_distribution_now",
-        "error_rate_percentage", "average_buffer_health", "window",
+        "error_rate_percentage", "average_buffer_health", "live_visitors", "views_last_hour",
+        "live_pages", "window", "filters", "notes",
     }
     assert now["current_listeners"] == 4
 
@@ -83,7 +84,7 @@ def test_empty_window_in_json_is_zeros(data):
     result = run("top-tracks", "--data", data, "--from", "2026-01-01", "--to", "2026-01-08")
     assert json.loads(result.stdout) == {
         "window": {"from": "2026-01-01T00:00:00Z", "to": "2026-01-08T00:00:00Z", "tz": "UTC"},
-        "top_tracks": [], "notes": []}
+        "filters": [], "top_tracks": [], "notes": []}
     csv = run("top-tracks", "--data", data, "--from", "2026-01-01", "--to", "2026-01-08",
               "--format", "csv")
     assert csv.stdout.startswith("rank,track_id,title,artist,total_plays")

@@ -82,9 +82,15 @@ def test_top_events_order(con, by, expected):
 
 def test_top_events_row(con):
     rows = top_events(con, resolve_window(**WEEK))
-    assert rows[0] == {"rank": 1, "event_id": "eA", "total_views": 2, "total_unique_views": 1,
-                       "total_clicks": 1, "total_shares": 0, "total_favorites": 0,
-                       "total_ticket_clicks": 0, "total_external_clicks": 0}
+    # eA: one visit (s1) with two views and a click: it did not bounce, and clicked.
+    assert rows[0] == {"rank": 1, "event_id": "eA", "title": None, "total_views": 2,
+                       "total_unique_views": 1, "total_clicks": 1, "total_shares": 0,
+                       "total_favorites": 0, "total_ticket_clicks": 0,
+                       "total_external_clicks": 0, "avg_time_on_page_seconds": 0.0,
+                       "bounce_rate": 0.0, "view_to_click_rate": 1.0,
+                       "click_to_ticket_rate": 0.0, "view_to_ticket_rate": 0.0}
+    # eB: s2 viewed only (bounced), s3 viewed and clicked twice.
+    assert rows[1]["bounce_rate"] == 0.5 and rows[1]["view_to_click_rate"] == 0.5
 
 
 def test_period_report(con):

@@ -63,7 +63,8 @@ def test_an_answer_from_rollups_says_so(store):
     assert answer(store, "report", *WINDOW)["notes"] == []
     expire(store)
     notes = answer(store, "report", *WINDOW)["notes"]
-    assert len(notes) == 1 and "estimates" in notes[0]
+    assert len(notes) == 2 and "estimates" in notes[0]
+    assert notes[1].startswith("Bounce rate, the funnel and demographics count the raw records")
     table = answer(store, "report", *WINDOW, fmt="table")
     assert "Note: Answered from roll-ups" in table
 

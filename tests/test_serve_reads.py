@@ -59,10 +59,29 @@ CASES = [
     ("/api/events/e2/analytics/periods",
      {"period_type": "day", "start_date": "2026-11-14", "end_date": "2026-11-21"},
      ["event", "e2", "--period", "day", "--from", "2026-11-14", "--to", "2026-11-21"]),
+    # filters: repeatable, every operator; the new reports
+    ("/api/analytics/top-tracks", [("filter", "country=FR|DE"), ("filter", "platform!=web"),
+                                   ("until", T)],
+     ["top-tracks", "--filter", "country=FR|DE", "--filter", "platform!=web", "--until", T]),
+    ("/api/analytics/report", [("filter", "source~goo"), ("until", T)],
+     ["report", "--filter", "source~goo", "--until", T]),
+    ("/api/events/e1/analytics", [("filter", "device!~mob"), ("at", T)],
+     ["event", "e1", "--filter", "device!~mob", "--at", T]),
+    ("/api/analytics/top-artists", {"by": "time", **WINDOW},
+     ["top-artists", "--by", "time", "--until", T]),
+    ("/api/analytics/top-albums", WINDOW, ["top-albums", "--until", T]),
+    ("/api/analytics/top-genres", {"period": "week", "days": "14", **WINDOW},
+     ["top-genres", "--period", "week", "--days", "14", "--until", T]),
+    ("/api/analytics/recent", {"limit": "3", **WINDOW}, ["recent", "--limit", "3", "--until", T]),
+    ("/api/analytics/recent", WINDOW, ["recent", "--until", T]),
+    ("/api/breakdown/country", WINDOW, ["breakdown", "country", "--until", T]),
+    ("/api/breakdown/source", {"of": "events", "by": "bounce", **WINDOW},
+     ["breakdown", "source", "--of", "events", "--by", "bounce", "--until", T]),
 ]
 
 
-@pytest.mark.parametrize("path, params, args", CASES, ids=[c[0] + str(c[1]) for c in CASES])
+@pytest.mark.parametrize("path, params, args", CASES,
+                         ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
 def test_every_read_equals_the_cli_json(server, store, path, params, args):
     answer = server.client.get(path, params=params)
     assert answer.status_code == 200, answer.text
@@ -94,6 +113,20 @@ def test_bad_options_are_400_naming_the_parameter(server, params, field):
     answer = server.client.get("/api/analytics/top-tracks", params=params)
     assert answer.status_code == 400, answer.text
     assert answer.json()["field"] == field
+
+
+@pytest.mark.parametrize("path, params, field, words", [
+    ("/api/analytics/top-tracks", {"filter": "colour=red"}, "filter", "dimensions: track"),
+    ("/api/analytics/top-tracks", {"filter": "country"}, "filter", "is not DIMENSION=VALUE"),
+    ("/api/analytics/top-tracks", {"filter": "status=404"}, "filter", "no dimension status"),
+    ("/api/breakdown/colour", {}, "dimension", "unknown dimension 'colour'"),
+    ("/api/breakdown/status", {"of": "sessions"}, "dimension", "no dimension status"),
+    ("/api/breakdown/country", {"by": "fame"}, "by", "'fame' is not one of plays"),
+])
+def test_bad_filters_and_dimensions_are_400_naming_the_field(server, path, params, field, words):
+    answer = server.client.get(path, params=params)
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["field"] == field and words in answer.json()["error"]
 
 
 def test_health_metrics_openapi(server):

@@ -121,7 +121,7 @@ def test_a_window_that_is_not_whole_hours_reads_its_edges_from_raw_rows(store):
 ])
 def test_roll_up_hours_with_raw_edges_answer_as_the_raw_rows(store, window, monkeypatch):
     mixed = report(store, include_bots=True, **window)
-    monkeypatch.setattr(trafficsource, "plan", lambda con, w: "raw")
+    monkeypatch.setattr(trafficsource, "plan", lambda con, w, filters=None: "raw")
     raw = report(store, include_bots=True, **window)
     for key in mixed:
         if key in ("top_paths", "top_static", "not_found"):  # visitors: UTC days vs local days
@@ -148,10 +148,10 @@ def test_the_command_in_three_formats(store):
     as_json = CliRunner().invoke(app, [*args, "--format", "json"])
     assert as_json.exit_code == 0, as_json.output
     data = json.loads(as_json.stdout)
-    assert list(data) == ["window", "previous_window", "totals", "previous_totals", "change",
-                          "by_day", "by_hour", "top_paths", "top_static", "not_found",
+    assert list(data) == ["window", "previous_window", "filters", "totals", "previous_totals",
+                          "change", "by_day", "by_hour", "top_paths", "top_static", "not_found",
                           "status_codes", "referrers", "sources", "browsers", "os",
-                          "device_types", "countries", "vhosts", "bots"]
+                          "device_types", "countries", "vhosts", "bots", "notes"]
     table = CliRunner().invoke(app, [*args, "--format", "table"])
     for title in ("Web traffic", "Visitors by day", "Requested pages", "Static files",
                   "Not found (404)", "Status codes", "Crawlers"):

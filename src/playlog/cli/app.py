@@ -71,9 +71,19 @@ def _root(
 
 
 def _register() -> None:
-    from playlog.cli import catalog, doctor, ingest, live, reports, retention, serve, traffic
+    from playlog.cli import (
+        catalog,
+        doctor,
+        ingest,
+        live,
+        rankings,
+        reports,
+        retention,
+        serve,
+        traffic,
+    )
 
-    for module in (ingest, reports, traffic, live, catalog, doctor, retention, serve):
+    for module in (ingest, reports, rankings, traffic, live, catalog, doctor, retention, serve):
         module.register(app)
 
 

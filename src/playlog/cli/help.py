@@ -31,7 +31,7 @@ from typer.core import TyperCommand, TyperGroup
 EXAMPLES = "Examples:"
 DEFAULT_SECTION = "Options"
 # Sections in this order; any other between Window and Output, as first declared.
-SECTION_ORDER = ("Options", "Window", None, "Output", "Store")
+SECTION_ORDER = ("Options", "Window", "Filters", None, "Output", "Store")
 
 
 class OptionValueError(click_errors.BadParameter):

@@ -20,6 +20,7 @@ import typer
 from playlog.cli.errors import command
 from playlog.cli.options import (
     DataOpt,
+    FilterOpt,
     IncludeBotsOpt,
     OutputFormat,
     OutputOpt,
@@ -34,7 +35,9 @@ from playlog.errors import PlaylogError, UsageError
 REALTIME_HELP = """Listeners right now (or at --at T) and the activity of the last hour.
 
 Current listeners, streams started and bytes served in the last hour, the
-tracks playing now, countries, quality, the error rate and the buffer health.
+tracks playing now, countries, quality, the error rate and the buffer health;
+and the live visitors of event pages (a record in the last 5 minutes) with the
+pages they read.
 --watch N redraws it every N seconds until Ctrl-C (or --count refreshes);
 with --format json it prints one JSON object per line per refresh (JSON
 Lines), for a pipe or a log. --follow also ingests the named logs before each
@@ -46,6 +49,7 @@ Examples:
   playlog realtime --at 2026-11-20T21:00Z -o now.html
   playlog realtime --watch 1 --count 3 --format json
   playlog realtime --watch 10 --count 1 --follow sample_data/logs
+  playlog realtime --at 2026-11-20T21:00Z --filter country=FR
 """
 
 
@@ -65,19 +69,20 @@ def realtime_command(
         help="With --watch: ingest this log file or folder before each refresh (repeatable).")
     ] = None,
     data: DataOpt = None, until: UntilOpt = None, tz: TzOpt = None, fmt: ReportFormatOpt = None,
-    include_bots: IncludeBotsOpt = False,
+    include_bots: IncludeBotsOpt = False, filters: FilterOpt = None,
     output: OutputOpt = None,
 ) -> None:
     from playlog.config import load_settings
     from playlog.query.window import resolve_instant
 
     settings = load_settings(data=data, tz=tz)
+    chosen = tuple(filters or ())
     if watch is None:
         if follow or count:
             option = "--follow" if follow else "--count"
             raise UsageError(option, "needs --watch", hint="e.g. --watch 10 " + option)
         at = resolve_instant(until, settings.tz)  # a bad --at is a usage error before any read
-        emit("realtime", _snapshot(settings, until, include_bots), fmt, output=output,
+        emit("realtime", _snapshot(settings, until, include_bots, chosen), fmt, output=output,
              context={"at": at, "tz": settings.tz})
         return
     if until is not None:
@@ -85,27 +90,31 @@ def realtime_command(
     if output is not None or resolve_format(fmt) == OutputFormat.html:
         raise UsageError("--watch", "writes to stdout in table, json or csv",
                          hint="a page that refreshes itself is playlog serve's dashboard")
-    _watch(settings, watch, follow or [], resolve_format(fmt), include_bots, count)
+    _watch(settings, watch, follow or [], resolve_format(fmt), (include_bots, chosen), count)
 
 
-def _snapshot(settings: Any, at: str | None, include_bots: bool) -> dict[str, Any]:
+def _snapshot(settings: Any, at: str | None, include_bots: bool,
+              filters: tuple[str, ...] = ()) -> dict[str, Any]:
     from playlog.query.run import ReportOptions, run_report
     from playlog.store.reader import connect
 
     con = connect(settings.data_dir)
     try:
-        options = ReportOptions(until=at, tz=settings.tz, include_bots=include_bots)
+        options = ReportOptions(until=at, tz=settings.tz, include_bots=include_bots,
+                                filters=filters)
         return run_report(con, "realtime", options)
     finally:
         con.close()
 
 
-def _refresh(settings: Any, follow: list[Path], include_bots: bool) -> dict[str, Any]:
+def _refresh(settings: Any, follow: list[Path], which: tuple[bool, tuple[str, ...]]
+             ) -> dict[str, Any]:
+    """A fresh snapshot; ``which``: (include bots, filters)."""
     from playlog.query.window import iso_utc, now_utc
 
     if follow:
         _ingest(follow, settings)
-    return _snapshot(settings, iso_utc(now_utc()), include_bots)
+    return _snapshot(settings, iso_utc(now_utc()), *which)
 
 
 def _ingest(paths: list[Path], settings: Any) -> None:
@@ -117,7 +126,7 @@ def _ingest(paths: list[Path], settings: Any) -> None:
 
 
 def _watch(settings: Any, every: float, follow: list[Path], fmt: OutputFormat,
-           include_bots: bool, count: int | None) -> None:
+           include_bots: tuple[bool, tuple[str, ...]], count: int | None) -> None:
     try:
         if fmt == OutputFormat.table:
             _live(settings, every, follow, include_bots, count)
@@ -145,8 +154,8 @@ def _refreshes(every: float, count: int | None):
         n += 1
 
 
-def _live(settings: Any, every: float, follow: list[Path], include_bots: bool,
-          count: int | None) -> None:
+def _live(settings: Any, every: float, follow: list[Path],
+          include_bots: tuple[bool, tuple[str, ...]], count: int | None) -> None:
     from rich.console import Group
     from rich.live import Live
 

@@ -125,3 +125,15 @@ LimitOpt = Annotated[
     int,
     typer.Option("--limit", "-n", min=1, metavar="N", help="How many rows to list (default 10)."),
 ]
+FILTERS = "Filters"
+FilterOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--filter", metavar="DIM=VALUE", rich_help_panel=FILTERS, show_default=False,
+        help="Only the rows whose DIM is VALUE (repeatable: all apply). Also DIM!=VALUE, "
+        "DIM~TEXT (contains), DIM!~TEXT, and A|B for any of several values. Dimensions: "
+        "track, artist, album, genre, user, platform, device, os, browser, country, region, "
+        "city, quality, source, referrer, utm_source, utm_medium, utm_campaign, event, "
+        "event_type, page, status, age_group, gender (docs/metrics.md#filters).",
+    ),
+]

@@ -32,12 +32,14 @@ def emit(
     empty: str | None = None,
     output: Path | None = None,
     context: dict[str, Any] | None = None,
+    csv_rows: list[dict[str, Any]] | None = None,
 ) -> None:
     """Print ``data``, or write it to ``output``. In a table, ``empty`` (a "no data"
     message) replaces the report; JSON, CSV and HTML always carry the (zero) data.
     For a ranked answer, ``rows`` names its list: CSV is that list alone, one line
     per row under a header of ``columns``. ``context`` is what an HTML page shows
-    beside the data (its window)."""
+    beside the data (its window). ``csv_rows`` replaces ``data[rows]`` in CSV (a chart
+    series: every period's rows, each with its ``period``)."""
     chosen = resolve_format(fmt, output)
     if chosen == OutputFormat.json:
         from playlog.render.jsonout import render_json
@@ -46,7 +48,8 @@ def emit(
     elif chosen == OutputFormat.csv:
         from playlog.render.csvout import render_csv
 
-        text = render_csv(data[rows] if rows else data, columns)
+        text = render_csv(csv_rows if csv_rows is not None else data[rows] if rows else data,
+                          columns)
     elif chosen == OutputFormat.html:
         from playlog.render.html import render_page
 

@@ -1,4 +1,4 @@
-"""Report commands: `track`, `user`, `event`, `top-tracks`, `top-events`, `report`.
+"""Report commands: `track`, `user`, `event`, `report` (the rankings: cli/rankings.py).
 
 Each command resolves its window, runs one query function and hands the result
 to a renderer. polars/duckdb/rich are imported inside the commands so that
@@ -16,9 +16,9 @@ from playlog.cli.errors import command
 from playlog.cli.options import (
     DataOpt,
     DaysOpt,
+    FilterOpt,
     FromOpt,
     IncludeBotsOpt,
-    LimitOpt,
     OutputOpt,
     ReportFormatOpt,
     ToOpt,
@@ -26,18 +26,6 @@ from playlog.cli.options import (
     UntilOpt,
 )
 from playlog.cli.output import emit
-
-
-class TrackOrder(str, Enum):
-    plays = "plays"
-    listeners = "listeners"
-    time = "time"
-
-
-class EventOrder(str, Enum):
-    views = "views"
-    unique = "unique"
-    clicks = "clicks"
 
 
 class Period(str, Enum):
@@ -63,6 +51,7 @@ Examples:
   playlog track t0000
   playlog track t0000 --days 3 --until 2026-11-21 --tz Europe/Paris
   playlog track t0002 --from 2026-11-14 --to 2026-11-21 --format json
+  playlog track t0000 --filter country=FR|DE --filter platform!=web
 """
 
 USER_HELP = f"""One user: listening time, habits, favourite genres and devices.
@@ -75,13 +64,15 @@ listening, platforms and preferred quality. {ALL_TIME} {UNKNOWN_ID}
 Examples:
   playlog user u00076
   playlog user u00076 --from 2026-11-16 --to 2026-11-21 --format json
+  playlog user u00076 --filter quality=high
 """
 
 EVENT_HELP = f"""One event page: views, unique views, clicks, bounce rate and traffic.
 
 Totals over the window (views, unique views, clicks, shares, favourites,
-ticket and external clicks, time on page, bounce rate, peak hour and weekday,
-traffic sources, devices) and the views of the 24 h, 7 and 30 days ending at
+ticket and external clicks, time on page, bounce rate, the funnel from views to
+clicks to tickets, peak hour and weekday, traffic sources, devices, age groups
+and genders; the title from the event catalog) and the views of the 24 h, 7 and 30 days ending at
 --at. With --period, one row per local hour, day, ISO week or month of the
 window instead. {ALL_TIME} {UNKNOWN_ID}
 
@@ -89,41 +80,24 @@ Examples:
   playlog event ev000
   playlog event ev000 --at 2026-11-20T18:00Z --format json
   playlog event ev001 --period day --from 2026-11-14 --to 2026-11-21 --format csv
-"""
-
-TOP_TRACKS_HELP = f"""The most played tracks of a window.
-
-Ranked by plays (the default), distinct listeners or listening time (--by),
-ties by track id; titles and artists from the catalog. {LAST_WEEK}
-
-Examples:
-  playlog top-tracks --until 2026-11-21
-  playlog top-tracks --from 2026-11-14 --to 2026-11-21 --by listeners --limit 20
-  playlog top-tracks --days 3 --until 2026-11-21 --by time --format csv
-"""
-
-TOP_EVENTS_HELP = f"""The most viewed event pages of a window.
-
-Ranked by views (the default), unique views or clicks (--by), ties by event
-id. {LAST_WEEK}
-
-Examples:
-  playlog top-events --until 2026-11-21
-  playlog top-events --until 2026-11-21 --by unique --limit 5 --format json
+  playlog event ev000 --filter source=google --filter device=mobile
 """
 
 REPORT_HELP = f"""The period report: totals and changes, top tracks, listeners and pages.
 
 Totals of the window against the previous window of the same length, top
-tracks and listeners, plays by day, hour and weekday x hour, the platform,
-quality and country shares, and the event pages of the window: their totals,
-top pages, traffic sources and devices. {LAST_WEEK}
+tracks, artists, genres and listeners, plays by day, hour and weekday x hour,
+the platform, quality and country shares, and the event pages of the window:
+their totals, engagement (bounce rate, time on page, views to clicks to
+tickets), top pages, traffic sources, devices, age groups and genders. With
+--filter, a part whose data lacks a filtered dimension is left out. {LAST_WEEK}
 
 Examples:
   playlog report --from 2026-11-14 --to 2026-11-21
   playlog report --from 2026-11-14 --to 2026-11-21 --tz Asia/Kolkata
   playlog report --days 7 --until 2026-11-21 --format json
   playlog report --days 7 --until 2026-11-21 -o report.html
+  playlog report --days 7 --until 2026-11-21 --filter country=FR
 """
 
 REPORTS = "Reports"
@@ -133,12 +107,10 @@ def register(app: typer.Typer) -> None:
     command(app, "track", TRACK_HELP, REPORTS)(track_command)
     command(app, "user", USER_HELP, REPORTS)(user_command)
     command(app, "event", EVENT_HELP, REPORTS)(event_command)
-    command(app, "top-tracks", TOP_TRACKS_HELP, REPORTS)(top_tracks_command)
-    command(app, "top-events", TOP_EVENTS_HELP, REPORTS)(top_events_command)
     command(app, "report", REPORT_HELP, REPORTS)(report_command)
 
 
-def _run(kind, item, data, tz, days, from_, to, until, include_bots, **extra):
+def _run(kind, item, data, tz, days, from_, to, until, include_bots, filters=None, **extra):
     """Settings, then the report through query.run (the function serve calls too)."""
     from playlog.config import load_settings
     from playlog.query.run import ReportOptions, report_window, run_report
@@ -146,15 +118,16 @@ def _run(kind, item, data, tz, days, from_, to, until, include_bots, **extra):
 
     settings = load_settings(data=data, tz=tz)
     options = ReportOptions(days=days, from_=from_, to=to, until=until, tz=settings.tz,
-                            include_bots=include_bots, **extra)
+                            include_bots=include_bots, filters=tuple(filters or ()), **extra)
     window = report_window(kind, options)
     return settings, window, run_report(connect(settings.data_dir), kind, options, item)
 
 
-def _empty(settings: Any, dataset: str, window: Any, nothing: bool) -> str | None:
+def _empty(settings: Any, dataset: str, window: Any, nothing: bool,
+           filters: list[str] | None = None) -> str | None:
     from playlog.query.span import empty_message
 
-    return empty_message(settings.data_dir, dataset, window) if nothing else None
+    return empty_message(settings.data_dir, dataset, window, filters=filters) if nothing else None
 
 
 def _context(window: Any, **extra: Any) -> dict[str, Any]:
@@ -168,12 +141,12 @@ def track_command(
                                             "logs and the catalog).", show_default=False)],
     data: DataOpt = None, days: DaysOpt = None, from_: FromOpt = None, to: ToOpt = None,
     until: UntilOpt = None, tz: TzOpt = None, fmt: ReportFormatOpt = None,
-    include_bots: IncludeBotsOpt = False,
+    include_bots: IncludeBotsOpt = False, filters: FilterOpt = None,
     output: OutputOpt = None,
 ) -> None:
     settings, window, result = _run("track", track_id, data, tz, days, from_, to, until,
-                                    include_bots)
-    empty = _empty(settings, "sessions", window, not result["total_plays"])
+                                    include_bots, filters)
+    empty = _empty(settings, "sessions", window, not result["total_plays"], result["filters"])
     emit("track", result, fmt, empty=empty, output=output, context=_context(window))
 
 
@@ -182,12 +155,12 @@ def user_command(
                                            "user_id).", show_default=False)],
     data: DataOpt = None, days: DaysOpt = None, from_: FromOpt = None, to: ToOpt = None,
     until: UntilOpt = None, tz: TzOpt = None, fmt: ReportFormatOpt = None,
-    include_bots: IncludeBotsOpt = False,
+    include_bots: IncludeBotsOpt = False, filters: FilterOpt = None,
     output: OutputOpt = None,
 ) -> None:
     settings, window, result = _run("user", user_id, data, tz, days, from_, to, until,
-                                    include_bots)
-    empty = _empty(settings, "sessions", window, not result["tracks_played"])
+                                    include_bots, filters)
+    empty = _empty(settings, "sessions", window, not result["tracks_played"], result["filters"])
     emit("user", result, fmt, empty=empty, output=output, context=_context(window))
 
 
@@ -200,72 +173,36 @@ def event_command(
     ] = None,
     data: DataOpt = None, days: DaysOpt = None, from_: FromOpt = None, to: ToOpt = None,
     until: UntilOpt = None, tz: TzOpt = None, fmt: ReportFormatOpt = None,
-    include_bots: IncludeBotsOpt = False,
+    include_bots: IncludeBotsOpt = False, filters: FilterOpt = None,
     output: OutputOpt = None,
 ) -> None:
     from playlog.query.event import PERIOD_FIELDS
 
     if period is not None:
         settings, window, found = _run("event-periods", event_id, data, tz, days, from_, to,
-                                       until, include_bots, period=period.value)
-        empty = _empty(settings, "events", window, not found["periods"])
+                                       until, include_bots, filters, period=period.value)
+        empty = _empty(settings, "events", window, not found["periods"], found["filters"])
         emit("event-periods", found, fmt, rows="periods", columns=PERIOD_FIELDS, empty=empty,
              output=output, context=_context(window, event_id=event_id, period=period.value))
         return
     settings, window, result = _run("event", event_id, data, tz, days, from_, to, until,
-                                    include_bots)
+                                    include_bots, filters)
     nothing = not (result["total_views"] or result["traffic_sources"])
-    emit("event", result, fmt, empty=_empty(settings, "events", window, nothing),
+    emit("event", result, fmt, empty=_empty(settings, "events", window, nothing,
+                                            result["filters"]),
          output=output, context=_context(window))
-
-
-def top_tracks_command(
-    by: Annotated[TrackOrder, typer.Option(
-        "--by", help="Rank by plays, distinct listeners or listening time (default plays).")
-    ] = TrackOrder.plays,
-    limit: LimitOpt = 10,
-    data: DataOpt = None, days: DaysOpt = None, from_: FromOpt = None, to: ToOpt = None,
-    until: UntilOpt = None, tz: TzOpt = None, fmt: ReportFormatOpt = None,
-    include_bots: IncludeBotsOpt = False,
-    output: OutputOpt = None,
-) -> None:
-    from playlog.query.top import TRACK_FIELDS
-
-    settings, window, found = _run("top-tracks", None, data, tz, days, from_, to, until,
-                                   include_bots, by=by.value, limit=limit)
-    empty = _empty(settings, "sessions", window, not found["top_tracks"])
-    emit("top-tracks", found, fmt, rows="top_tracks", columns=TRACK_FIELDS, empty=empty,
-         output=output, context=_context(window, by=by.value))
-
-
-def top_events_command(
-    by: Annotated[EventOrder, typer.Option(
-        "--by", help="Rank by views, unique views or clicks (default views).")
-    ] = EventOrder.views,
-    limit: LimitOpt = 10,
-    data: DataOpt = None, days: DaysOpt = None, from_: FromOpt = None, to: ToOpt = None,
-    until: UntilOpt = None, tz: TzOpt = None, fmt: ReportFormatOpt = None,
-    include_bots: IncludeBotsOpt = False,
-    output: OutputOpt = None,
-) -> None:
-    from playlog.query.top import EVENT_FIELDS
-
-    settings, window, found = _run("top-events", None, data, tz, days, from_, to, until,
-                                   include_bots, by=by.value, limit=limit)
-    empty = _empty(settings, "events", window, not found["top_events"])
-    emit("top-events", found, fmt, rows="top_events", columns=EVENT_FIELDS, empty=empty,
-         output=output, context=_context(window, by=by.value))
 
 
 def report_command(
     data: DataOpt = None, days: DaysOpt = None, from_: FromOpt = None, to: ToOpt = None,
     until: UntilOpt = None, tz: TzOpt = None, fmt: ReportFormatOpt = None,
-    include_bots: IncludeBotsOpt = False,
+    include_bots: IncludeBotsOpt = False, filters: FilterOpt = None,
     output: OutputOpt = None,
 ) -> None:
     settings, window, result = _run("report", None, data, tz, days, from_, to, until,
-                                    include_bots)
-    nothing = not (result["totals"]["total_plays"] or result["traffic_sources"]
-                   or "web_traffic" in result)
-    emit("report", result, fmt, empty=_empty(settings, "sessions", window, nothing),
+                                    include_bots, filters)
+    nothing = not ((result.get("totals") or {}).get("total_plays")
+                   or result.get("traffic_sources") or "web_traffic" in result)
+    emit("report", result, fmt, empty=_empty(settings, "sessions", window, nothing,
+                                             result["filters"]),
          output=output, context=_context(window))

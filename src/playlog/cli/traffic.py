@@ -10,6 +10,7 @@ from playlog.cli.errors import command
 from playlog.cli.options import (
     DataOpt,
     DaysOpt,
+    FilterOpt,
     FromOpt,
     IncludeBotsOpt,
     OutputOpt,
@@ -34,6 +35,7 @@ Examples:
   playlog traffic --from 2026-11-14 --to 2026-11-21 --tz Europe/Paris --include-bots
   playlog traffic --days 7 --until 2026-11-21 --limit 20 --format json
   playlog traffic --days 7 --until 2026-11-21 -o traffic.html
+  playlog traffic --days 7 --until 2026-11-21 --filter status=4xx --filter browser!=curl
 """
 
 
@@ -48,13 +50,14 @@ def traffic_command(
     ] = 10,
     data: DataOpt = None, days: DaysOpt = None, from_: FromOpt = None, to: ToOpt = None,
     until: UntilOpt = None, tz: TzOpt = None, fmt: ReportFormatOpt = None,
-    include_bots: IncludeBotsOpt = False, output: OutputOpt = None,
+    include_bots: IncludeBotsOpt = False, filters: FilterOpt = None, output: OutputOpt = None,
 ) -> None:
     from playlog.cli.reports import _context, _run
     from playlog.query.span import empty_message
 
     settings, window, result = _run("traffic", None, data, tz, days, from_, to, until,
-                                    include_bots, limit=limit)
+                                    include_bots, filters, limit=limit)
     nothing = not (result["totals"]["requests"] or result["totals"]["bot_requests"])
-    empty = empty_message(settings.data_dir, "requests", window) if nothing else None
+    empty = (empty_message(settings.data_dir, "requests", window, filters=result["filters"])
+             if nothing else None)
     emit("traffic", result, fmt, empty=empty, output=output, context=_context(window))

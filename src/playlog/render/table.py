@@ -1,8 +1,8 @@
 """Table output: one layout per report kind, built from the blocks.
 
 ``render_table(kind, data, console)`` prints the report; ``kind`` is one of
-track, user, event, event-periods, top-tracks, top-events, realtime, report,
-traffic (render/traffic.py).
+track, user, event, event-periods, the top-* charts, breakdown and recent
+(render/rankings.py), realtime, report, traffic (render/traffic.py).
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ from rich.console import Console, RenderableType
 from rich.text import Text
 
 from playlog.render import blocks as b
+from playlog.render import rankings
 from playlog.render import traffic as web
+from playlog.render.rankings import filters_line
 
 C = b.column
 ID = 99  # an id column is never shortened
@@ -83,9 +85,30 @@ def notes_view(notes: list[str]) -> list[RenderableType]:
     return [Text("\n".join(f"Note: {n}" for n in notes))] if notes else []
 
 
+def funnel_view(title: str, e: dict[str, Any]) -> RenderableType:
+    f = e["funnel"]
+    items = [("bounce rate", b.percent(e["bounce_rate"]))] if "bounce_rate" in e else []
+    if "avg_time_on_page_seconds" in e:
+        items.append(("average time on page", rankings.seconds(e["avg_time_on_page_seconds"])))
+    return b.pairs(title, [
+        *items,
+        ("viewing sessions", b.number(f["viewing_sessions"])),
+        ("  that clicked", b.number(f["clicking_sessions"])),
+        ("  then clicked a ticket", b.number(f["ticket_sessions"])),
+        ("view → click", b.percent(f["view_to_click_rate"])),
+        ("click → ticket", b.percent(f["click_to_ticket_rate"])),
+        ("view → ticket", b.percent(f["view_to_ticket_rate"])),
+    ])
+
+
+def demographics_view(d: dict[str, Any]) -> list[RenderableType]:
+    return [b.bars("Age groups (visitors)", d["age_groups"]),
+            b.bars("Genders (visitors)", d["genders"])]
+
+
 def track_view(d: dict[str, Any]) -> list[RenderableType]:
     name = " · ".join(x for x in (d["title"], d["artist"]) if x)
-    return [
+    return [*filters_line(d),
         b.pairs(f"Track {d['track_id']}" + (f" — {name}" if name else "")
                 + f"\n{window_text(d['window'])}", [
             ("plays", b.number(d["total_plays"])),
@@ -109,7 +132,7 @@ def track_view(d: dict[str, Any]) -> list[RenderableType]:
 def user_view(d: dict[str, Any]) -> list[RenderableType]:
     p = d["listening_patterns"]
     ratio = p["weekend_vs_weekday_ratio"]
-    return [
+    return [*filters_line(d),
         b.pairs(f"User {d['user_id']}\n{window_text(d['window'])}", [
             ("listening time", b.duration(d["total_listening_time_ms"])),
             ("tracks played", b.number(d["tracks_played"])),
@@ -134,8 +157,10 @@ def user_view(d: dict[str, Any]) -> list[RenderableType]:
 
 
 def event_view(d: dict[str, Any]) -> list[RenderableType]:
+    name = f" — {d['title']}" if d.get("title") else ""
     return [
-        b.pairs(f"Event page {d['event_id']}\n{window_text(d['window'])}", [
+        *filters_line(d),
+        b.pairs(f"Event page {d['event_id']}{name}\n{window_text(d['window'])}", [
             ("views", b.number(d["total_views"])),
             ("unique views", b.number(d["total_unique_views"])),
             ("clicks", b.number(d["total_clicks"])),
@@ -158,13 +183,31 @@ def event_view(d: dict[str, Any]) -> list[RenderableType]:
             {"period": "30 days", "total_views": d["views_30d"],
              "total_unique_views": d["unique_views_30d"]},
         ], PERIOD_COLUMNS[:4]),
+        funnel_view("From views to tickets", {"funnel": d["funnel"]}),
         b.bars("Traffic sources", d["traffic_sources"]),
         b.bars("Devices", d["device_types"]),
+        *demographics_view(d),
         *notes_view(d["notes"]),
     ]
 
 
+LIVE_COLUMNS = [
+    C("event_id", "event", text=True, min_width=ID), C("title", "title", text=True, drop=1),
+    C("live_visitors", "now"), C("views_last_hour", "views last hour"),
+]
+
+
 def realtime_view(d: dict[str, Any]) -> list[RenderableType]:
+    parts = [*filters_line(d), *(_listening_now(d) if "current_listeners" in d else [])]
+    if "live_visitors" in d:
+        parts += [b.pairs("Event pages now", [
+            ("live visitors (last 5 minutes)", b.number(d["live_visitors"])),
+            ("views in the last hour", b.number(d["views_last_hour"]))]),
+            b.ranked("Event pages being read", d["live_pages"], LIVE_COLUMNS)]
+    return [*parts, *notes_view(d.get("notes", []))]
+
+
+def _listening_now(d: dict[str, Any]) -> list[RenderableType]:
     health = d["average_buffer_health"]
     return [
         b.pairs("Now", [
@@ -182,12 +225,23 @@ def realtime_view(d: dict[str, Any]) -> list[RenderableType]:
 
 
 def report_view(d: dict[str, Any]) -> list[RenderableType]:
-    t, c, e = d["totals"], d["change"], d["events"]
     w = d["window"]
+    head = [("from", b.local_time(w["from"])), ("to", b.local_time(w["to"])),
+            ("time zone", w["tz"])]
+    listening = _report_listening(d, head) if "totals" in d else [b.pairs("Report", head)]
+    return [
+        *filters_line(d), *listening,
+        *(_report_events(d) if "events" in d else []),
+        *(web.web_section(d["web_traffic"]) if "web_traffic" in d else []),
+        *notes_view(d["notes"]),
+    ]
+
+
+def _report_listening(d: dict[str, Any], head: list[tuple[str, Any]]) -> list[RenderableType]:
+    t, c = d["totals"], d["change"]
     return [
         b.pairs("Report", [
-            ("from", b.local_time(w["from"])), ("to", b.local_time(w["to"])),
-            ("time zone", w["tz"]),
+            *head,
             ("plays", b.number(t["total_plays"])), ("  vs previous", b.change(c["total_plays"])),
             ("listeners", b.number(t["unique_listeners"])),
             ("  vs previous", b.change(c["unique_listeners"])),
@@ -197,6 +251,8 @@ def report_view(d: dict[str, Any]) -> list[RenderableType]:
             ("skip rate", b.percent(t["skip_rate"])), ("error rate", b.percent(t["error_rate"])),
         ]),
         b.ranked("Top tracks", d["top_tracks"], TRACK_COLUMNS),
+        rankings.ranked_table("Top artists", d["top_artists"], "artist"),
+        rankings.ranked_table("Top genres", d["top_genres"], "genre"),
         b.ranked("Top listeners", d["top_users"], USER_COLUMNS),
         days_bars(d),
         b.hours_line("Plays by hour", d["plays_by_hour"]),
@@ -204,13 +260,18 @@ def report_view(d: dict[str, Any]) -> list[RenderableType]:
         b.bars("Platforms", d["platform_distribution"]),
         b.bars("Quality", d["quality_distribution"]),
         b.bars("Countries", d["geographic_distribution"]),
+    ]
+
+
+def _report_events(d: dict[str, Any]) -> list[RenderableType]:
+    return [
         b.pairs("Event pages", [(k.removeprefix("total_").replace("_", " "), b.number(v))
-                                for k, v in e.items()]),
+                                for k, v in d["events"].items()]),
+        funnel_view("Engagement", d["engagement"]),
         b.ranked("Top events", d["top_events"], EVENT_COLUMNS),
         b.bars("Traffic sources", d["traffic_sources"]),
         b.bars("Devices", d["device_types"]),
-        *(web.web_section(d["web_traffic"]) if "web_traffic" in d else []),
-        *notes_view(d["notes"]),
+        *demographics_view(d),
     ]
 
 
@@ -219,18 +280,29 @@ VIEWS: dict[str, Callable[[Any], list[RenderableType]]] = {
     "user": user_view,
     "event": event_view,
     "event-periods": lambda d: [
+        *filters_line(d),
         b.ranked(f"Event page {d['event_id']} by {d['period']}, {window_text(d['window'])}",
                  d["periods"], PERIOD_COLUMNS), *notes_view(d["notes"])],
-    "top-tracks": lambda d: [
-        b.ranked(f"Top tracks, {window_text(d['window'])}", d["top_tracks"], TRACK_COLUMNS),
-        *notes_view(d["notes"])],
-    "top-events": lambda d: [
-        b.ranked(f"Top event pages, {window_text(d['window'])}", d["top_events"],
-                 EVENT_COLUMNS), *notes_view(d["notes"])],
     "realtime": realtime_view,
     "report": report_view,
-    "traffic": web.traffic_view,
+    "traffic": lambda d: [*filters_line(d), *web.traffic_view(d),
+                          *notes_view(d.get("notes", []))],
+    "breakdown": rankings.breakdown_view,
+    "recent": rankings.recent_view,
 }
+
+
+def _charts() -> None:
+    from playlog.query.charts import CHARTS, FIELDS
+
+    titles = {"top-tracks": "Top tracks", "top-artists": "Top artists",
+              "top-albums": "Top albums", "top-genres": "Top genres",
+              "top-events": "Top event pages"}
+    for name, chart in CHARTS.items():
+        VIEWS[name] = rankings.chart_view(titles[name], chart.rows, chart.key, FIELDS[name])
+
+
+_charts()
 
 
 def layout(kind: str, data: Any) -> list[RenderableType]:

@@ -16,9 +16,17 @@ REPORT_PARAMS = {
     "until": ("string", "end of the window / the instant T (alias: at); default now"),
     "tz": ("string", "time zone of hours, days and weekdays"),
     "include_bots": ("boolean", "count bots too"),
+    "filter": ("string", "DIM=VALUE, DIM!=VALUE, DIM~TEXT, DIM!~TEXT, A|B: repeatable, all "
+               "apply (docs/metrics.md#filters)"),
 }
 RANKING = {"limit": ("integer", "rows to list (default 10)"),
-           "by": ("string", "plays, listeners, time (tracks); views, unique, clicks (events)")}
+           "by": ("string", "plays, listeners, time (tracks, artists, albums, genres); views, "
+                  "unique, clicks, tickets (events)"),
+           "period": ("string", "week or month: one ranked list per period")}
+BREAKDOWN = {"of": ("string", "sessions, events or requests (default: the first with the "
+                    "dimension)"),
+             "by": ("string", "the metric to rank on (docs/metrics.md#breakdowns)"),
+             "limit": ("integer", "rows to list (default 10)")}
 PERIODS = {"period_type": ("string", "hour, day, week or month"),
            "start_date": ("string", "as from"), "end_date": ("string", "as to")}
 
@@ -99,9 +107,17 @@ def document() -> dict[str, Any]:
         "/api/analytics/users/{id}": _read("playlog user ID", _params(REPORT_PARAMS, True), True),
         "/api/analytics/realtime": _read("playlog realtime", _params(
             {"at": ("string", "the instant T (default now)"), "tz": REPORT_PARAMS["tz"],
-             "include_bots": REPORT_PARAMS["include_bots"]})),
+             "include_bots": REPORT_PARAMS["include_bots"], "filter": REPORT_PARAMS["filter"]})),
         "/api/analytics/report": _read("playlog report", window),
         "/api/analytics/top-tracks": _read("playlog top-tracks", window + _params(RANKING)),
+        "/api/analytics/top-artists": _read("playlog top-artists", window + _params(RANKING)),
+        "/api/analytics/top-albums": _read("playlog top-albums", window + _params(RANKING)),
+        "/api/analytics/top-genres": _read("playlog top-genres", window + _params(RANKING)),
+        "/api/analytics/recent": _read("playlog recent", window + _params(
+            {"limit": ("integer", "plays to list (default 20)")})),
+        "/api/breakdown/{dimension}": _read("playlog breakdown DIMENSION", [
+            {"name": "dimension", "in": "path", "required": True, "schema": {"type": "string"}},
+            *window, *_params(BREAKDOWN)]),
         "/api/events/top": _read("playlog top-events", window + _params(RANKING)),
         "/api/events/{id}/analytics": _read("playlog event ID", _params(REPORT_PARAMS, True), True),
         "/api/events/{id}/analytics/periods": _read(

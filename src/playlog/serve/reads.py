@@ -2,7 +2,8 @@
 
 Query parameters are the commands' options, same names and values (``days``,
 ``from``, ``to``, ``until``/``at``, ``tz``, ``limit``, ``by``, ``period``,
-``include_bots``). An answer is the command's ``--format json`` object.
+``of``, ``include_bots``, and ``filter``, repeatable: ``?filter=country=FR&filter=
+source=google``). An answer is the command's ``--format json`` object.
 
 Answers are cached per query until the store changes (an ingest, a cleanup or
 a catalog import commits; see `generation`); one for a window that ends *now*
@@ -31,7 +32,7 @@ from playlog.serve.config import ServeConfig
 from playlog.store.layout import Layout
 
 PARAMS = {"days", "from", "to", "until", "at", "tz", "limit", "by", "period", "include_bots",
-          "period_type", "start_date", "end_date", "access_token"}
+          "period_type", "start_date", "end_date", "access_token", "filter", "of"}
 RETRIES = 5
 LIVE_SECONDS = 30.0  # how long an answer for a window ending now holds
 HOT_SECONDS = 600.0  # answers asked for within this are kept warm
@@ -75,15 +76,18 @@ def options_from(conn: HTTPConnection, config: ServeConfig) -> ReportOptions:
         tz=q.get("tz") or config.settings.tz,
         include_bots=bots in {"", "1", "true", "yes"} and "include_bots" in q,
         by=q.get("by") or None,
-        limit=10 if limit is None else limit,
+        limit=limit,
         period=q.get("period_type") or q.get("period") or None,
+        filters=tuple(sorted(q.getlist("filter"))),
+        of=q.get("of") or None,
     )
 
 
 def generation(layout: Layout) -> tuple:
     """Changes whenever a commit changes what reports read."""
     marks = []
-    for path in (layout.ledger, layout.retention, layout.catalog, layout.journal):
+    for path in (layout.ledger, layout.retention, layout.catalog, layout.event_catalog,
+                 layout.journal):
         try:
             st = os.stat(path)
             marks.append((st.st_ino, st.st_mtime_ns, st.st_size))
@@ -107,7 +111,7 @@ class Reports:
         try:
             options = options_from(conn, self.config)
         except UsageError as exc:
-            raise QueryError(400, exc.message, _field(exc.option)) from None
+            raise QueryError(400, str(exc), _field(exc.option)) from None
         key = (kind, item, options)
         self.used[key] = time.monotonic()
         return await self.get(key)
@@ -126,7 +130,7 @@ class Reports:
             async with self.slots:
                 body = await run_in_threadpool(self._compute, *key)
             self.computed += 1
-            if mark[3] is None:  # no commit under way: the answer holds until the next one
+            if mark[-1] is None:  # no commit under way: the answer holds until the next one
                 self.cache[key] = (mark, now + self._lasts(key), body)
                 if len(self.cache) > 512:
                     self.cache.pop(next(iter(self.cache)))
@@ -157,7 +161,7 @@ class Reports:
         while True:
             await asyncio.sleep(1.0)
             now, mark = time.monotonic(), generation(self.layout)
-            if mark[3] is not None:
+            if mark[-1] is not None:
                 continue  # a commit under way: after it
             hot = sorted((k for k, at in self.used.items() if now - at < HOT_SECONDS),
                          key=self.used.get, reverse=True)[:HOT_KEYS]
@@ -184,7 +188,7 @@ class Reports:
             except NotFoundError as exc:
                 raise QueryError(404, str(exc), "id") from None
             except UsageError as exc:
-                raise QueryError(400, exc.message, _field(exc.option)) from None
+                raise QueryError(400, str(exc), _field(exc.option)) from None
             except PlaylogError as exc:
                 raise QueryError(500, str(exc), None) from None
             except (duckdb.IOException, FileNotFoundError, duckdb.InvalidInputException):
@@ -199,4 +203,4 @@ class Reports:
 def _field(option: str) -> str:
     """``--days`` → ``days`` (the query parameter of the option)."""
     name = option.lstrip("-").replace("-", "_")
-    return {"from_": "from"}.get(name, name)
+    return {"from_": "from"}.get(name, name).lower()  # an argument: DIMENSION → dimension

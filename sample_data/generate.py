@@ -262,7 +262,26 @@ def generate(out: Path, *, days: int, end: datetime, sessions_per_day: int, even
         writer = csv.DictWriter(fh, fieldnames=list(world.tracks[0]))
         writer.writeheader()
         writer.writerows(world.tracks)
+    if not single_file:
+        write_event_catalog(out.parent / "events.csv", pages=25)
     return counts
+
+
+VENUES = ["Le Trianon", "La Cigale", "Olympia", "Bataclan", "Zenith", "New Morning"]
+SHOWS = ["Quartet", "Big Band", "Trio", "Live Session", "Night", "Festival"]
+
+
+def write_event_catalog(path: Path, pages: int, seed: int = 7) -> None:
+    """The event catalog of the sample's pages (ev000 …): title, date, venue, url, city."""
+    rng = random.Random(seed)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["event_id", "title", "date", "venue", "url", "city"])
+        for k in range(pages):
+            venue = VENUES[k % len(VENUES)]
+            day = datetime(2026, 11, 21) + timedelta(days=rng.randrange(60))
+            writer.writerow([f"ev{k:03d}", f"{rng.choice(SHOWS)} #{k}", day.date().isoformat(),
+                             venue, f"https://events.example.com/e/ev{k:03d}", "Paris"])
 
 
 def _shuffle_nearby(rng: random.Random, lines: list[str], reach: int = 12) -> None:

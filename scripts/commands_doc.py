@@ -74,13 +74,41 @@ RUNS = [
         ["event", "e1", "--at", T, "--format", "json"],
         ["event", "e1", "--period", "day", "--days", "7", "--at", T, "--format", "csv"],
     ]),
-    ("top-tracks", "`--by plays|listeners|time`, `--limit N` (default 10).", [
+    ("top-tracks", ("`--by plays|listeners|time`, `--limit N` (default 10). Each row has its "
+                    "rank in the previous window of the same length (`previous_rank`, null when "
+                    "it was not ranked; tables: ▲3, ▼1, = or new). `--period week|month` gives "
+                    "one ranked list per local ISO week or month (`periods`)."), [
         ["top-tracks", "--days", "7", "--until", T, "--limit", "5"],
         ["top-tracks", "--days", "7", "--until", T, "--by", "listeners", "--limit", "3", "--format", "csv"],
+        ["top-tracks", "--days", "7", "--until", T, "--limit", "3", "--filter", "country=FR|DE",
+         "--filter", "platform!=mobile"],
     ]),
-    ("top-events", "`--by views|unique|clicks`, `--limit N` (default 10).", [
+    ("top-artists", ("Artists, albums (`top-albums`) and genres (`top-genres`) from the track "
+                     "catalog, ranked like `top-tracks` (`--by plays|time|listeners`); tracks the "
+                     "catalog does not know are left out."), [
+        ["top-artists", "--days", "7", "--until", T],
+        ["top-genres", "--days", "7", "--until", T, "--format", "json"],
+        ["top-artists", "--days", "14", "--until", T, "--period", "week", "--format", "csv"],
+    ]),
+    ("top-events", ("`--by views|unique|clicks|tickets`, `--limit N` (default 10); titles from "
+                    "the event catalog, engagement per page (time on page, bounce rate, the "
+                    "view → click → ticket-click funnel) and rank movement."), [
         ["top-events", "--days", "7", "--until", T],
         ["top-events", "--days", "7", "--until", T, "--by", "clicks", "--format", "json"],
+    ]),
+    ("breakdown", ("`playlog breakdown DIMENSION`: the metrics of one dataset for each value of "
+                   "a dimension (any `--filter` dimension), ranked `--by` one of them, with "
+                   "`share` of the window's total. `--of sessions|events|requests` picks the "
+                   "dataset when several have the dimension."), [
+        ["breakdown", "country", "--days", "7", "--until", T],
+        ["breakdown", "source", "--of", "events", "--days", "7", "--until", T, "--by",
+         "bounce", "--format", "json"],
+        ["breakdown", "genre", "--days", "7", "--until", T, "--by", "time", "--format", "csv"],
+    ]),
+    ("recent", "The last plays, newest first (`--limit N`, default 20), with `--filter`.", [
+        ["recent", "--until", T, "--limit", "5"],
+        ["recent", "--until", T, "--limit", "2", "--filter", "platform=mobile",
+         "--format", "json"],
     ]),
     ("realtime", ("The state at T (`--at`, default now). `--watch N` redraws a live view every N "
                   "seconds, re-reading the store; with `--follow PATH` it ingests those logs "
@@ -89,9 +117,12 @@ RUNS = [
         ["realtime", "--at", T],
         ["realtime", "--at", T, "--format", "json"],
     ]),
-    ("report", "The period report, with changes against the previous window of the same length.", [
+    ("report", ("The period report, with changes against the previous window of the same "
+                "length: top tracks, artists and genres, event-page engagement and "
+                "demographics (`age_groups`, `genders`)."), [
         ["report", "--days", "7", "--until", T],
         ["report", "--days", "7", "--until", T, "--format", "json"],
+        ["report", "--days", "7", "--until", T, "--filter", "genre=jazz", "--format", "json"],
     ]),
 ]
 
@@ -107,6 +138,31 @@ TRAFFIC = ("traffic", ("Web traffic of access logs, GoAccess's panels (default w
                ["traffic", "--days", "7", "--until", "2026-11-21", "--tz", "Europe/Paris",
                 "--limit", "3", "--format", "json"],
            ])
+
+STORE_INTRO = """
+# Looking into the store
+
+Below, the store of the shipped sample (`playlog ingest sample_data/logs --catalog
+sample_data/tracks.csv`, then `playlog catalog import sample_data/events.csv`).
+Times and paths differ from run to run.
+"""
+
+STORE_RUNS = [
+    ("quarantine", ("The rejected lines: `--reason TEXT`, `--file TEXT` (any part), `--day "
+                    "YYYY-MM-DD` (the UTC day they were rejected), `--limit N` (default 50); "
+                    "JSON has `filters`, `total`, `reasons` (per reason class) and `lines`. "
+                    "`playlog quarantine retry` runs the selected lines again through today's "
+                    "parsers: lines that pass are stored and leave the quarantine, lines that "
+                    "still fail stay as they were; `--dry-run` only counts."), [
+        ["quarantine", "--reason", "json", "--format", "csv"],
+        ["quarantine", "retry", "--dry-run", "--format", "json"],
+    ]),
+    ("status", ("Per dataset the days, files, rows and bytes; roll-up coverage; per log file "
+                "the ledger's format, offset, lag and last read; open sessions; and what "
+                "`playlog cleanup` with the config file's settings would do now."), [
+        ["status"],
+    ]),
+]
 
 
 def section(name: str, blurb: str, runs: list[list[str]], data: Path) -> str:
@@ -128,6 +184,15 @@ def main() -> None:
     config = {"PLAYLOG_CONFIG": str(ACCESS_LOG.parents[1] / "playlog.toml")}
     CliRunner().invoke(app, ["ingest", str(ACCESS_LOG), "--data", str(web)], env=config)
     out.append(section(*TRAFFIC, web))
+    shipped = Path(tempfile.mkdtemp()) / "data"
+    os.chdir(ACCESS_LOG.parents[2])  # the ledger keeps the paths as given: sample_data/…
+    CliRunner().invoke(app, ["ingest", "sample_data/logs", "--data", str(shipped),
+                             "--catalog", "sample_data/tracks.csv"])
+    CliRunner().invoke(app, ["catalog", "import", "sample_data/events.csv", "--data",
+                             str(shipped)])
+    out.append(STORE_INTRO)
+    for name, blurb, runs in STORE_RUNS:
+        out.append(section(name, blurb, runs, shipped))
     sys.stdout.write("".join(out))
 
 

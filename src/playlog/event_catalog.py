@@ -22,6 +22,7 @@ import polars as pl
 from playlog.catalog import CatalogResult
 from playlog.errors import InputError, StoreError, UsageError
 from playlog.store.layout import Layout
+from playlog.store.modes import Modes, create_file, make_dirs, store_modes
 
 COLUMNS = ("event_id", "title", "date", "venue", "url")
 KINDS = ("tracks", "events")
@@ -53,8 +54,10 @@ def _header(path: Path) -> list[str]:
         return next(csv.reader(fh), [])
 
 
-def import_events(csv_path: Path | str, data_dir: Path | str) -> CatalogResult:
-    """Read ``csv_path``, check every row, upsert into the event catalog of ``data_dir``."""
+def import_events(csv_path: Path | str, data_dir: Path | str, *,
+                  store_mode: str | None = None) -> CatalogResult:
+    """Read ``csv_path``, check every row, upsert into the event catalog of ``data_dir``
+    (file and folder with the modes of ``store_mode``: see store.modes)."""
     csv_path = Path(csv_path)
     new = _read(csv_path)
     existing = load_events(data_dir)
@@ -71,7 +74,7 @@ def import_events(csv_path: Path | str, data_dir: Path | str) -> CatalogResult:
                                         nulls_equal=True).height
     target = Layout(Path(data_dir)).event_catalog
     if changed or updated < new.height or merged.columns != existing.columns:
-        _write(merged, target)
+        _write(merged, target, store_modes(store_mode))
     return CatalogResult(target, new.height, new.height - updated, changed, updated - changed,
                          merged.height)
 
@@ -113,10 +116,11 @@ def _read(path: Path) -> pl.DataFrame:
     return frame.unique(subset="event_id", keep="last", maintain_order=True)
 
 
-def _write(frame: pl.DataFrame, target: Path) -> None:
+def _write(frame: pl.DataFrame, target: Path, modes: Modes) -> None:
     tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        make_dirs(target.parent, modes)
+        create_file(tmp, modes)
         frame.write_parquet(tmp)
         os.replace(tmp, target)
     except OSError as exc:

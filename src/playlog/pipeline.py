@@ -194,8 +194,14 @@ class _Run:
         with self._stage("read"):
             for path in files:
                 done = reader.read(path, on_progress, done, total)
-            for appender in (self.events, self.progress, self.requests):
-                appender.close()
+        self.summary.files = len(files)
+        return self.finish()
+
+    def finish(self, extra: Callable[[], None] | None = None) -> IngestSummary:
+        """Store what was taken: sessions merged, roll-ups rebuilt, the quarantine written,
+        ``extra`` staged (e.g. quarantine files rewritten), then one commit."""
+        for appender in (self.events, self.progress, self.requests):
+            appender.close()
         with self._stage("sessions"):
             self._finish_sessions()
         with self._stage("rollups"):
@@ -203,8 +209,10 @@ class _Run:
             rollups.rebuild(self.con, self.tx, self.layout, touched, self.salt)
         with self._stage("commit"):
             self._write_quarantine()
+            if extra is not None:
+                extra()
             s = self.summary
-            s.files, s.events, s.progress = len(files), self.events.written, self.progress.written
+            s.events, s.progress = self.events.written, self.progress.written
             s.requests = self.requests.written
             s.duplicates += sum(a.duplicates for a in (self.events, self.progress, self.requests))
             self.tx.commit(self.ledger.to_json())

@@ -76,14 +76,17 @@ def _register() -> None:
         doctor,
         ingest,
         live,
+        quarantine,
         rankings,
         reports,
         retention,
         serve,
+        status,
         traffic,
     )
 
-    for module in (ingest, reports, rankings, traffic, live, catalog, doctor, retention, serve):
+    for module in (ingest, reports, rankings, traffic, live, catalog, quarantine, status, doctor,
+                   retention, serve):
         module.register(app)
 
 

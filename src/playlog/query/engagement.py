@@ -7,7 +7,7 @@
   those, with a ticket click too), and the conversion rates between the steps.
 - **demographics**: ``age_groups`` and ``genders`` (the records' metadata) →
   distinct visitors (``coalesce(user_id, session_id, anon_key)``) with a record
-  carrying that value; ``unknown`` for records without it.
+  carrying that value; ``unknown``: visitors none of whose records carries one.
 
 Both read a relation of the rows of query/top.py's EVENTS_IN_WINDOW.
 """
@@ -28,9 +28,17 @@ SELECT coalesce(v.viewing, 0) AS viewing, coalesce(v.bounced, 0) AS bounced,
 FROM times LEFT JOIN visits AS v ON TRUE
 """
 
+# A visitor counts under each value its records carry, and under ``unknown`` only when
+# none of its records carries one (a click without metadata is not an unknown visitor).
 DEMOGRAPHIC = """
-SELECT coalesce({column}, 'unknown') AS k, count(DISTINCT visitor) AS n FROM {source}
-GROUP BY 1 HAVING n > 0 ORDER BY n DESC, k
+WITH known AS (
+    SELECT DISTINCT visitor, {column} AS k FROM {source} WHERE {column} IS NOT NULL
+), everyone AS (SELECT DISTINCT visitor FROM {source})
+SELECT k, count(*) AS n FROM (
+    SELECT visitor, k FROM known
+    UNION ALL
+    SELECT visitor, 'unknown' FROM everyone WHERE visitor NOT IN (SELECT visitor FROM known)
+) GROUP BY k ORDER BY n DESC, k
 """
 
 

@@ -74,7 +74,7 @@ DIMENSIONS: dict[str, Dimension] = {d.name: d for d in (
               _same("device_type", "other", rollups=("rollup_plays", "rollup_events"))),
     Dimension("os", "operating system", _same("os")),
     Dimension("browser", "browser (bots: the crawler's name)", _same("browser")),
-    Dimension("country", "ISO 3166 country code", _same("country", rollups=("rollup_plays", "rollup_events"))),
+    Dimension("country", "ISO 3166 country code", _same("country", rollups=("rollup_plays",))),
     Dimension("region", "region (GeoIP)", _same("region")),
     Dimension("city", "city (GeoIP)", _same("city")),
     Dimension("quality", "high, medium, low, mobile", _same(

@@ -140,9 +140,11 @@ def distinct(con: Any, scope: str, window: Window, include_bots: bool,
     if keys is None:
         return None
     source = _source(con, "rollup_sketches", window, include_bots)
-    match = "key = $key" if not keys or key else "TRUE"
+    by_key = not keys or bool(key)
+    match = "key = $key" if by_key else "TRUE"
     sql = (f"SELECT '' AS key, reg, rho FROM {source} WHERE scope = $scope AND {match}{keys}")
-    found = common.rows(con, estimate_sql(sql), {"scope": scope, "key": key})
+    params = {"scope": scope, **({"key": key} if by_key else {})}
+    found = common.rows(con, estimate_sql(sql), params)
     return round(found[0]["estimate"]) if found else 0
 
 

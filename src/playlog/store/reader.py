@@ -45,7 +45,8 @@ def connect(data_dir: Path, *, memory_limit: str = "1GB") -> duckdb.DuckDBPyConn
     """An in-memory DuckDB connection with a view per dataset of schema.DATASETS
     (each with a ``date`` DATE column), ``catalog`` (the track catalog, possibly
     empty), ``event_catalog`` (the event catalog, possibly empty) and ``store_info``
-    (``raw_from``: the first day with raw rows, or null; ``salt``: the salt of the store's pseudonymous keys)."""
+    (``raw_from``: the first day with raw rows, or null; ``salt``: the salt of the
+    store's pseudonymous keys)."""
     layout = Layout(Path(data_dir))
     require_store(layout)
     con = duckdb.connect(config={"memory_limit": memory_limit})

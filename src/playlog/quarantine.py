@@ -177,6 +177,10 @@ class _Retry:
         frames = [pl.read_parquet(f).with_row_index("_row").with_columns(
             _file=pl.lit(f), day=pl.lit(_day_of(f), pl.Date)) for f in files]
         rows = pl.concat(frames, how="diagonal_relaxed")
+        for f in QUARANTINE_SCHEMA:  # files of an older release lack format and raw_bytes
+            if f.name not in rows.columns:
+                rows = rows.with_columns(pl.lit(None, pl.from_arrow(
+                    pa.array([], f.type)).dtype).alias(f.name))
         return rows.with_columns(_selected=self.selection.expr())
 
     def _parse(self, rows: pl.DataFrame) -> pl.DataFrame:

@@ -14,7 +14,7 @@ from playlog.cli.app import app
 from playlog.query.run import ReportOptions, run_report
 from playlog.store.reader import connect
 
-WEEK = dict(from_="2026-11-16", to="2026-11-23")
+WEEK = {"from_": "2026-11-16", "to": "2026-11-23"}
 SESSIONS = [
     # This week: tB 3 plays (Yann), tA 2 + tC 2 (Xavier: 4), tD 1 (not in the catalog).
     *(session(f"b{n}", f"2026-11-1{6 + n} 08:00", 2, track_id="tB", user_id=f"u{n}")

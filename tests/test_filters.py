@@ -8,7 +8,7 @@ import json
 
 import pytest
 from logs import run
-from storebuild import event, session, store
+from storebuild import event, store
 from test_query_top_report import EVENTS, SESSIONS
 from test_traffic import LINES
 from typer.testing import CliRunner
@@ -20,7 +20,7 @@ from playlog.query.filters import DIMENSIONS, parse_filters
 from playlog.query.run import ReportOptions, run_report
 from playlog.store.reader import connect
 
-WEEK = dict(from_="2026-11-16", to="2026-11-23")
+WEEK = {"from_": "2026-11-16", "to": "2026-11-23"}
 CATALOG = [
     {"track_id": "tA", "title": "A", "artist": "Xavier", "album": "One", "genre": "jazz",
      "duration_ms": 180_000},

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -38,6 +39,9 @@ class Transaction:
     removed: list[str] = field(default_factory=list)
     _seq: int = 0
     _journaled: bool = False  # the journal is written: the next run completes the commit
+    # The added files by folder, built again when `added` has grown (see files_after).
+    _index: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    _indexed: int = -1
 
     def new_file(self, dataset: str, day: date | str) -> Path:
         """A temporary path for a new file of `dataset` on `day`, renamed at commit."""
@@ -54,6 +58,15 @@ class Transaction:
         tmp = self.new_file(dataset, day)
         pq.write_table(table, tmp, compression=COMPRESSION, row_group_size=ROW_GROUP_ROWS)
 
+    def replace(self, target: Path) -> Path:
+        """A temporary path next to `target` (a file outside the datasets, such as the
+        catalog) that replaces it at commit."""
+        make_dirs(target.parent, self.layout.modes)
+        tmp = target.with_name(f".{target.name}.{self.run_id}.tmp")
+        self.added.append((str(tmp), str(target)))
+        create_file(tmp, self.layout.modes)  # its mode; the writer fills it
+        return tmp
+
     def remove(self, path: Path | str) -> None:
         self.removed.append(str(path))
 
@@ -63,8 +76,18 @@ class Transaction:
         folder = self.layout.day_dir(dataset, day)
         gone = set(self.removed)
         kept = [str(p) for p in self.layout.files(dataset, day) if str(p) not in gone]
-        new = [tmp for tmp, final in self.added if Path(final).parent == folder and Path(tmp).exists()]
+        new = [tmp for tmp in self._added_in(str(folder)) if os.path.exists(tmp)]
         return kept + new
+
+    def _added_in(self, folder: str) -> list[str]:
+        """The temporary paths of the files added to `folder` (an index, so that asking
+        for every day of a long history stays linear)."""
+        if self._indexed != len(self.added):
+            index: dict[str, list[str]] = {}
+            for tmp, final in self.added:
+                index.setdefault(os.path.dirname(final), []).append(tmp)
+            self._index, self._indexed = index, len(self.added)
+        return self._index.get(folder, [])
 
     def days_changed(self, dataset: str) -> set[date]:
         """The days of `dataset` this transaction adds or removes files on."""
@@ -76,9 +99,7 @@ class Transaction:
         self, ledger: dict[str, Any] | None, state: dict[str, Any] | None = None
     ) -> None:
         """Make every staged change at once; `state` maps state-file paths to JSON values."""
-        for tmp, _ in self.added:
-            if Path(tmp).exists():
-                fsync_path(Path(tmp))
+        fsync_all([Path(tmp) for tmp, _ in self.added if Path(tmp).exists()])
         journal = {"run": self.run_id, "add": self.added, "remove": self.removed,
                    "ledger": ledger, "state": state or {}}
         write_json_atomic(self.layout.journal, journal, self.layout.modes.file)
@@ -94,6 +115,21 @@ class Transaction:
             _remove_if_empty(Path(tmp).parent)
         self.added.clear()
         self.removed.clear()
+
+
+FSYNC_THREADS = 16
+
+
+def fsync_all(paths: list[Path]) -> None:
+    """Flush every file to disk, several at once: the device takes concurrent flushes
+    together, so a run that writes a day file for each of a thousand days (an export
+    of several years) does not wait for a thousand flushes one after the other."""
+    if len(paths) <= 1:
+        for path in paths:
+            fsync_path(path)
+        return
+    with ThreadPoolExecutor(min(FSYNC_THREADS, len(paths))) as pool:
+        list(pool.map(fsync_path, paths))
 
 
 def apply_journal(layout: Layout, journal: dict[str, Any]) -> None:
@@ -134,6 +170,9 @@ def recover(layout: Layout) -> bool:
         for tmp in [*layout.state.glob(".*.tmp"), *layout.state.glob(".probe-*")]:
             tmp.unlink(missing_ok=True)
             repaired = True
+    for tmp in layout.catalog.parent.glob(f".{layout.catalog.name}.*.tmp"):
+        tmp.unlink(missing_ok=True)
+        repaired = True
     return repaired
 
 

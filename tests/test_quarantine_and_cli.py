@@ -185,6 +185,7 @@ def test_a_file_no_format_matches_is_named_not_quarantined_line_by_line(tmp_path
     unknown = CliRunner().invoke(app, ["ingest", str(junk), "--log-format", "nope"])
     assert unknown.exit_code == 2 and "known formats: " in unknown.stderr
     assert "combined" in unknown.stderr and "native" in unknown.stderr
+    assert "spotify" in unknown.stderr
 
 
 def test_progress_bar_on_request_goes_to_stderr(tmp_path):

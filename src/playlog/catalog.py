@@ -11,7 +11,10 @@ Blank rows are skipped. A row without ``track_id``, or with a ``duration_ms`` th
 non-negative integer, fails the whole import with an
 :class:`~playlog.errors.InputError` naming the file and the row's line number;
 nothing is written then. :func:`load_catalog` returns the stored catalog, or
-an empty frame with the standard columns.
+an empty frame with the standard columns. :func:`fill_catalog` adds what
+listening exports name (titles, artists, albums, lengths) without overwriting
+anything the catalog already has: a new track id is added, a known one only
+gets the values it lacks.
 """
 
 from __future__ import annotations
@@ -83,6 +86,23 @@ def _changed(existing: pl.DataFrame, merged: pl.DataFrame, ids: pl.Series) -> in
         else pl.lit(None, pl.String).alias(name) for name in merged.columns)
     same = after.join(before, on=merged.columns, how="semi", nulls_equal=True)
     return after.height - same.height
+
+
+def fill_catalog(existing: pl.DataFrame, rows: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+    """`existing` with `rows` (track_id and any of the standard columns) filled in: new
+    ids added, and the nulls of known ids filled; returns (catalog, ids added or filled)."""
+    values = [name for name in COLUMNS if name != "track_id"]
+    rows = _typed(rows).select(*COLUMNS).group_by("track_id", maintain_order=True).agg(
+        pl.col(name).drop_nulls().first() for name in values
+    )
+    known = existing.join(rows, on="track_id", how="left", suffix="_new")
+    gains = pl.any_horizontal(pl.col(n).is_null() & pl.col(f"{n}_new").is_not_null()
+                              for n in values)
+    filled = int(known.select(gains.sum()).item() or 0)
+    merged = known.with_columns(pl.coalesce(n, f"{n}_new").alias(n) for n in values)
+    merged = merged.drop([f"{n}_new" for n in values])
+    added = rows.join(existing.select("track_id"), on="track_id", how="anti")
+    return pl.concat([merged, added], how="diagonal_relaxed"), filled + added.height
 
 
 def load_catalog(data_dir: Path | str) -> pl.DataFrame:

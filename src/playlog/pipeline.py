@@ -8,7 +8,9 @@ One run, under the data directory's lock:
 3. rejects go to the quarantine; event-page and progress records, and the
    requests of web-server logs (with the event records their routes make),
    are enriched, de-duplicated and streamed to the run's files of their day;
-   session records are folded into per-session states;
+   session records are folded into per-session states; the titles and artists
+   that listening exports name fill the track catalog (a document format's
+   file is read whole instead, see parse.document);
 4. the states are merged with the stored rows of the same sessions (and with
    every still-open session, whose timeout depends on the new watermark), and
    the affected session files are rewritten;
@@ -32,7 +34,7 @@ import polars as pl
 import pyarrow as pa
 
 from playlog import clock, retention, routes, sessionize
-from playlog.catalog import load_catalog
+from playlog.catalog import fill_catalog, load_catalog
 from playlog.config import Settings
 from playlog.errors import StoreError
 from playlog.parse import registry
@@ -100,13 +102,15 @@ def ingest(
     enricher: Any = "auto",
     anonymize_ip: bool = False,
     log_format: str | None = None,
+    user: str | None = None,
 ) -> IngestSummary:
     """Ingest the new content of `paths` (files or folders) into the store.
 
     `enricher` is an object with ``enrich(df)`` (see playlog.enrich), None for
     no enrichment, or "auto" for the default one built from `settings`.
     `log_format` names the format of every file (see parse.registry); by default
-    each file's is detected from its first lines and remembered by the ledger."""
+    each file's is detected from its first lines and remembered by the ledger.
+    `user` is the user of listening exports that name none (docs/formats.md)."""
     started = time.perf_counter()
     forced = registry.resolve(log_format) if log_format else None
     found = discover(paths)
@@ -118,7 +122,8 @@ def ingest(
         _ensure_writable(layout)
         with exclusive(layout.lock, wait, layout.modes):
             recover(layout)
-            summary = _Run(layout, settings, enricher, anonymize_ip, forced).run(found, on_progress)
+            run = _Run(layout, settings, enricher, anonymize_ip, forced, user)
+            summary = run.run(found, on_progress)
     except OSError as exc:  # a full disk, a file system turned read-only
         failure = write_failure(layout.root, exc)
         if failure is None:
@@ -149,7 +154,7 @@ def _ensure_writable(layout: Layout) -> None:
 
 class _Run:
     def __init__(self, layout: Layout, settings: Settings, enricher: Any, anonymize_ip: bool,
-                 forced: Format | None = None):
+                 forced: Format | None = None, user: str | None = None):
         self.layout = layout
         self.forced = forced
         self.settings = settings
@@ -172,6 +177,9 @@ class _Run:
         self.session_ids: list[pl.Series] = []
         self.rejects: list[pl.DataFrame] = []
         self.summary = IngestSummary()
+        self.user = user
+        self.catalog = load_catalog(layout.root)
+        self.catalog_rows: list[pl.DataFrame] = []
 
     def run(self, found: Found, on_progress: ProgressCallback | None) -> IngestSummary:
         """Read, merge and commit; nothing of the run stays if it fails."""
@@ -190,7 +198,7 @@ class _Run:
         total = sum(map(_size, files))
         done = 0
         reader = SourceReader(self.ledger, self.summary, self.salt, self.settings.idle_after,
-                              self.forced, self._take)
+                              self.forced, self._take, self.user, self.settings.tz)
         with self._stage("read"):
             for path in files:
                 done = reader.read(path, on_progress, done, total)
@@ -203,6 +211,7 @@ class _Run:
         for appender in (self.events, self.progress, self.requests):
             appender.close()
         with self._stage("sessions"):
+            self._fill_catalog()
             self._finish_sessions()
         with self._stage("rollups"):
             touched = set().union(*(self.tx.days_changed(d) for d in (SESSIONS, EVENTS, REQUESTS)))
@@ -232,6 +241,8 @@ class _Run:
             self._take_records(parsed.records, path)
         if parsed.requests is not None and parsed.requests.num_rows:
             self._take_requests(parsed.requests, path, fmt)
+        if parsed.catalog is not None and parsed.catalog.num_rows:
+            self.catalog_rows.append(pl.from_arrow(parsed.catalog))
 
     def _reject(self, bad: pl.DataFrame, path: str, fmt: str = "") -> None:
         raw_bytes = pl.col("raw_bytes") if "raw_bytes" in bad.columns else pl.lit(None, pl.Binary)
@@ -318,7 +329,18 @@ class _Run:
             )
         return df
 
-    # -- sessions and quarantine ---------------------------------------------
+    # -- catalog, sessions and quarantine --------------------------------------
+
+    def _fill_catalog(self) -> None:
+        """What the run's exports name goes into the catalog (nothing it has is
+        overwritten), staged to replace it at commit."""
+        if not self.catalog_rows:
+            return
+        rows = pl.concat(self.catalog_rows, how="diagonal_relaxed")
+        merged, changed = fill_catalog(self.catalog, rows)
+        if changed:
+            self.catalog = merged
+            merged.write_parquet(self.tx.replace(self.layout.catalog))
 
     def _finish_sessions(self) -> None:
         if self.session_ids:
@@ -333,7 +355,7 @@ class _Run:
             timeout=self.settings.session_timeout,
             open_days=self.ledger.open_days,
             finish=self._enrich,
-            catalog=load_catalog(self.layout.root),
+            catalog=self.catalog,
         )
         self.summary.sessions = result.changed
         self.ledger.open_days = result.open_days

@@ -77,6 +77,8 @@ SESSION_SCHEMA = pa.schema(
         pa.field("first_seen", TS),  # earliest ts of any record of the session
         pa.field("end_ts", TS),  # ts of the latest session_end record
         pa.field("given_platform", pa.string()),  # `platform` as the record gave it
+        pa.field("given_country", pa.string()),  # a country the record named (an export's)
+        pa.field("fill_played", pa.bool_()),  # a scrobble: played = the track's length if known
         *ENRICHMENT_FIELDS,
     ]
 )

@@ -26,8 +26,10 @@ SESSION_TYPES = ("session_start", "session_progress", "session_end", "play")
 # Taken from the earliest start record that has them.
 ATTRIBUTES = (
     "track_id", "user_id", "client_ip", "user_agent", "total_duration_ms", "quality",
-    "given_platform", "referrer", "anon_key",
+    "given_platform", "referrer", "anon_key", "given_country", "fill_played",
 )
+# The record columns the `given_*` attributes come from (a record may lack `country`).
+GIVEN = {"given_platform": "platform", "given_country": "country"}
 _TS = pl.Datetime("ms", "UTC")
 STATE_DTYPES: dict[str, pl.DataType] = {
     "session_id": pl.String(), "has_start": pl.Boolean(), "start_ts": _TS, "first_seen": _TS,
@@ -36,6 +38,7 @@ STATE_DTYPES: dict[str, pl.DataType] = {
     "track_id": pl.String(), "user_id": pl.String(), "client_ip": pl.String(),
     "user_agent": pl.String(), "total_duration_ms": pl.Int64(), "quality": pl.String(),
     "given_platform": pl.String(), "referrer": pl.String(), "anon_key": pl.String(),
+    "given_country": pl.String(), "fill_played": pl.Boolean(),
 }
 STATE_COLUMNS = tuple(STATE_DTYPES)
 
@@ -78,12 +81,14 @@ def to_states(records: pl.DataFrame) -> pl.DataFrame:
         end_ts=pl.when(is_end).then(update),
         skip_reason=pl.when(is_end).then(skip),
         skip_detail=pl.when(is_end & (skip == "other")).then(pl.col("skip_reason")),
-        **{
-            name: pl.when(is_start).then(pl.col("platform" if name == "given_platform" else name))
-            for name in ATTRIBUTES
-        },
+        **{name: pl.when(is_start).then(_column(others, GIVEN.get(name, name)))
+           for name in ATTRIBUTES},
     )
     return merge_states(pl.concat([cast_states(marks), cast_states(moved)], how="vertical_relaxed"))
+
+
+def _column(records: pl.DataFrame, name: str) -> pl.Expr:
+    return pl.col(name) if name in records.columns else pl.lit(None)
 
 
 def cast_states(states: pl.DataFrame) -> pl.DataFrame:
@@ -139,7 +144,7 @@ def finalize(
     catalog: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Stored session rows (before enrichment) from merged states."""
-    states = with_catalog_durations(states, catalog)
+    states = _played_from_length(with_catalog_durations(states, catalog))
     timed_out = ~pl.col("explicit_end") & (pl.col("last_update") < pl.lit(watermark - timeout))
     total = pl.col("total_duration_ms")
     return states.with_columns(
@@ -152,6 +157,16 @@ def finalize(
         completion_percentage=completion_percentage(pl.col("duration_played_ms"), total),
         platform=pl.when(pl.col("given_platform").is_in(PLATFORMS)).then(pl.col("given_platform")),
         listener_key=pl.coalesce(pl.col("user_id"), pl.lit("anon:") + pl.col("anon_key")),
+    )
+
+
+def _played_from_length(states: pl.DataFrame) -> pl.DataFrame:
+    """A scrobble (`fill_played`: a play whose source keeps no played duration) played its
+    track's length when that is known; otherwise its played duration stays unknown."""
+    fill = pl.col("fill_played").fill_null(False) & pl.col("duration_played_ms").is_null()
+    return states.with_columns(
+        duration_played_ms=pl.when(fill).then(pl.col("total_duration_ms"))
+        .otherwise(pl.col("duration_played_ms"))
     )
 
 

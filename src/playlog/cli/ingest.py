@@ -85,6 +85,9 @@ def ingest_command(
         "--idle-after", metavar="DURATION", rich_help_panel=READING,
         help="Read a last line without its newline once the file has not changed for this "
         "long: 1m (the default), 10s, 1h …")] = None,
+    user: Annotated[str | None, typer.Option(
+        "--user", metavar="ID", rich_help_panel=READING,
+        help="The user of listening exports that name none (Last.fm, Rockbox …).")] = None,
 ) -> None:
     from playlog.config import load_settings
     from playlog.errors import InputError, RejectedLinesError
@@ -102,7 +105,7 @@ def ingest_command(
         with _progress_bar(show_bar, forced=progress is True) as on_progress:
             summary = ingest(
                 paths, settings, on_progress=on_progress, wait=wait or 0.0, enricher=enricher,
-                anonymize_ip=anonymize_ip, log_format=log_format,
+                anonymize_ip=anonymize_ip, log_format=log_format, user=_user(user),
             )
     finally:
         if enricher is not None:
@@ -130,6 +133,14 @@ def _warn(summary) -> None:
         sys.stderr.write(f"playlog: warning: {path}: {why}{suffix}\n")
     for path, why in summary.damaged.items():
         sys.stderr.write(f"playlog: warning: {path}: {why}\n")
+
+
+def _user(user: str | None) -> str | None:
+    from playlog.errors import UsageError
+
+    if user is not None and not user.strip():
+        raise UsageError("--user", "the user ID is empty")
+    return user.strip() if user else None
 
 
 def _print_summary(summary: dict) -> None:

@@ -7,7 +7,9 @@ write them: ``*.log``, ``*_log`` (Apache on Red Hat: ``access_log``),
 or logrotate's dateext ``-20261130``) and compressed (``.gz``, ``.bz2``,
 ``.zst``). Error logs (a name with ``error`` or ``errors`` as a word:
 ``error.log``, ``ssl_error_log``, ``site-error.log.1``) and hidden files are
-skipped.
+skipped. Listening exports not named as logs are read too: Last.fm CSV files
+(``*scrobble*.csv``, ``*lastfm*.csv``, ``*recenttracks*.csv``) and a portable
+player's ``.scrobbler.log`` (the one hidden file read).
 
 ``-`` stands for standard input. A folder without any log file is reported
 (`Found.empty`): unless the store read logs from it before (a collector's
@@ -33,6 +35,8 @@ ROTATED = re.compile(r"(?:\.\d+|-\d{8}(?:\d{2})?|-\d{4}-\d{2}-\d{2})$")
 CLOUDFRONT = re.compile(r"^[A-Z0-9]+\.\d{4}-\d{2}-\d{2}-\d{2}\.[0-9a-f]+\.gz$")
 WORDS = re.compile(r"[._-]")
 STDIN = "-"
+EXPORT_NAMES = re.compile(r"(scrobble|lastfm|last\.fm|recenttracks).*\.csv$", re.IGNORECASE)
+HIDDEN_EXPORTS = (".scrobbler.log",)
 
 
 @dataclass
@@ -50,7 +54,7 @@ def discover(paths: Iterable[Path | str]) -> Found:
         elif item.is_dir():
             logs = [
                 p for p in sorted(item.rglob("*"))
-                if not p.name.startswith(".") and looks_like_log(p.name) and p.is_file()
+                if _visible(p.name) and looks_like_log(p.name) and p.is_file()
             ]
             found.files.extend(logs)
             if not logs:
@@ -66,11 +70,19 @@ def discover(paths: Iterable[Path | str]) -> Found:
     return found
 
 
+def _visible(name: str) -> bool:
+    return not name.startswith(".") or _uncompressed(name) in HIDDEN_EXPORTS
+
+
+def _uncompressed(name: str) -> str:
+    return next((name[: -len(s)] for s in COMPRESSED if name.endswith(s)), name)
+
+
 def looks_like_log(name: str) -> bool:
     """Is a file of this name in a folder a log to read? (see the module docstring)"""
-    if CLOUDFRONT.match(name):
+    if CLOUDFRONT.match(name) or EXPORT_NAMES.search(_uncompressed(name)):
         return True
-    stem = next((name[: -len(s)] for s in COMPRESSED if name.endswith(s)), name)
+    stem = _uncompressed(name)
     while True:  # rotated: app.log.1, app.log.2.gz, access.log-20261130
         shorter = ROTATED.sub("", stem)
         if shorter == stem or not shorter:

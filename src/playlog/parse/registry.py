@@ -10,10 +10,19 @@ module and nothing else.
 A parser turns a table of lines (``line_no``, ``line``; see parse.lines) into a
 `Parsed`: typed records of the native format (the columns of
 parse.formats.native, rejects included with their ``reason``), web-server
-requests (the columns of parse.requests), and/or rejects of its own. It is created once per file and called on the file's blocks in order,
+requests (the columns of parse.requests), and/or rejects of its own. It is
+created once per file and called on the file's blocks in order,
 so it may keep state (a W3C ``#Fields:`` header); `Parser.state` returns that
 state as JSON, which the ledger keeps, so that a later run resuming the file in
-the middle gets it back through `Format.open`.
+the middle gets it back through `Format.open`. Formats of listening exports also
+return the titles, artists and albums their records name (`Parsed.catalog`).
+
+A *document* format (`Format.document`: a JSON array or object, not lines) is
+read whole, once its content is complete: its parser gets one table with a
+single row, ``line_no`` 1 and ``line`` the whole content, and numbers the
+records it finds in ``line_no`` (the quarantine's ``line`` is then the record's
+number in the document). The ledger knows such a file by a hash of its whole
+content: an unchanged copy is not read again, a changed one is read whole.
 """
 
 from __future__ import annotations
@@ -37,6 +46,8 @@ class ParseContext:
     path: str  # the file being read (for messages)
     salt: str  # the store's secret salt, for anonymous keys
     file_id: str = ""  # the ledger's fingerprint of the file: with a line number, names a line
+    user: str | None = None  # the user of exports that name none (``ingest --user``)
+    tz: str = "UTC"  # the configured zone, for logs written in local time without an offset
 
 
 @dataclass
@@ -46,6 +57,7 @@ class Parsed:
     records: pa.Table | None = None  # native typed records; rows with a `reason` are rejects
     rejects: pa.Table | None = None  # line_no, reason, raw (+ raw_bytes): lines nothing came from
     requests: pa.Table | None = None  # web-server requests (parse.requests.REQUEST_COLUMNS)
+    catalog: pa.Table | None = None  # track_id, title, artist, album, duration_ms (for the catalog)
 
 
 class Parser(Protocol):
@@ -65,6 +77,7 @@ class Format:
     aliases: tuple[str, ...] = field(default=())
     # How close lines no format matched come to this one: (0..1, what differs), for the message
     near: Callable[[Sequence[str]], tuple[float, str]] | None = None
+    document: bool = False  # one JSON document, read whole once complete (see above)
 
 
 _FORMATS: dict[str, Format] = {}
@@ -124,12 +137,15 @@ class Detection:
     lines: int  # how many sample lines there were
 
 
-def detect(sample: Sequence[str]) -> Detection:
+def detect(sample: Sequence[str], documents: bool = False) -> Detection:
     """The format that matches most of `sample` (a file's first non-blank lines);
-    on a tie, the more specific one, then the first by name."""
+    on a tie, the more specific one, then the first by name. With `documents`,
+    only document formats are tried."""
     best: Format | None = None
     best_key = (0, 0)
     for fmt in formats():
+        if documents and not fmt.document:
+            continue
         key = (fmt.sniff(sample), fmt.specificity)
         if key[0] > 0 and key > best_key:
             best, best_key = fmt, key

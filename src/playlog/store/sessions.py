@@ -89,7 +89,8 @@ class SessionStore:
         if not affected:
             return [], empty, None
         rows = self.con.sql(
-            "SELECT * FROM read_parquet($files, filename = true, hive_partitioning = false)",
+            "SELECT * FROM read_parquet($files, filename = true, hive_partitioning = false, "
+            "union_by_name = true)",
             params={"files": [literal(f) for f in sorted(affected)]},
         ).pl()
         touched = pl.col("session_id").is_in(states["session_id"].implode()) | ~pl.col("ended")
@@ -108,7 +109,7 @@ class SessionStore:
 
 
 # What enrichment reads; the columns it derives.
-ENRICH_INPUTS = ("user_agent", "client_ip", "given_platform", "referrer")
+ENRICH_INPUTS = ("user_agent", "client_ip", "given_platform", "referrer", "given_country")
 ENRICHED = ("platform", *(f.name for f in ENRICHMENT_FIELDS))
 
 
@@ -118,7 +119,7 @@ def _finish(rows: pl.DataFrame, stored: pl.DataFrame,
     rows merged again with the same inputs keep what was derived when they were whole
     (after cleanup dropped a day's user agents, enriching again would lose bots)."""
     if stored.is_empty():
-        return finish(rows)
+        return _given_country(finish(rows))
     old = stored.select(
         "session_id",
         *(pl.col(c).alias(f"_old_{c}") for c in ENRICH_INPUTS + ENRICHED),
@@ -131,8 +132,16 @@ def _finish(rows: pl.DataFrame, stored: pl.DataFrame,
     kept = joined.filter(same).with_columns(
         pl.col(f"_old_{c}").alias(c) for c in ENRICHED
     ).drop(olds)
-    fresh = finish(joined.filter(~same).drop(olds))
+    fresh = _given_country(finish(joined.filter(~same).drop(olds)))
     return pl.concat([fresh, kept], how="diagonal_relaxed")
+
+
+def _given_country(rows: pl.DataFrame) -> pl.DataFrame:
+    """The country a record named (Spotify's ``conn_country``) wins over the IP's."""
+    if "given_country" not in rows.columns:
+        return rows
+    found = pl.col("country") if "country" in rows.columns else pl.lit(None, pl.String)
+    return rows.with_columns(country=pl.coalesce("given_country", found))
 
 
 def conform_frame(df: pl.DataFrame) -> pl.DataFrame:

@@ -1,0 +1,115 @@
+"""ListenBrainz listens (docs/formats.md#listenbrainz): one listen = one play.
+
+- ``listenbrainz``: JSON Lines, one listen per line, as in the user export's
+  ``listens/YYYY/M.jsonl`` files (or the API's listens, one per line);
+- ``listenbrainz_json``: the same listens as one JSON array (the older
+  "export listens" file), a document read whole.
+
+A listen: ``listened_at`` (Unix seconds: when it started), ``track_metadata``
+(``artist_name``, ``track_name``, ``release_name``, ``additional_info`` with
+the track's ``duration_ms`` or ``duration`` in seconds), and, in the API's
+form, ``user_name``. ListenBrainz keeps no played duration: it is the track's
+length when the listen names it (else the catalog's), else unknown. The track
+is derived from the artist and the title (parse.plays); listens that name no
+user take the run's ``--user``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from playlog.parse.jsondoc import document_rejects, elements_sql
+from playlog.parse.plays import plays_from
+from playlog.parse.registry import Format, ParseContext, Parsed, register
+
+SOURCE = "listenbrainz"
+STRUCTURE = (
+    '{"listened_at": "VARCHAR", "user_name": "VARCHAR", "track_metadata": {'
+    '"artist_name": "VARCHAR", "track_name": "VARCHAR", "release_name": "VARCHAR", '
+    '"additional_info": {"duration_ms": "VARCHAR", "duration": "VARCHAR"}}}'
+)
+_LENGTH = ("coalesce(TRY_CAST(i.duration_ms AS DOUBLE), "
+           "TRY_CAST(i.duration AS DOUBLE) * 1000)")
+
+def listens_sql(elements: str) -> str:
+    """SQL: play rows (parse.plays.PLAY_INPUT) of the listens `elements` gives."""
+    return f"""
+WITH p AS (
+    SELECT line_no, raw, try(json_transform(raw, '{STRUCTURE}')) AS r FROM ({elements})
+), m AS (SELECT *, r.track_metadata AS t, r.track_metadata.additional_info AS i FROM p)
+SELECT line_no, raw,
+    CASE WHEN r IS NULL OR json_type(raw) <> 'OBJECT' THEN 'not a JSON object' END AS problem,
+    r.listened_at AS time_text,
+    to_timestamp(TRY_CAST(r.listened_at AS DOUBLE)) AS started,
+    NULL AS played_ms, CAST(round({_LENGTH}) AS BIGINT) AS length_ms, true AS fill_played,
+    NULL AS uri, t.artist_name AS artist, t.track_name AS title, t.release_name AS album,
+    r.user_name AS user_id, NULL AS client_ip, NULL AS user_agent, NULL AS platform,
+    NULL AS country, NULL AS skip_reason
+FROM m
+"""
+LINES = "SELECT line_no, line AS raw FROM lines WHERE trim(line) <> ''"
+
+
+class ListensParser:
+    """Parses listens: blocks of JSON Lines, or one JSON array document."""
+
+    def __init__(self, context: ParseContext, document: bool) -> None:
+        self.context = context
+        self.document = document
+
+    def parse(self, con: duckdb.DuckDBPyConnection, lines: pa.Table) -> Parsed:
+        if self.document:
+            bad = document_rejects(con, lines)
+            if bad is not None:
+                return Parsed(rejects=bad)
+        elements = elements_sql() if self.document else LINES
+        return plays_from(con, listens_sql(elements), self.context, SOURCE,
+                          {"lines": lines})
+
+    def state(self) -> dict[str, Any]:
+        return {}
+
+
+def _is_listen(text: str) -> bool:
+    try:
+        record = json.loads(text)
+    except ValueError:
+        return False
+    return isinstance(record, dict) and "listened_at" in record and "track_metadata" in record
+
+
+def sniff_lines(sample: Sequence[str]) -> int:
+    return sum(1 for text in sample if text.lstrip().startswith("{") and _is_listen(text))
+
+
+def sniff_array(sample: Sequence[str]) -> int:
+    head = "\n".join(sample).lstrip("\ufeff \t\r\n")
+    if head.startswith("[") and '"listened_at"' in head and '"track_metadata"' in head:
+        return len(sample)
+    return 0
+
+
+LINES_FORMAT = register(Format(
+    name="listenbrainz",
+    summary="ListenBrainz listens as JSON Lines (the user export's listens/YYYY/M.jsonl)",
+    sample='{"listened_at": 1763661845, "track_metadata": {"artist_name": "Nils Frahm", '
+           '"track_name": "Says", "release_name": "Spaces", "additional_info": {…}}}',
+    sniff=sniff_lines,
+    open=lambda context, state: ListensParser(context, document=False),
+    specificity=12,
+))
+
+ARRAY_FORMAT = register(Format(
+    name="listenbrainz_json",
+    summary="ListenBrainz listens as one JSON array (the older export file)",
+    sample='[{"listened_at": 1763661845, "user_name": "…", "track_metadata": {…}}, …]',
+    sniff=sniff_array,
+    open=lambda context, state: ListensParser(context, document=True),
+    specificity=20,
+    document=True,
+))

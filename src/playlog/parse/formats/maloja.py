@@ -1,0 +1,87 @@
+"""Maloja's JSON export (docs/formats.md#maloja): one scrobble = one play.
+
+``maloja_export_*.json`` is one JSON object, ``{"maloja": {"export_time": …},
+"scrobbles": [{"time": …, "track": {"artists": […], "title": …, "album":
+{"albumtitle": …} , "length": …}, "duration": …, "origin": …}, …]}``: ``time``
+is the scrobble's Unix time (when it started), ``duration`` the seconds
+played (often null), ``track.length`` the track's seconds. Played duration:
+``duration``, else the track's length (the export's, else the catalog's),
+else unknown. Several artists are joined with ", "; the track is derived from
+the artists and the title (parse.plays); no user is named (``--user``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from playlog.parse.jsondoc import document_rejects, elements_sql
+from playlog.parse.plays import plays_from
+from playlog.parse.registry import Format, ParseContext, Parsed, register
+
+SOURCE = "maloja"
+PATH = "$.scrobbles"
+STRUCTURE = (
+    '{"time": "VARCHAR", "duration": "VARCHAR", "track": {"artists": ["VARCHAR"], '
+    '"title": "VARCHAR", "length": "VARCHAR", "album": {"albumtitle": "VARCHAR", '
+    '"name": "VARCHAR"}}}'
+)
+
+
+def _ms(seconds: str) -> str:
+    return f"CAST(round(TRY_CAST({seconds} AS DOUBLE) * 1000) AS BIGINT)"
+
+
+SCROBBLES_SQL = f"""
+WITH p AS (
+    SELECT line_no, raw, try(json_transform(raw, '{STRUCTURE}')) AS r
+    FROM ({elements_sql(PATH)})
+)
+SELECT line_no, raw,
+    CASE WHEN r IS NULL OR json_type(raw) <> 'OBJECT' THEN 'not a JSON object' END AS problem,
+    r.time AS time_text, to_timestamp(TRY_CAST(r.time AS DOUBLE)) AS started,
+    {_ms('r.duration')} AS played_ms, {_ms('r.track.length')} AS length_ms,
+    true AS fill_played, NULL AS uri,
+    nullif(array_to_string(r.track.artists, ', '), '') AS artist, r.track.title AS title,
+    coalesce(r.track.album.albumtitle, r.track.album.name) AS album,
+    NULL AS user_id, NULL AS client_ip, NULL AS user_agent, NULL AS platform,
+    NULL AS country, NULL AS skip_reason
+FROM p
+"""
+
+
+class MalojaParser:
+    def __init__(self, context: ParseContext, state: dict[str, Any] | None = None) -> None:
+        self.context = context
+
+    def parse(self, con: duckdb.DuckDBPyConnection, lines: pa.Table) -> Parsed:
+        bad = document_rejects(con, lines, PATH)
+        if bad is not None:
+            return Parsed(rejects=bad)
+        return plays_from(con, SCROBBLES_SQL, self.context, SOURCE, {"lines": lines})
+
+    def state(self) -> dict[str, Any]:
+        return {}
+
+
+def sniff(sample: Sequence[str]) -> int:
+    head = "\n".join(sample).lstrip("\ufeff \t\r\n")
+    if head.startswith("{") and re.search(r'"maloja"\s*:', head) and '"scrobbles"' in head:
+        return len(sample)
+    return 0
+
+
+FORMAT = register(Format(
+    name="maloja",
+    summary="Maloja's JSON export (maloja_export_*.json)",
+    sample='{"maloja": {"export_time": 1763661845}, "scrobbles": [{"time": 1763661845, '
+           '"track": {"artists": ["Nils Frahm"], "title": "Says", …}, "duration": 482}, …]}',
+    sniff=sniff,
+    open=MalojaParser,
+    specificity=20,
+    document=True,
+))

@@ -3,7 +3,8 @@
 The user's sessions started in the window are loaded once. When the window
 reaches before the raw rows (cleanup deleted them), counts come from the
 roll-ups, which know the user by a salted key; favourite genres, binge runs and
-the last activity come from the raw rows that remain. Runs for
+the last activity come from the raw rows that remain, and so do the top tracks
+and artists, skip rate and plays by weekday of query.habits. Runs for
 ``binge_listening_tendency`` are found with window functions: a session joins
 the previous one's run when it starts at most 10 minutes after the previous
 session (by start) ended (``ended_at``, else ``last_update``).
@@ -16,6 +17,7 @@ from typing import Any
 
 from playlog.query import common, rollup
 from playlog.query.filters import Filters
+from playlog.query.habits import habits
 from playlog.query.window import Window
 
 TABLE = "user_sessions"
@@ -107,6 +109,7 @@ def user_report(con: Any, user_id: str, window: Window, *, include_bots: bool = 
         "most_active_hours": most_active_hours(hours),
         "discovery_rate": common.ratio(plays["tracks"], plays["plays"]),
         "last_activity": common.instant(plays["last_ms"]),
+        **habits(con, TABLE, window.tz),
         "window": window.as_dict(),
         "filters": filters.texts if filters else [],
         "notes": (rollup.notes(con, window, include_bots, "rollup_users") if from_rollups

@@ -46,6 +46,14 @@ PERIOD_COLUMNS = [
     C("period", "period", text=True, min_width=ID), *EVENT_COUNT_COLUMNS,
     C("avg_time_on_page_seconds", "avg s", drop=5), C("bounce_rate", "bounce", b.percent),
 ]
+HABIT_TRACK_COLUMNS = [
+    C("title", "title", text=True, min_width=10), C("artist", "artist", text=True, drop=1),
+    C("total_plays", "plays"), C("total_duration_played_ms", "time", b.duration),
+]
+ARTIST_COLUMNS = [
+    C("artist", "artist", text=True, min_width=10), C("total_plays", "plays"),
+    C("unique_tracks", "tracks", drop=1), C("total_duration_played_ms", "time", b.duration),
+]
 NOW_COLUMNS = [
     C("track_id", "track", text=True, min_width=ID), C("title", "title", text=True),
     C("artist", "artist", text=True, drop=1), C("current_listeners", "now"),
@@ -142,6 +150,9 @@ def user_view(d: dict[str, Any]) -> list[RenderableType]:
             ("favourite genres", b.number(d["favorite_genres"][:5])),
             ("preferred quality", b.number(d["quality_preference"])),
             ("most active hours", b.number(d["most_active_hours"])),
+            ("skip rate", b.percent(d["skip_rate"])),
+            ("plays without a known duration", b.number(d["plays_with_unknown_duration"])),
+            ("first activity", b.number(d["first_activity"])),
             ("last activity", b.number(d["last_activity"])),
         ]),
         b.pairs("Listening patterns", [
@@ -152,6 +163,9 @@ def user_view(d: dict[str, Any]) -> list[RenderableType]:
             ("weekend / weekday", "—" if ratio is None else f"{ratio:.2f}x"),
         ]),
         b.bars("Platforms", d["device_preferences"]),
+        b.ranked("Top artists (by listening time)", d["top_artists"], ARTIST_COLUMNS),
+        b.ranked("Top tracks (by listening time)", d["top_tracks"], HABIT_TRACK_COLUMNS),
+        b.bars("Plays by weekday", d["plays_by_weekday"], limit=None),
         *notes_view(d["notes"]),
     ]
 

@@ -7,7 +7,6 @@ import json
 from datetime import UTC, datetime
 
 import polars as pl
-
 from exports import SAMPLE, write_json
 from logs import read, run
 

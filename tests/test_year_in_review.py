@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 import polars as pl
 import pytest
-from typer.testing import CliRunner
-
 from exports import SAMPLE
 from logs import read, run
+from typer.testing import CliRunner
+
 from playlog.cli.app import app
 
 YEAR = ["--from", "2023-01-01", "--to", "2024-01-01"]

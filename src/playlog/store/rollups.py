@@ -182,9 +182,9 @@ def rebuild(con: duckdb.DuckDBPyConnection, tx: Transaction, layout, days: set[d
         found = pl.from_arrow(con.sql(sql, params=params).to_arrow_table())
         if found.is_empty():
             continue
-        parts = found.with_columns(_day=pl.col("hour").dt.date()).partition_by("_day", as_dict=True)
-        for (day,), part in parts.items():
-            tx.write_table(name, day, conform(part, SCHEMAS[name]))
+        found = found.sort("hour")
+        tx.write_days(name, conform(found, SCHEMAS[name]),
+                      found["hour"].dt.date().to_arrow())
     for name in ROLLUPS:
         for day in days:
             for path in layout.files(name, day):

@@ -103,9 +103,8 @@ class SessionStore:
         out = conform_frame(final)
         if keep is not None and keep.height:
             out = pl.concat([out, conform_frame(keep)], how="vertical_relaxed")
-        for (day,), part in out.partition_by("_day", as_dict=True).items():
-            part = part.sort(SORT_KEYS[SESSIONS], nulls_last=True)
-            self.tx.write_table(SESSIONS, day, conform(part, SESSION_SCHEMA))
+        out = out.sort(["_day", *SORT_KEYS[SESSIONS]], nulls_last=True)
+        self.tx.write_days(SESSIONS, conform(out, SESSION_SCHEMA), out["_day"].to_arrow())
 
 
 # What enrichment reads; the columns it derives.

@@ -1,0 +1,158 @@
+"""Ingest throughput of listening data against the native format, in the same run.
+
+    python benchmarks/listen_bench.py                       # 1 M Spotify, 2 M Icecast, 1 M native
+    python benchmarks/listen_bench.py --spotify 200000 --icecast 0 --native 200000
+
+Generates (once, cached under --work):
+
+- a Spotify extended streaming history of N records, as Spotify exports it:
+  JSON arrays of about 12 MB (``Streaming_History_Audio_*.json``, 2-space
+  indented), 50 listeners over four years (1,461 days);
+- an Icecast 2 access log of N lines (listener GETs of four mounts, with the
+  source, admin, status-page and static lines a server writes between them)
+  and its ``playlist.log``, over 30 days;
+- a native log of N records (benchmarks/ingest_bench.py's generator).
+
+Each is ingested by ``playlog ingest`` in a fresh process on an empty store;
+the figures are records (or lines) per second, wall and CPU seconds, peak RSS,
+and the ratio of each format's records/s to the native format's (target: at
+least 0.5). Other jobs on the machine stretch wall times; CPU seconds vary less.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ingest_bench import generate as generate_native  # noqa: E402
+from ingest_bench import run_measured  # noqa: E402
+
+FILE_BYTES = 12_000_000
+USERS = 50
+DAYS = 1461
+START = datetime(2020, 1, 1, tzinfo=UTC)
+PLATFORMS = ["Android OS 13 API 33 (Google, Pixel 7)", "iOS 17.1 (iPhone14,2)",
+             "Windows 10 (10.0.19045; x64; AppX)", "OS X 14.1.1 [arm 2]",
+             "web_player windows 10;chrome 120.0.0.0;desktop", "Partner sonos_ppc Sonos;Play:5"]
+ENDS = ["trackdone"] * 13 + ["fwdbtn"] * 4 + ["backbtn", "endplay", "logout"]
+TEMPLATE = """  {{
+    "ts": "{ts}",
+    "platform": "{platform}",
+    "ms_played": {ms},
+    "conn_country": "{country}",
+    "ip_addr": "{ip}",
+    "master_metadata_track_name": "Track {track}",
+    "master_metadata_album_artist_name": "Artist {artist}",
+    "master_metadata_album_album_name": "Album {album}",
+    "spotify_track_uri": "spotify:track:{uri}",
+    "episode_name": null,
+    "episode_show_name": null,
+    "spotify_episode_uri": null,
+    "audiobook_title": null,
+    "audiobook_uri": null,
+    "audiobook_chapter_uri": null,
+    "audiobook_chapter_title": null,
+    "reason_start": "trackdone",
+    "reason_end": "{end}",
+    "shuffle": false,
+    "skipped": {skipped},
+    "offline": false,
+    "offline_timestamp": {offline},
+    "incognito_mode": false
+  }}"""
+
+
+def spotify_history(work: Path, records: int) -> Path:
+    """A folder of Streaming_History_Audio_*.json files holding `records` streams."""
+    out = work / f"spotify-{records}"
+    if (out / "done").exists():
+        return out
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    print(f"generating {records:,} Spotify records in {out} …", flush=True)
+    rng = random.Random(7)
+    step = DAYS * 86400 / (records / USERS)
+    parts: list[str] = []
+    size, n = 0, 0
+    for i in range(records):
+        user, k = i % USERS, i // USERS
+        ts = START + timedelta(seconds=k * step + user * 37 + rng.random() * step * 0.5)
+        end = rng.choice(ENDS)
+        track = int(rng.paretovariate(1.1)) % 50_000
+        ms = rng.randint(120_000, 300_000) if end == "trackdone" else rng.randint(0, 60_000)
+        text = TEMPLATE.format(
+            ts=ts.strftime("%Y-%m-%dT%H:%M:%SZ"), platform=PLATFORMS[(user + k // 7) % 6],
+            ms=ms, country=("SE", "DE", "US", "FR", "BR")[user % 5],
+            ip=f"81.{user}.{k % 250}.{user % 200}", track=track, artist=track % 4000,
+            album=track % 9000, uri=f"{track:022d}", end=end,
+            skipped="true" if end == "fwdbtn" else "false",
+            offline=int(ts.timestamp() * 1000))
+        parts.append(text)
+        size += len(text) + 2
+        if size >= FILE_BYTES or i == records - 1:
+            path = out / f"Streaming_History_Audio_{n:03d}.json"
+            path.write_text("[\n" + ",\n".join(parts) + "\n]\n", encoding="utf-8")
+            parts, size, n = [], 0, n + 1
+    (out / "done").write_text("")
+    return out
+
+
+def measure(label: str, path: Path, count: int, work: Path, *extra: str) -> dict:
+    data = work / "store"
+    shutil.rmtree(data, ignore_errors=True)
+    cmd = [sys.executable, "-m", "playlog", "ingest", str(path), "--data", str(data),
+           "--format", "json", "--no-progress", *extra]
+    secs, rss, cpu, out = run_measured(cmd)
+    summary = json.loads(out)
+    return {"label": label, "records": count, "seconds": secs, "rss": rss, "cpu": cpu,
+            "sessions": summary["sessions"], "stages": summary.get("stage_seconds", {}),
+            "quarantined": summary["quarantined"]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--spotify", type=int, default=1_000_000)
+    parser.add_argument("--icecast", type=int, default=2_000_000)
+    parser.add_argument("--native", type=int, default=1_000_000)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/playlog-listen-bench"))
+    args = parser.parse_args()
+    runs = []
+    native = generate_native(args.work, args.native)
+    native_lines = sum(1 for _ in native.open("rb"))
+    runs.append(measure("native (baseline)", native, native_lines, args.work))
+    if args.spotify:
+        folder = spotify_history(args.work, args.spotify)
+        runs.append(measure("spotify extended history", folder, args.spotify, args.work,
+                            "--user", "bench"))
+    if args.icecast:
+        from icecast_log import icecast_logs
+
+        folder, lines = icecast_logs(args.work, args.icecast)
+        runs.append(measure("icecast access + playlist", folder, lines, args.work))
+    report(runs)
+
+
+def report(runs: list[dict]) -> None:
+    base = runs[0]["records"] / runs[0]["seconds"]
+    print(f"\n{'run':28} {'records':>10} {'seconds':>8} {'records/s':>10} {'CPU s':>7} "
+          f"{'peak MiB':>9} {'x native':>9} {'sessions':>10}")
+    for r in runs:
+        rate = r["records"] / r["seconds"]
+        print(f"{r['label']:28} {r['records']:>10,} {r['seconds']:>8.2f} {rate:>10,.0f} "
+              f"{r['cpu']:>7.1f} {r['rss']:>9,.0f} {rate / base:>9.2f} {r['sessions']:>10,}")
+    print(f"\n{'stages (s, in-process)':28} {'read':>8} {'sessions':>8} {'rollups':>8} "
+          f"{'commit':>8}")
+    for r in runs:
+        st = r["stages"]
+        print(f"{r['label']:28} " + " ".join(f"{st.get(k, 0.0):>8.2f}" for k in
+                                              ("read", "sessions", "rollups", "commit")))
+
+
+if __name__ == "__main__":
+    main()

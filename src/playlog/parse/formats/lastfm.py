@@ -123,7 +123,8 @@ def sniff(sample: Sequence[str]) -> int:
 FORMAT = register(Format(
     name="lastfm",
     summary="Last.fm scrobbles as CSV (lastfm.ghan.nl export, API dumps, lastfm-to-csv)",
-    sample='"1763661845","20 Nov 2026, 18:04","Nils Frahm","…","Spaces","…","Says","…"',
+    sample='"1669812473","30 Nov 2022, 12:47","Brick & Mortar","","Concrete","","Scaffold","'
+           '"',
     sniff=sniff,
     open=LastfmParser,
     specificity=15,

@@ -97,8 +97,10 @@ def sniff_array(sample: Sequence[str]) -> int:
 LINES_FORMAT = register(Format(
     name="listenbrainz",
     summary="ListenBrainz listens as JSON Lines (the user export's listens/YYYY/M.jsonl)",
-    sample='{"listened_at": 1763661845, "track_metadata": {"artist_name": "Nils Frahm", '
-           '"track_name": "Says", "release_name": "Spaces", "additional_info": {…}}}',
+    sample='{"listened_at": 1704103200, "inserted_at": 1704103500, "track_metadata": {"artis'
+           't_name": "Hana Mori", "track_name": "Neon Koi", "release_name": "Neon Koi", "add'
+           'itional_info": {"duration_ms": 241000, "submission_client": "Strawberry"}, "reco'
+           'rding_msid": "4f1e5a", "mbid_mapping": null}}',
     sniff=sniff_lines,
     open=lambda context, state: ListensParser(context, document=False),
     specificity=12,
@@ -107,7 +109,8 @@ LINES_FORMAT = register(Format(
 ARRAY_FORMAT = register(Format(
     name="listenbrainz_json",
     summary="ListenBrainz listens as one JSON array (the older export file)",
-    sample='[{"listened_at": 1763661845, "user_name": "…", "track_metadata": {…}}, …]',
+    sample='[{"listened_at": 1704103200, "user_name": "alice", "track_metadata": {"artist_na'
+           'me": "Hana Mori", "track_name": "Neon Koi"}}]',
     sniff=sniff_array,
     open=lambda context, state: ListensParser(context, document=True),
     specificity=20,

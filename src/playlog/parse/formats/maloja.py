@@ -78,8 +78,9 @@ def sniff(sample: Sequence[str]) -> int:
 FORMAT = register(Format(
     name="maloja",
     summary="Maloja's JSON export (maloja_export_*.json)",
-    sample='{"maloja": {"export_time": 1763661845}, "scrobbles": [{"time": 1763661845, '
-           '"track": {"artists": ["Nils Frahm"], "title": "Says", …}, "duration": 482}, …]}',
+    sample='{"maloja": {"export_time": 1709283600}, "scrobbles": [{"time": 1706781600, "trac'
+           'k": {"artists": ["Juno Reyes"], "title": "Agua", "album": null, "length": 201}, '
+           '"duration": null, "origin": "client:navidrome"}]}',
     sniff=sniff,
     open=MalojaParser,
     specificity=20,

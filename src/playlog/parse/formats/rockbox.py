@@ -93,7 +93,7 @@ def sniff(sample: Sequence[str]) -> int:
 FORMAT = register(Format(
     name="rockbox",
     summary="Rockbox and other portable players' .scrobbler.log (Audioscrobbler 1.1)",
-    sample="Nils Frahm\tSpaces\tSays\t3\t482\tL\t1763661845\t…",
+    sample='Mara Quell\tPaper Houses\tQuiet Riot\t4\t209\tL\t1691531147\t',
     sniff=sniff,
     open=ScrobblerLogParser,
     specificity=20,

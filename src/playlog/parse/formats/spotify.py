@@ -160,8 +160,10 @@ def sniff_account(sample: Sequence[str]) -> int:
 EXTENDED = register(Format(
     name="spotify",
     summary="Spotify extended streaming history (Streaming_History_Audio_*.json, endsong_*.json)",
-    sample='[{"ts": "2023-05-14T18:04:05Z", "platform": "android", "ms_played": 181000, '
-           '"master_metadata_track_name": "Intro", "spotify_track_uri": "spotify:track:…", …}]',
+    sample='{"ts": "2023-05-14T18:04:05Z", "platform": "Android OS 13 API 33 (Google, Pixel '
+           '7)", "ms_played": 212000, "master_metadata_track_name": "Harbour Lights", "spoti'
+           'fy_track_uri": "spotify:track:4uLU6hMCjMI75M1A2tKUQC", "reason_end": "fwdbtn", "'
+           'skipped": true}',
     sniff=sniff_extended,
     open=lambda context, state: SpotifyParser(EXTENDED_SQL, context),
     specificity=20,
@@ -171,8 +173,8 @@ EXTENDED = register(Format(
 ACCOUNT = register(Format(
     name="spotify_account",
     summary="Spotify account data streaming history (StreamingHistory*.json)",
-    sample='[{"endTime": "2023-05-14 18:04", "artistName": "…", "trackName": "…", '
-           '"msPlayed": 181000}]',
+    sample='[{"endTime": "2024-03-01 08:12", "artistName": "Lina Sol", "trackName": "Tidal",'
+           ' "msPlayed": 184000}]',
     sniff=sniff_account,
     open=lambda context, state: SpotifyParser(ACCOUNT_SQL, context),
     specificity=20,

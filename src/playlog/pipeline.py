@@ -37,6 +37,7 @@ from playlog import clock, retention, routes, sessionize
 from playlog.catalog import fill_catalog, load_catalog
 from playlog.config import Settings
 from playlog.errors import StoreError
+from playlog.listening import Listening
 from playlog.parse import registry
 from playlog.parse.discover import STDIN, Found, discover
 from playlog.parse.registry import Format, Parsed
@@ -44,6 +45,8 @@ from playlog.reading import SourceReader
 from playlog.schema import (
     EVENT_SCHEMA,
     EVENTS,
+    PLAYLIST,
+    PLAYLIST_SCHEMA,
     PROGRESS,
     PROGRESS_SCHEMA,
     QUARANTINE,
@@ -180,6 +183,9 @@ class _Run:
         self.user = user
         self.catalog = load_catalog(layout.root)
         self.catalog_rows: list[pl.DataFrame] = []
+        self.playlist = DedupAppender(layout, PLAYLIST, PLAYLIST_SCHEMA, self.tx, self.con)
+        self.listening = Listening(settings.routes, settings.session_timeout)
+        self.replace: pl.DataFrame | None = None
 
     def run(self, found: Found, on_progress: ProgressCallback | None) -> IngestSummary:
         """Read, merge and commit; nothing of the run stays if it fails."""
@@ -208,10 +214,11 @@ class _Run:
     def finish(self, extra: Callable[[], None] | None = None) -> IngestSummary:
         """Store what was taken: sessions merged, roll-ups rebuilt, the quarantine written,
         ``extra`` staged (e.g. quarantine files rewritten), then one commit."""
-        for appender in (self.events, self.progress, self.requests):
-            appender.close()
         with self._stage("sessions"):
             self._fill_catalog()
+            self._derive_sessions()
+            for appender in (self.events, self.progress, self.requests, self.playlist):
+                appender.close()
             self._finish_sessions()
         with self._stage("rollups"):
             touched = set().union(*(self.tx.days_changed(d) for d in (SESSIONS, EVENTS, REQUESTS)))
@@ -243,6 +250,12 @@ class _Run:
             self._take_requests(parsed.requests, path, fmt)
         if parsed.catalog is not None and parsed.catalog.num_rows:
             self.catalog_rows.append(pl.from_arrow(parsed.catalog))
+        if parsed.playlist is not None and parsed.playlist.num_rows:
+            self.summary.records += parsed.playlist.num_rows
+            entries = pl.from_arrow(parsed.playlist).with_columns(
+                pl.col("ts").dt.cast_time_unit("ms"), _day=pl.col("ts").dt.date())
+            self.playlist.add(entries, "_day")
+            self.listening.add_playlist(entries)
 
     def _reject(self, bad: pl.DataFrame, path: str, fmt: str = "") -> None:
         raw_bytes = pl.col("raw_bytes") if "raw_bytes" in bad.columns else pl.lit(None, pl.Binary)
@@ -251,11 +264,11 @@ class _Run:
                        raw="raw", raw_bytes=raw_bytes, format=pl.lit(fmt or None, pl.String))
         ))
 
-    def _take_records(self, table: pa.Table, path: str) -> None:
+    def _take_records(self, table: pa.Table, path: str, read: bool = True) -> None:
         df = self._retained(pl.from_arrow(table).with_columns(pl.col("ts").dt.cast_time_unit("ms")))
         bad = df.filter(pl.col("reason").is_not_null())
         good = df.filter(pl.col("reason").is_null())
-        self.summary.records += df.height
+        self.summary.records += df.height if read else 0
         if bad.height:
             self._reject(bad, path)
         sessions = good.filter(pl.col("type").is_in(sessionize.SESSION_TYPES))
@@ -301,6 +314,7 @@ class _Run:
             if bad.height:
                 self._reject(bad, path, fmt)
             df = df.filter(pl.col("reason").is_null()).drop("reason", "raw")
+        self.listening.add_requests(df)
         df = self._enrich(df.with_columns(page_url=routes.page_url(self.settings.file.get("site"))))
         day = pl.col("ts").dt.date().alias("_day")
         events = routes.events_from_requests(df, self.settings.routes)
@@ -331,6 +345,14 @@ class _Run:
 
     # -- catalog, sessions and quarantine --------------------------------------
 
+    def _derive_sessions(self) -> None:
+        """Sessions of streaming-server listeners and track-route media requests
+        (playlog.listening), through the same path as the records of the logs."""
+        derived = self.listening.derive(self.con, self.layout, self.catalog, self.salt)
+        if derived.records is not None:
+            self._take_records(derived.records, "(requests)", read=False)
+        self.replace = derived.replace
+
     def _fill_catalog(self) -> None:
         """What the run's exports name goes into the catalog (nothing it has is
         overwritten), staged to replace it at commit."""
@@ -356,6 +378,7 @@ class _Run:
             open_days=self.ledger.open_days,
             finish=self._enrich,
             catalog=self.catalog,
+            replace=self.replace,
         )
         self.summary.sessions = result.changed
         self.ledger.open_days = result.open_days

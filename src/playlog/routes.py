@@ -23,8 +23,8 @@ the first route a request matches, in the file's order, takes it.
 `parse_routes` validates the tables (errors name the file and the key);
 `events_from_requests` turns the requests of a block that match an event route
 into event rows, in one vectorised pass per route; `page_url` is the URL of a
-request they and the enrichment read. Track routes are kept in
-the settings for the sessions built from media requests.
+request they and the enrichment read. A request a track route takes is a
+media request: playlog.listening.media makes play sessions of them.
 """
 
 from __future__ import annotations
@@ -171,16 +171,18 @@ def events_from_requests(requests: pl.DataFrame, routes: tuple[Route, ...]) -> p
 
     found, taken = [], pl.repeat(False, requests.height, eager=True)
     for index, route in enumerate(routes):
-        if route.track or requests.is_empty():
+        if requests.is_empty():
             continue
         matched = requests.get_column("path").str.extract_groups(route.regex).struct.field(
-            "event_id")
+            "track_id" if route.track else "event_id")
         eligible = requests.select(
             pl.col("method").is_in(list(route.methods)) & route.status_expr()
         ).to_series() & matched.is_not_null() & ~taken
         if not eligible.any():
             continue
         taken = taken | eligible
+        if route.track:  # media requests: play sessions (playlog.listening.media)
+            continue
         rows = requests.filter(eligible).with_columns(event_id=matched.filter(eligible))
         found.append(_event_rows(rows, route, index))
     return pl.concat(found) if found else pl.DataFrame()

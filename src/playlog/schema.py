@@ -27,10 +27,11 @@ EVENTS = "events"
 PROGRESS = "progress"
 QUARANTINE = "quarantine"
 REQUESTS = "requests"
+PLAYLIST = "playlist"
 RAW_DATASETS = (SESSIONS, EVENTS, PROGRESS, REQUESTS)
 ROLLUP_DATASETS = ("rollup_plays", "rollup_users", "rollup_events", "rollup_sketches",
                    "rollup_requests")
-DATASETS = (*RAW_DATASETS, QUARANTINE, *ROLLUP_DATASETS)
+DATASETS = (*RAW_DATASETS, QUARANTINE, *ROLLUP_DATASETS, PLAYLIST)
 
 # Columns derived from the raw user agent, IP, referrer and page URL by the
 # enrichment stage; present on both sessions and events.
@@ -148,6 +149,20 @@ REQUEST_DICTIONARY = (
 )
 REQUEST_STATISTICS = ("ts", "status", "is_static", "is_bot")
 
+# A streaming server's playlist (Icecast's playlist.log): what each mount aired from when.
+# Kept beside the raw datasets, never deleted by cleanup (a few rows a day).
+PLAYLIST_SCHEMA = pa.schema(
+    [
+        pa.field("ts", TS, nullable=False),  # when the title went on air
+        pa.field("mount", pa.string(), nullable=False),
+        pa.field("title", pa.string()),  # the stream title as written ("Artist - Title")
+        pa.field("artist", pa.string()),
+        pa.field("track_id", pa.string()),  # derived from artist and title (parse.plays)
+        pa.field("listeners", pa.int64()),  # listeners connected when it changed
+        pa.field("record_id", pa.uint64()),  # hash of the line: the same line twice is one entry
+    ]
+)
+
 QUARANTINE_SCHEMA = pa.schema(
     [
         pa.field("source_file", pa.string()),
@@ -199,6 +214,7 @@ SCHEMAS = {
     PROGRESS: PROGRESS_SCHEMA,
     QUARANTINE: QUARANTINE_SCHEMA,
     REQUESTS: REQUEST_SCHEMA,
+    PLAYLIST: PLAYLIST_SCHEMA,
     "rollup_plays": ROLLUP_PLAYS_SCHEMA,
     "rollup_users": ROLLUP_USERS_SCHEMA,
     "rollup_events": ROLLUP_EVENTS_SCHEMA,
@@ -215,6 +231,7 @@ SORT_KEYS = {
     PROGRESS: ("ts",),
     QUARANTINE: ("rejected_at", "source_file", "line"),
     REQUESTS: ("ts", "record_id"),
+    PLAYLIST: ("mount", "ts"),
 }
 ROW_GROUP_ROWS = 16_384
 

@@ -58,6 +58,7 @@ class Parsed:
     rejects: pa.Table | None = None  # line_no, reason, raw (+ raw_bytes): lines nothing came from
     requests: pa.Table | None = None  # web-server requests (parse.requests.REQUEST_COLUMNS)
     catalog: pa.Table | None = None  # track_id, title, artist, album, duration_ms (for the catalog)
+    playlist: pa.Table | None = None  # a streaming server's titles (schema.PLAYLIST_SCHEMA)
 
 
 class Parser(Protocol):

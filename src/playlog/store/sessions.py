@@ -6,6 +6,11 @@ are found by session id in the days the new records could belong to, plus the
 days the ledger lists as holding open sessions. Each file holding such a row is
 rewritten without it, and the merged rows are written to the days they start
 on (which may move a session whose start record arrived late).
+
+Sessions derived from requests (playlog.listening) come with the *groups* they
+replace: a stored session whose id is ``<group>:<start ms>`` of such a group,
+overlapping the group's time range (if one is given), is dropped, not merged,
+because the group was derived again from all its requests.
 """
 
 from __future__ import annotations
@@ -48,11 +53,12 @@ class SessionStore:
         open_days: list[str],
         finish: Callable[[pl.DataFrame], pl.DataFrame],
         catalog: pl.DataFrame | None = None,
+        replace: pl.DataFrame | None = None,
     ) -> SessionUpdate:
         if states is None or states.is_empty():
             return SessionUpdate(0, list(open_days))
         states = sessionize.combine_states(states)
-        affected, hit, keep = self._stored_rows(states, open_days)
+        affected, hit, keep = self._stored_rows(states, open_days, replace)
         merged = states
         if hit.height:  # stored rows are not merged states (a timeout is in skip_reason)
             merged = sessionize.merge_states(
@@ -66,8 +72,10 @@ class SessionStore:
         still_open = final.filter(~pl.col("ended"))["_day"].unique().sort()
         return SessionUpdate(states.height, [str(d) for d in still_open])
 
-    def _stored_rows(self, states: pl.DataFrame, open_days: list[str]):
-        """(files to rewrite, their rows to merge, their rows to keep as they are)."""
+    def _stored_rows(self, states: pl.DataFrame, open_days: list[str],
+                     replace: pl.DataFrame | None = None):
+        """(files to rewrite, their rows to merge, their rows to keep as they are); rows
+        that `replace` takes the place of are in neither."""
         low = (states["first_seen"].min() - SEARCH_MARGIN).date()
         high = (states["last_update"].max() + SEARCH_MARGIN).date()
         days = {d for d in self.layout.days(SESSIONS) if low <= d <= high}
@@ -76,16 +84,20 @@ class SessionStore:
         empty = pl.DataFrame(schema=sessionize.STATE_DTYPES)
         if not files:
             return [], empty, None
+        groups = (replace if replace is not None else pl.DataFrame(schema={"group": pl.String}))
         self.con.register("_ids", states.select("session_id").to_arrow())
+        self.con.register("_groups", groups.select("group").unique().to_arrow())
         try:
             affected = self.con.sql(
                 "SELECT DISTINCT filename FROM read_parquet($files, filename = true, "
                 "hive_partitioning = false) WHERE NOT ended OR session_id IN "
-                "(SELECT session_id FROM _ids)",
+                "(SELECT session_id FROM _ids)"
+                + (f" OR {GROUP_SQL} IN (SELECT \"group\" FROM _groups)" if groups.height else ""),
                 params={"files": files},
             ).pl()["filename"].to_list()
         finally:
             self.con.unregister("_ids")
+            self.con.unregister("_groups")
         if not affected:
             return [], empty, None
         rows = self.con.sql(
@@ -93,6 +105,7 @@ class SessionStore:
             "union_by_name = true)",
             params={"files": [literal(f) for f in sorted(affected)]},
         ).pl()
+        rows = _without_replaced(rows, replace)
         touched = pl.col("session_id").is_in(states["session_id"].implode()) | ~pl.col("ended")
         keep = rows.filter(~touched).with_columns(
             _day=pl.col("filename").str.extract(r"date=(\d{4}-\d{2}-\d{2})").str.to_date()
@@ -105,6 +118,22 @@ class SessionStore:
             out = pl.concat([out, conform_frame(keep)], how="vertical_relaxed")
         out = out.sort(["_day", *SORT_KEYS[SESSIONS]], nulls_last=True)
         self.tx.write_days(SESSIONS, conform(out, SESSION_SCHEMA), out["_day"].to_arrow())
+
+
+# A derived session's group: its id without the last ``:<start ms>``.
+GROUP_SQL = "regexp_replace(session_id, ':[^:]*$', '')"
+
+
+def _without_replaced(rows: pl.DataFrame, replace: pl.DataFrame | None) -> pl.DataFrame:
+    """`rows` without the sessions a re-derived group replaces (docstring above)."""
+    if replace is None or replace.is_empty():
+        return rows
+    marked = rows.with_row_index("_row").with_columns(
+        group=pl.col("session_id").str.replace(r":[^:]*$", ""))
+    hits = marked.join(replace, on="group", how="inner").filter(
+        (pl.col("lo").is_null() | (pl.col("last_update") >= pl.col("lo")))
+        & (pl.col("hi").is_null() | (pl.col("started_at") <= pl.col("hi"))))
+    return marked.filter(~pl.col("_row").is_in(hits["_row"].implode())).drop("_row", "group")
 
 
 # What enrichment reads; the columns it derives.

@@ -1,0 +1,156 @@
+"""Listening sessions of a streaming server (Icecast, SHOUTcast), split by its playlist.
+
+A listener line is a request read as ``icecast`` or ``shoutcast`` whose status
+is 200 — and, for Icecast, whose method is ``GET`` — of a mount: not ``/``,
+not ``/admin/…``, not a status page (``.xsl``, ``.html``), a playlist
+(``.m3u``, ``.xspf``, ``.pls``, ``.vclt``) or a web asset. The line is
+written at disconnect, so the interval is ``[ts − seconds, ts]``.
+
+Each interval becomes sessions of its mount: one per title the playlist shows
+on air during it (a title is on air from its entry until the mount's next
+entry), the part before any known title (no entry, or none within a day
+before) keeping the mount as its track. The pieces add up to the interval.
+Intervals are re-derived when the run brings them (their requests) or brings
+playlist entries of their mount and time (their requests are then read back
+from the ``requests`` dataset): the group of a interval's sessions is its
+request's id, so the new split replaces the old one.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+from playlog.listening import LONGEST_LISTEN, MARGIN, Derived, native, stored
+from playlog.schema import PLAYLIST, REQUESTS
+
+FORMATS = ("icecast", "shoutcast")
+NOT_MOUNTS = ("xsl", "html", "htm", "m3u", "m3u8", "xspf", "pls", "vclt", "css", "js", "png",
+              "jpg", "jpeg", "gif", "svg", "ico", "txt", "json", "xml", "woff", "woff2")
+_NOT_MOUNT = r"(?i)\.(?:" + "|".join(NOT_MOUNTS) + r")$"
+_BYTES_MIX = 0x2545F4914F6CDD1D  # odd: a progress record's id differs from its request's
+
+
+def listeners(df: pl.DataFrame) -> pl.Series:
+    """Which requests of a block are listeners of a mount (see the module docstring)."""
+    if df.is_empty() or "format" not in df.columns:
+        return pl.repeat(False, df.height, eager=True)
+    path = pl.col("path").fill_null("")
+    method = pl.col("method")
+    return df.select(
+        pl.col("format").is_in(FORMATS) & (pl.col("status") == 200)
+        & (method.is_null() & (pl.col("format") == "shoutcast") | (method == "GET"))
+        & path.str.starts_with("/") & (path != "/") & ~path.str.starts_with("/admin/")
+        & ~path.str.contains(_NOT_MOUNT)
+    ).to_series().fill_null(False)
+
+
+SPLIT = """
+WITH e AS (
+    SELECT mount, ts AS on_air, track_id,
+           lead(ts) OVER (PARTITION BY mount ORDER BY ts, record_id) AS off_air
+    FROM entries
+), titled AS (
+    SELECT l.grp, greatest(l.start_ts, e.on_air) AS p_start,
+           least(l.end_ts, coalesce(e.off_air, l.end_ts)) AS p_end,
+           coalesce(e.track_id, l.mount) AS track_id
+    FROM listens AS l JOIN e ON e.mount = l.mount
+     AND e.on_air < l.end_ts AND coalesce(e.off_air, l.end_ts) > l.start_ts
+     AND e.on_air >= l.start_ts - to_milliseconds($margin)
+), head AS (
+    SELECT l.grp, any_value(l.start_ts) AS p_start,
+           coalesce(min(t.p_start), any_value(l.end_ts)) AS p_end,
+           any_value(l.mount) AS track_id
+    FROM listens AS l LEFT JOIN titled AS t USING (grp) GROUP BY l.grp
+    HAVING count(t.grp) = 0 OR min(t.p_start) > any_value(l.start_ts)
+)
+SELECT grp, p_start, p_end, track_id FROM titled WHERE p_end > p_start
+UNION ALL SELECT grp, p_start, p_end, track_id FROM head
+"""
+
+
+def intervals(requests: pl.DataFrame) -> pl.DataFrame:
+    """One listening interval per listener request."""
+    if requests.is_empty():
+        return pl.DataFrame()
+    rows = requests.filter(listeners(requests))
+    played = pl.col("request_time_ms").fill_null(0).round().cast(pl.Int64)
+    return rows.unique("record_id").select(
+        grp=pl.col("format") + ":" + pl.col("record_id").cast(pl.String),
+        source=pl.col("format"), mount=pl.col("path"), record_id="record_id",
+        start_ts=pl.col("ts") - pl.duration(milliseconds=played), end_ts=pl.col("ts"),
+        bytes="bytes", client_ip="client_ip", user_agent="user_agent",
+        user_id="remote_user", referrer="referrer",
+    )
+
+
+def _concerned(con: duckdb.DuckDBPyConnection, layout, entries: pl.DataFrame) -> pl.DataFrame:
+    """Stored listener requests of the mounts and times new playlist entries speak of."""
+    spans = entries.group_by("mount").agg(lo=pl.col("ts").min(), hi=pl.col("ts").max())
+    found = []
+    for mount, lo, hi in spans.iter_rows():
+        rows = stored(con, layout, REQUESTS, lo, hi + LONGEST_LISTEN + MARGIN,
+                      "format IN ('icecast', 'shoutcast') AND path = $mount AND ts >= $lo "
+                      "AND ts - to_milliseconds(CAST(coalesce(request_time_ms, 0) AS BIGINT)) "
+                      "<= $hi",
+                      {"mount": mount, "lo": lo, "hi": hi + MARGIN})
+        if rows.height:
+            found.append(rows)
+    return pl.concat(found, how="diagonal_relaxed") if found else pl.DataFrame()
+
+
+def _entries(con, layout, listens: pl.DataFrame, new: pl.DataFrame | None) -> pl.DataFrame:
+    """The playlist entries that can apply to `listens`: stored and new, once each."""
+    lo, hi = listens["start_ts"].min() - MARGIN, listens["end_ts"].max()
+    rows = stored(con, layout, PLAYLIST, lo, hi, "mount IN (SELECT unnest($mounts))",
+                  {"mounts": listens["mount"].unique().to_list()})
+    frames = [f.select("ts", "mount", "track_id", "record_id") for f in (rows, new)
+              if f is not None and f.height]
+    if not frames:
+        return pl.DataFrame(schema={"ts": pl.Datetime("ms", "UTC"), "mount": pl.String,
+                                    "track_id": pl.String, "record_id": pl.UInt64})
+    both = pl.concat([f.with_columns(pl.col("ts").dt.cast_time_unit("ms")) for f in frames],
+                     how="vertical_relaxed")
+    return both.unique("record_id")
+
+
+def derive(con: duckdb.DuckDBPyConnection, layout, requests: pl.DataFrame,
+           new_entries: pl.DataFrame | None) -> Derived:
+    listens = intervals(requests)
+    if new_entries is not None and new_entries.height:
+        old = intervals(_concerned(con, layout, new_entries))
+        frames = [f for f in (listens, old) if f.height]
+        listens = pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
+    if listens.is_empty():
+        return Derived(None, None)
+    listens = listens.unique("grp")
+    entries = _entries(con, layout, listens, new_entries)
+    con.register("listens", listens.select("grp", "mount", "start_ts", "end_ts").to_arrow())
+    con.register("entries", entries.to_arrow())
+    try:
+        pieces = con.sql(SPLIT, params={"margin": int(MARGIN.total_seconds() * 1000)}).pl()
+    finally:
+        con.unregister("listens")
+        con.unregister("entries")
+    return Derived(_records(listens, pieces), listens.select(
+        group="grp", lo=pl.lit(None, pl.Datetime("ms", "UTC")),
+        hi=pl.lit(None, pl.Datetime("ms", "UTC"))))
+
+
+def _records(listens: pl.DataFrame, pieces: pl.DataFrame) -> object:
+    """A ``play`` per piece, and a progress record per interval with the bytes it served
+    (on its last piece, at the disconnect)."""
+    pieces = pieces.with_columns(pl.col("p_start", "p_end").dt.cast_time_unit("ms"))
+    plays = pieces.join(listens, on="grp").with_columns(
+        type=pl.lit("play"),
+        session_id=pl.col("grp") + ":" + pl.col("p_start").dt.epoch("ms").cast(pl.String),
+        ts=pl.col("p_start"),
+        duration_played_ms=(pl.col("p_end") - pl.col("p_start")).dt.total_milliseconds(),
+    )
+    last = plays.sort("p_start").group_by("grp").last()
+    progress = last.with_columns(
+        type=pl.lit("session_progress"), ts=pl.col("end_ts"), bytes_sent=pl.col("bytes"),
+        record_id=pl.col("record_id") ^ pl.lit(_BYTES_MIX, pl.UInt64),
+    )
+    plays = plays.with_columns(record_id=pl.col("session_id").hash())
+    return native(pl.concat([plays, progress], how="diagonal_relaxed"))

@@ -1,0 +1,178 @@
+"""Icecast and SHOUTcast logs become listening sessions, split by the playlist
+(docs/formats.md#icecast)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import polars as pl
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from logs import read, run
+from weblogs import UA, clf_time, requests, write
+
+VLC = "VLC/3.0.21 LibVLC/3.0.21"
+T0 = datetime(2026, 11, 20, 17, 0, tzinfo=UTC)
+
+
+def icecast(ip: str, path: str, end: datetime, seconds: int, *, method: str = "GET",
+            status: int = 200, size: int = 0, agent: str = VLC, user: str = "-") -> str:
+    """An access.log line as Icecast writes it when the client disconnects."""
+    return (f'{ip} - {user} [{clf_time(end, 1)}] "{method} {path} HTTP/1.1" {status} {size} '
+            f'"-" "{agent}" {seconds}')
+
+
+def entry(at: datetime, mount: str, title: str, listeners: int = 5) -> str:
+    return f"{clf_time(at, 1)}|{mount}|{listeners}|{title}"
+
+
+def sessions(data) -> pl.DataFrame:
+    rows = read(data, "sessions")
+    return rows.sort("started_at", "session_id") if rows.height else rows
+
+
+SERVER_DAY = [
+    icecast("198.51.100.23", "/live", T0 + timedelta(minutes=20), 900, size=14_400_000),
+    icecast("198.51.100.24", "/live.mp3", T0 + timedelta(minutes=25), 60, size=960_000,
+            agent="iTunes/12.13 (Windows; Microsoft Windows 10 x64) AppleWebKit/7619.1.26"),
+    icecast("198.51.100.25", "/live", T0 + timedelta(minutes=26), 0, size=0, user="alice"),
+    icecast("203.0.113.9", "/live", T0 + timedelta(hours=2), 7200, method="SOURCE",
+            agent="butt/0.1.40"),
+    icecast("203.0.113.9", "/live", T0 + timedelta(hours=2), 7200, method="PUT",
+            agent="liquidsoap/2.2.5"),
+    icecast("203.0.113.9", "/admin/metadata?mount=/live&mode=updinfo&song=X", T0, 0,
+            agent="curl/8.5.0", user="admin"),
+    icecast("192.0.2.4", "/", T0 + timedelta(minutes=1), 0, size=3000, agent=UA),
+    icecast("192.0.2.4", "/status.xsl", T0 + timedelta(minutes=1), 0, size=4321, agent=UA),
+    icecast("192.0.2.4", "/status-json.xsl", T0 + timedelta(minutes=1), 0, agent=UA),
+    icecast("192.0.2.4", "/live.m3u", T0 + timedelta(minutes=2), 0, size=40, agent=UA),
+    icecast("192.0.2.4", "/live.xspf", T0 + timedelta(minutes=2), 0, size=40, agent=UA),
+    icecast("192.0.2.4", "/style.css", T0 + timedelta(minutes=2), 0, size=900, agent=UA),
+    icecast("192.0.2.5", "/live", T0 + timedelta(minutes=3), 2, status=404, agent=UA),
+    icecast("192.0.2.6", "/live", T0 + timedelta(minutes=4), 0, status=403, agent=VLC),
+]
+
+
+def test_listener_lines_become_sessions_the_rest_stays_web_traffic(tmp_path):
+    log = write(tmp_path / "icecast2" / "access.log", SERVER_DAY)
+    summary = run(tmp_path / "icecast2", tmp_path / "data")
+    assert summary.formats == {str(log): "icecast"} and summary.quarantined == 0
+    assert requests(tmp_path / "data").height == len(SERVER_DAY)
+    rows = sessions(tmp_path / "data")
+    assert rows.height == 3
+    first = rows.row(0, named=True)
+    # written at disconnect: the session started `seconds` before
+    assert first["started_at"] == T0 + timedelta(minutes=5)
+    assert first["last_update"] == T0 + timedelta(minutes=20)
+    assert first["duration_played_ms"] == 900_000 and first["ended"]
+    assert first["track_id"] == "/live" and first["skip_reason"] is None
+    assert rows["track_id"].to_list() == ["/live", "/live.mp3", "/live"]
+    assert rows["user_id"].to_list() == [None, None, "alice"]
+    assert rows["duration_played_ms"].to_list() == [900_000, 60_000, 0]
+    progress = read(tmp_path / "data", "progress")
+    assert progress["bytes_sent"].sum() == 14_400_000 + 960_000  # bytes, at the disconnect
+    again = run(tmp_path / "icecast2", tmp_path / "data")
+    assert again.records == 0 and sessions(tmp_path / "data").equals(rows)
+
+
+PLAYLIST = [
+    entry(T0, "/live", "Nordic Tides - Harbour Lights"),
+    entry(T0 + timedelta(minutes=9), "/live", "Mara Quell - Glass Lungs"),
+    entry(T0 + timedelta(minutes=13), "/live", "Station ID"),
+    entry(T0 + timedelta(minutes=14), "/live", "Lina Sol - Coral"),
+    entry(T0 + timedelta(minutes=2), "/other", "Somebody - Else"),
+]
+
+
+def _split(data) -> pl.DataFrame:
+    catalog = pl.read_parquet(data / "catalog" / "tracks.parquet")
+    return sessions(data).join(catalog.select("track_id", "title"), on="track_id", how="left")
+
+
+def test_a_playlist_splits_listening_in_any_order_of_files_and_runs(tmp_path):
+    access = write(tmp_path / "logs" / "access.log", SERVER_DAY[:1])
+    playlist = write(tmp_path / "logs" / "playlist.log", PLAYLIST)
+    orders = {"one run": [[access, playlist]], "access first": [[access], [playlist]],
+              "playlist first": [[playlist], [access]]}
+    found = {}
+    for name, runs in orders.items():
+        data = tmp_path / name
+        for paths in runs:
+            run(paths, data)
+        assert run([access, playlist], data).records == 0
+        found[name] = _split(data).drop("session_id", "first_seen", "given_platform")
+    rows = found["one run"]
+    assert rows["title"].to_list() == ["Harbour Lights", "Glass Lungs", "Station ID", "Coral"]
+    assert rows["duration_played_ms"].to_list() == [240_000, 240_000, 60_000, 360_000]
+    assert rows["duration_played_ms"].sum() == 900_000  # the pieces add up to the interval
+    assert rows["started_at"].to_list()[1] == T0 + timedelta(minutes=9)
+    assert rows["last_update"].to_list()[-1] == T0 + timedelta(minutes=20)
+    assert found["access first"].equals(rows) and found["playlist first"].equals(rows)
+
+
+def test_listening_before_any_title_keeps_the_mount(tmp_path):
+    late = [entry(T0 + timedelta(minutes=10), "/live", "Lina Sol - Coral")]
+    paths = [write(tmp_path / "access.log", SERVER_DAY[:1]),
+             write(tmp_path / "playlist.log", late)]
+    run(paths, tmp_path / "data")
+    rows = _split(tmp_path / "data")
+    assert rows["track_id"].to_list()[0] == "/live"
+    assert rows["duration_played_ms"].to_list() == [300_000, 600_000]
+
+
+def test_shoutcast_w3c_log(tmp_path):
+    end = T0 + timedelta(minutes=20)
+    log = write(tmp_path / "sc_w3c.log", [
+        "#Software: SHOUTcast DNAS/posix(linux x64) v2.6.1.777",
+        "#Version: 1.0",
+        "#Date: 2026-11-20 00:00:00",
+        "#Fields: c-ip c-dns date time cs-uri-stem c-status cs(User-Agent) sc-bytes "
+        "x-duration avgbandwidth",
+        f"198.51.100.23 198.51.100.23 {end:%Y-%m-%d %H:%M:%S} /stream?title=Harbour%20Lights "
+        "200 WinampMPEG%2F5.66 14745600 921 16010",
+        f"198.51.100.24 198.51.100.24 {end:%Y-%m-%d %H:%M:%S} /stream 404 VLC%2F3.0.21 0 0 0",
+    ])
+    summary = run(log, tmp_path / "data")
+    assert summary.formats[str(log)] == "shoutcast"
+    rows = sessions(tmp_path / "data")
+    assert rows.height == 1
+    row = rows.row(0, named=True)
+    assert row["track_id"] == "/stream" and row["duration_played_ms"] == 921_000
+    assert row["started_at"] == end - timedelta(seconds=921)
+    assert row["user_agent"] == "WinampMPEG/5.66"
+    assert requests(tmp_path / "data").height == 2
+
+
+intervals = st.lists(st.tuples(st.integers(0, 6 * 3600), st.integers(0, 3 * 3600)),
+                     min_size=1, max_size=12)
+changes = st.lists(st.integers(0, 9 * 3600), min_size=0, max_size=25, unique=True)
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(intervals, changes)
+def test_property_listening_time_is_the_listener_seconds_split_or_not(tmp_path_factory,
+                                                                      listens, titles):
+    """Listening ms = the sum of the listener lines' seconds, whatever the playlist; each
+    interval's pieces add up to it and lie within it."""
+    folder = tmp_path_factory.mktemp("radio")
+    lines = [icecast(f"10.0.{i // 250}.{i % 250}", "/live",
+                     T0 + timedelta(seconds=start + length), length, size=length * 16_000)
+             for i, (start, length) in enumerate(listens)]
+    entries = [entry(T0 + timedelta(seconds=t), "/live", f"Artist {t % 7} - Song {t}")
+               for t in sorted(titles)]
+    paths = [write(folder / "access.log", lines)]
+    if entries:
+        paths.append(write(folder / "playlist.log", entries))
+    run(paths, folder / "data")
+    rows = read(folder / "data", "sessions")
+    assert rows["duration_played_ms"].sum() == sum(length for _, length in listens) * 1000
+    groups = rows.with_columns(group=pl.col("session_id").str.replace(r":[^:]*$", ""))
+    spans = groups.group_by("group").agg(
+        start=pl.col("started_at").min(), end=pl.col("last_update").max(),
+        played=pl.col("duration_played_ms").sum())
+    assert spans.height == len(listens)
+    lengths = spans.select((pl.col("end") - pl.col("start")).dt.total_milliseconds())
+    assert lengths.to_series().to_list() == spans["played"].to_list()
+    assert read(folder / "data", "progress")["bytes_sent"].sum() == sum(
+        length * 16_000 for _, length in listens)

@@ -176,3 +176,17 @@ def test_property_listening_time_is_the_listener_seconds_split_or_not(tmp_path_f
     assert lengths.to_series().to_list() == spans["played"].to_list()
     assert read(folder / "data", "progress")["bytes_sent"].sum() == sum(
         length * 16_000 for _, length in listens)
+
+
+def test_a_title_the_catalog_knows_is_its_track(tmp_path):
+    from playlog.catalog import import_catalog
+
+    csv = tmp_path / "tracks.csv"
+    csv.write_text("track_id,title,artist,duration_ms\nt0042,harbour lights,NORDIC TIDES,540000\n")
+    import_catalog(csv, tmp_path / "data")
+    paths = [write(tmp_path / "access.log", SERVER_DAY[:1]),
+             write(tmp_path / "playlist.log", PLAYLIST)]
+    run(paths, tmp_path / "data")
+    rows = sessions(tmp_path / "data")
+    assert rows["track_id"].to_list()[0] == "t0042"  # radio airplay and on-demand: one track
+    assert rows["track_id"].to_list()[1].startswith("name:")

@@ -68,6 +68,6 @@ def test_tables_fit_without_breaking_words(shipped_store, monkeypatch, name, wid
 
 def test_at_80_columns_numbers_stay_whole(shipped_store, monkeypatch):
     text = render(shipped_store, COMMANDS["top-tracks"], 80, monkeypatch)
-    assert "18h 42m 05s" in text and "time" in text.splitlines()[1]
+    assert "30h 50m 21s" in text and "time" in text.splitlines()[1]
     assert "(not shown at 80 columns: completion, skips)" in text
     assert "skips" in render(shipped_store, COMMANDS["top-tracks"], 100, monkeypatch)

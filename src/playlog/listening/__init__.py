@@ -79,7 +79,7 @@ class Listening:
         requests = (pl.concat(self.requests, how="diagonal_relaxed") if self.requests
                     else pl.DataFrame())
         entries = pl.concat(self.playlist, how="diagonal_relaxed") if self.playlist else None
-        parts = [radio.derive(con, layout, requests, entries),
+        parts = [radio.derive(con, layout, requests, entries, catalog),
                  media.derive(con, layout, requests, self.routes, self.timeout, catalog)]
         records = [pl.from_arrow(p.records) for p in parts
                    if p.records is not None and p.records.num_rows]

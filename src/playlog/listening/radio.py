@@ -12,8 +12,12 @@ entry), the part before any known title (no entry, or none within a day
 before) keeping the mount as its track. The pieces add up to the interval.
 Intervals are re-derived when the run brings them (their requests) or brings
 playlist entries of their mount and time (their requests are then read back
-from the ``requests`` dataset): the group of a interval's sessions is its
+from the ``requests`` dataset): the group of an interval's sessions is its
 request's id, so the new split replaces the old one.
+
+A title is the track the catalog names so (the same artist and title, in any
+case) when it has one — so a station's airplay and the on-demand plays of a
+track are one track — else the track derived from its names (parse.plays).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import duckdb
 import polars as pl
 
 from playlog.listening import LONGEST_LISTEN, MARGIN, Derived, native, stored
+from playlog.parse.plays import name_track_id
 from playlog.schema import PLAYLIST, REQUESTS
 
 FORMATS = ("icecast", "shoutcast")
@@ -57,6 +62,7 @@ WITH e AS (
     FROM listens AS l JOIN e ON e.mount = l.mount
      AND e.on_air < l.end_ts AND coalesce(e.off_air, l.end_ts) > l.start_ts
      AND e.on_air >= l.start_ts - to_milliseconds($margin)
+    WHERE least(l.end_ts, coalesce(e.off_air, l.end_ts)) > greatest(l.start_ts, e.on_air)
 ), head AS (
     SELECT l.grp, any_value(l.start_ts) AS p_start,
            coalesce(min(t.p_start), any_value(l.end_ts)) AS p_end,
@@ -64,7 +70,7 @@ WITH e AS (
     FROM listens AS l LEFT JOIN titled AS t USING (grp) GROUP BY l.grp
     HAVING count(t.grp) = 0 OR min(t.p_start) > any_value(l.start_ts)
 )
-SELECT grp, p_start, p_end, track_id FROM titled WHERE p_end > p_start
+SELECT grp, p_start, p_end, track_id FROM titled
 UNION ALL SELECT grp, p_start, p_end, track_id FROM head
 """
 
@@ -114,8 +120,28 @@ def _entries(con, layout, listens: pl.DataFrame, new: pl.DataFrame | None) -> pl
     return both.unique("record_id")
 
 
+CATALOG_IDS = f"""
+SELECT {name_track_id("coalesce(artist, '')", "title")} AS track_id, min(track_id) AS known
+FROM catalog WHERE title IS NOT NULL AND NOT starts_with(track_id, 'name:') GROUP BY 1
+"""
+
+
+def _known_tracks(con: duckdb.DuckDBPyConnection, entries: pl.DataFrame,
+                  catalog: pl.DataFrame) -> pl.DataFrame:
+    """Entries whose title the catalog has under its own id take that id."""
+    if catalog.is_empty() or entries.is_empty():
+        return entries
+    con.register("catalog", catalog.select("track_id", "title", "artist").to_arrow())
+    try:
+        known = con.sql(CATALOG_IDS).pl()
+    finally:
+        con.unregister("catalog")
+    return entries.join(known, on="track_id", how="left").with_columns(
+        track_id=pl.coalesce("known", "track_id")).drop("known")
+
+
 def derive(con: duckdb.DuckDBPyConnection, layout, requests: pl.DataFrame,
-           new_entries: pl.DataFrame | None) -> Derived:
+           new_entries: pl.DataFrame | None, catalog: pl.DataFrame) -> Derived:
     listens = intervals(requests)
     if new_entries is not None and new_entries.height:
         old = intervals(_concerned(con, layout, new_entries))
@@ -124,7 +150,7 @@ def derive(con: duckdb.DuckDBPyConnection, layout, requests: pl.DataFrame,
     if listens.is_empty():
         return Derived(None, None)
     listens = listens.unique("grp")
-    entries = _entries(con, layout, listens, new_entries)
+    entries = _known_tracks(con, _entries(con, layout, listens, new_entries), catalog)
     con.register("listens", listens.select("grp", "mount", "start_ts", "end_ts").to_arrow())
     con.register("entries", entries.to_arrow())
     try:

@@ -2,18 +2,22 @@
 
     python benchmarks/listen_bench.py                       # 1 M Spotify, 2 M Icecast, 1 M native
     python benchmarks/listen_bench.py --spotify 200000 --icecast 0 --native 200000
+    python benchmarks/listen_bench.py --spotify-days 1461   # the history over four years
 
 Generates (once, cached under --work):
 
 - a Spotify extended streaming history of N records, as Spotify exports it:
   JSON arrays of about 12 MB (``Streaming_History_Audio_*.json``, 2-space
-  indented), 50 listeners over four years (1,461 days);
+  indented), 50 listeners over a year (``--spotify-days``: a store writes a
+  file a day per dataset, so the span of days costs as much as the records);
 - an Icecast 2 access log of N lines (listener GETs of four mounts, with the
   source, admin, status-page and static lines a server writes between them)
   and its ``playlist.log``, over 30 days;
 - a native log of N records (benchmarks/ingest_bench.py's generator).
 
-Each is ingested by ``playlog ingest`` in a fresh process on an empty store;
+Each is ingested by ``playlog ingest`` in a fresh process on an empty store
+(the Icecast folder twice: its access log alone, then with its playlist log,
+which splits every listening interval into one session per title);
 the figures are records (or lines) per second, wall and CPU seconds, peak RSS,
 and the ratio of each format's records/s to the native format's (target: at
 least 0.5). Other jobs on the machine stretch wall times; CPU seconds vary less.
@@ -35,7 +39,6 @@ from ingest_bench import run_measured  # noqa: E402
 
 FILE_BYTES = 12_000_000
 USERS = 50
-DAYS = 1461
 START = datetime(2020, 1, 1, tzinfo=UTC)
 PLATFORMS = ["Android OS 13 API 33 (Google, Pixel 7)", "iOS 17.1 (iPhone14,2)",
              "Windows 10 (10.0.19045; x64; AppX)", "OS X 14.1.1 [arm 2]",
@@ -68,16 +71,16 @@ TEMPLATE = """  {{
   }}"""
 
 
-def spotify_history(work: Path, records: int) -> Path:
+def spotify_history(work: Path, records: int, days: int) -> Path:
     """A folder of Streaming_History_Audio_*.json files holding `records` streams."""
-    out = work / f"spotify-{records}"
+    out = work / f"spotify-{records}-{days}"
     if (out / "done").exists():
         return out
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     print(f"generating {records:,} Spotify records in {out} …", flush=True)
     rng = random.Random(7)
-    step = DAYS * 86400 / (records / USERS)
+    step = days * 86400 / (records / USERS)
     parts: list[str] = []
     size, n = 0, 0
     for i in range(records):
@@ -120,6 +123,7 @@ def main() -> None:
     parser.add_argument("--spotify", type=int, default=1_000_000)
     parser.add_argument("--icecast", type=int, default=2_000_000)
     parser.add_argument("--native", type=int, default=1_000_000)
+    parser.add_argument("--spotify-days", type=int, default=365)
     parser.add_argument("--work", type=Path, default=Path("/tmp/playlog-listen-bench"))
     args = parser.parse_args()
     runs = []
@@ -127,13 +131,15 @@ def main() -> None:
     native_lines = sum(1 for _ in native.open("rb"))
     runs.append(measure("native (baseline)", native, native_lines, args.work))
     if args.spotify:
-        folder = spotify_history(args.work, args.spotify)
-        runs.append(measure("spotify extended history", folder, args.spotify, args.work,
-                            "--user", "bench"))
+        folder = spotify_history(args.work, args.spotify, args.spotify_days)
+        runs.append(measure(f"spotify, {args.spotify_days} days", folder, args.spotify,
+                            args.work, "--user", "bench"))
     if args.icecast:
         from icecast_log import icecast_logs
 
         folder, lines = icecast_logs(args.work, args.icecast)
+        runs.append(measure("icecast access.log", folder / "access.log", args.icecast,
+                            args.work))
         runs.append(measure("icecast access + playlist", folder, lines, args.work))
     report(runs)
 

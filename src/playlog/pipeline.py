@@ -351,6 +351,9 @@ class _Run:
         derived = self.listening.derive(self.con, self.layout, self.catalog, self.salt)
         if derived.records is not None:
             self._take_records(derived.records, "(requests)", read=False)
+        if derived.progress is not None:  # bytes served only: the plays end where these do
+            bytes_sent = pl.from_arrow(derived.progress)
+            self.progress.add(bytes_sent.with_columns(_day=pl.col("ts").dt.date()), "_day")
         self.replace = derived.replace
 
     def _fill_catalog(self) -> None:

@@ -84,7 +84,9 @@ def to_states(records: pl.DataFrame) -> pl.DataFrame:
         **{name: pl.when(is_start).then(_column(others, GIVEN.get(name, name)))
            for name in ATTRIBUTES},
     )
-    return merge_states(pl.concat([cast_states(marks), cast_states(moved)], how="vertical_relaxed"))
+    # a record's mark is the state of that record alone: only sessions with several merge
+    return combine_states(pl.concat([cast_states(marks), cast_states(moved)],
+                                    how="vertical_relaxed"))
 
 
 def _column(records: pl.DataFrame, name: str) -> pl.Expr:

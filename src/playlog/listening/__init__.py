@@ -44,6 +44,7 @@ _REQUEST_COLUMNS = ("ts", "record_id", "format", "method", "path", "status", "by
 class Derived:
     records: pa.Table | None  # native records (parse.formats.native's columns)
     replace: pl.DataFrame | None  # group, lo, hi: stored sessions these take the place of
+    progress: pa.Table | None = None  # progress records that only carry bytes served
 
 
 @dataclass
@@ -84,10 +85,12 @@ class Listening:
         records = [pl.from_arrow(p.records) for p in parts
                    if p.records is not None and p.records.num_rows]
         replace = [p.replace for p in parts if p.replace is not None and p.replace.height]
+        progress = [p.progress for p in parts if p.progress is not None and p.progress.num_rows]
         if not records:
             return Derived(None, None)
         keyed = with_anon_keys(con, pl.concat(records, how="vertical_relaxed"), salt)
-        return Derived(native(keyed), pl.concat(replace) if replace else None)
+        return Derived(native(keyed), pl.concat(replace) if replace else None,
+                       pa.concat_tables(progress) if progress else None)
 
 
 def stored(con: duckdb.DuckDBPyConnection, layout: Layout, dataset: str, first, last,

@@ -50,19 +50,31 @@ def listeners(df: pl.DataFrame) -> pl.Series:
     ).to_series().fill_null(False)
 
 
+# Each interval meets the entry on air at its start (an as-of join) and the entries that
+# start during it (found through the hours the interval spans: a bounded join).
 SPLIT = """
 WITH e AS (
-    SELECT mount, ts AS on_air, track_id,
+    SELECT mount, ts AS on_air, track_id, date_trunc('hour', ts) AS bucket,
            lead(ts) OVER (PARTITION BY mount ORDER BY ts, record_id) AS off_air
     FROM entries
+), at_start AS (
+    SELECT l.grp, l.mount, l.start_ts, l.end_ts, e.on_air, e.off_air, e.track_id
+    FROM listens AS l ASOF JOIN e ON l.mount = e.mount AND l.start_ts >= e.on_air
+    WHERE e.on_air >= l.start_ts - to_milliseconds($margin)
+), hours AS (
+    SELECT grp, mount, start_ts, end_ts,
+           unnest(generate_series(date_trunc('hour', start_ts), date_trunc('hour', end_ts),
+                                  INTERVAL 1 HOUR)) AS bucket
+    FROM listens
+), during AS (
+    SELECT h.grp, h.mount, h.start_ts, h.end_ts, e.on_air, e.off_air, e.track_id
+    FROM hours AS h JOIN e ON e.mount = h.mount AND e.bucket = h.bucket
+     AND e.on_air > h.start_ts AND e.on_air < h.end_ts
 ), titled AS (
-    SELECT l.grp, greatest(l.start_ts, e.on_air) AS p_start,
-           least(l.end_ts, coalesce(e.off_air, l.end_ts)) AS p_end,
-           coalesce(e.track_id, l.mount) AS track_id
-    FROM listens AS l JOIN e ON e.mount = l.mount
-     AND e.on_air < l.end_ts AND coalesce(e.off_air, l.end_ts) > l.start_ts
-     AND e.on_air >= l.start_ts - to_milliseconds($margin)
-    WHERE least(l.end_ts, coalesce(e.off_air, l.end_ts)) > greatest(l.start_ts, e.on_air)
+    SELECT grp, greatest(start_ts, on_air) AS p_start,
+           least(end_ts, coalesce(off_air, end_ts)) AS p_end, coalesce(track_id, mount) AS track_id
+    FROM (SELECT * FROM at_start UNION ALL SELECT * FROM during)
+    WHERE least(end_ts, coalesce(off_air, end_ts)) > greatest(start_ts, on_air)
 ), head AS (
     SELECT l.grp, any_value(l.start_ts) AS p_start,
            coalesce(min(t.p_start), any_value(l.end_ts)) AS p_end,
@@ -158,12 +170,12 @@ def derive(con: duckdb.DuckDBPyConnection, layout, requests: pl.DataFrame,
     finally:
         con.unregister("listens")
         con.unregister("entries")
-    return Derived(_records(listens, pieces), listens.select(
-        group="grp", lo=pl.lit(None, pl.Datetime("ms", "UTC")),
-        hi=pl.lit(None, pl.Datetime("ms", "UTC"))))
+    plays, progress = _records(listens, pieces)
+    no_time = pl.lit(None, pl.Datetime("ms", "UTC"))
+    return Derived(plays, listens.select(group="grp", lo=no_time, hi=no_time), progress)
 
 
-def _records(listens: pl.DataFrame, pieces: pl.DataFrame) -> object:
+def _records(listens: pl.DataFrame, pieces: pl.DataFrame):
     """A ``play`` per piece, and a progress record per interval with the bytes it served
     (on its last piece, at the disconnect)."""
     pieces = pieces.with_columns(pl.col("p_start", "p_end").dt.cast_time_unit("ms"))
@@ -179,4 +191,4 @@ def _records(listens: pl.DataFrame, pieces: pl.DataFrame) -> object:
         record_id=pl.col("record_id") ^ pl.lit(_BYTES_MIX, pl.UInt64),
     )
     plays = plays.with_columns(record_id=pl.col("session_id").hash())
-    return native(pl.concat([plays, progress], how="diagonal_relaxed"))
+    return native(plays), native(progress)

@@ -113,9 +113,9 @@ class SessionStore:
         return affected, rows.filter(touched), keep.drop("filename")
 
     def _write(self, final: pl.DataFrame, keep: pl.DataFrame | None) -> None:
-        out = conform_frame(final)
-        if keep is not None and keep.height:
-            out = pl.concat([out, conform_frame(keep)], how="vertical_relaxed")
+        out = final
+        if keep is not None and keep.height:  # the same dtypes, to stack them
+            out = pl.concat([conform_frame(final), conform_frame(keep)], how="vertical_relaxed")
         out = out.sort(["_day", *SORT_KEYS[SESSIONS]], nulls_last=True)
         self.tx.write_days(SESSIONS, conform(out, SESSION_SCHEMA), out["_day"].to_arrow())
 

@@ -19,8 +19,8 @@ START = datetime(2026, 10, 22, tzinfo=UTC)
 AGENTS = ("VLC/3.0.21 LibVLC/3.0.21", "TuneIn Radio/32.5.1 (Android 14; Pixel 8; Java)",
           "AppleCoreMedia/1.0.0.22A3354 (iPhone; U; CPU OS 18_0 like Mac OS X; en_us)",
           "Sonos/80.1-55014 (ZPS27)", "WinampMPEG/5.66, Ultravox/2.1",
-          "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-          "Chrome/130.0.0.0 Safari/537.36")
+          ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+           "Chrome/130.0.0.0 Safari/537.36"))
 WEB = ("GET /status.xsl HTTP/1.1", "GET /live.m3u HTTP/1.1", "GET /style.css HTTP/1.1",
        "GET / HTTP/1.1", "GET /favicon.ico HTTP/1.1")
 

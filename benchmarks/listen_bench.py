@@ -34,8 +34,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ingest_bench import generate as generate_native  # noqa: E402
-from ingest_bench import run_measured  # noqa: E402
+from ingest_bench import generate as generate_native
+from ingest_bench import run_measured
 
 FILE_BYTES = 12_000_000
 USERS = 50

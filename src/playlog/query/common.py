@@ -284,3 +284,21 @@ def not_found(con: Any, kind: str, value: str, candidates_sql: str) -> NotFoundE
     ]
     hint = "did you mean " + ", ".join(close) + "?" if close else None
     return NotFoundError(f"no {kind} '{value}' in the store", hint=hint)
+
+
+UNKNOWN_DURATIONS = """
+SELECT count(*) FILTER (WHERE duration_played_ms IS NULL) AS unknown, count(*) AS plays
+FROM {source} AS s
+"""
+
+
+def unknown_durations_note(con: Any, source: str, params: Any = None) -> list[str]:
+    """The note that some sessions of ``source`` (a loaded table or a subquery) have no
+    known played duration, so that a listening time is not read as all that was heard
+    (docs/metrics.md#unknown-durations); none when every duration is known."""
+    found = rows(con, UNKNOWN_DURATIONS.format(source=source), params)[0]
+    if not found["unknown"]:
+        return []
+    return [(f"{found['unknown']:,} of the {found['plays']:,} plays have no known played "
+             "duration (scrobbles of tracks of unknown length, media requests of files the "
+             "catalog does not size): listening times count the known durations only.")]

@@ -73,6 +73,7 @@ def listening(con: Any, window: Window, include_bots: bool, filters: Filters,
     notes += rollup.uncovered_notes(con, window, filters)
     common.load_sessions(con, CURRENT, window, include_bots=include_bots,
                          extra="track_id, user_id", filters=filters)
+    notes += common.unknown_durations_note(con, CURRENT)
     return _assemble(
         con, window, include_bots, filters,
         totals=common.summary(con, CURRENT),

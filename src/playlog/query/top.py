@@ -224,7 +224,11 @@ def filters_of(filters: Filters | None) -> list[str]:
 def _notes(con: Any, window: Window, chart: Chart, include_bots: bool,
            filters: Filters | None) -> list[str]:
     if not rollup.use(con, window, filters, chart.rollup_table):
-        return rollup.uncovered_notes(con, window, filters, chart.rollup_table)
+        found = rollup.uncovered_notes(con, window, filters, chart.rollup_table)
+        if chart.dataset == "sessions":  # listening times count the known durations only
+            source = window_source(con, "sessions", include_bots, filters)
+            found += common.unknown_durations_note(con, source, window_params(window))
+        return found
     found = rollup.notes(con, window, include_bots, chart.rollup_table, filters)
     if chart.dataset == "events":
         found.append(f"Bounce rates and the funnel count the raw records only, kept from "

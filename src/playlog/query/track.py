@@ -78,8 +78,9 @@ def track_report(con: Any, track_id: str, window: Window, *, include_bots: bool 
         "window": window.as_dict(),
         "filters": filters.texts if filters else [],
         "partial_days": common.partial_days(days, window),
-        "notes": (rollup.notes(con, window, include_bots, filters=filters) if from_rollups
-                  else rollup.uncovered_notes(con, window, filters)),
+        "notes": [*(rollup.notes(con, window, include_bots, filters=filters) if from_rollups
+                    else rollup.uncovered_notes(con, window, filters)),
+                  *common.unknown_durations_note(con, TABLE)],
     }
 
 

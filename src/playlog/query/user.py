@@ -112,8 +112,9 @@ def user_report(con: Any, user_id: str, window: Window, *, include_bots: bool = 
         **habits(con, TABLE, window.tz),
         "window": window.as_dict(),
         "filters": filters.texts if filters else [],
-        "notes": (rollup.notes(con, window, include_bots, "rollup_users") if from_rollups
-                  else rollup.uncovered_notes(con, window, filters, "rollup_users")),
+        "notes": [*(rollup.notes(con, window, include_bots, "rollup_users") if from_rollups
+                    else rollup.uncovered_notes(con, window, filters, "rollup_users")),
+                  *common.unknown_durations_note(con, TABLE)],
     }
 
 

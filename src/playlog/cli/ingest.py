@@ -17,9 +17,13 @@ ENRICHING = "Enrichment"
 
 INGEST_HELP = """Read logs (plain, .gz, .bz2 or .zst) into the store: only what is new.
 
-Native JSON Lines and web-server access logs (nginx, Apache, IIS, CloudFront,
-ELB/ALB, Caddy, Traefik …). Files are read as given; folders are searched for
-log files (recursively). Each file's format is detected from its first lines,
+Native JSON Lines, web-server access logs (nginx, Apache, IIS, CloudFront,
+ELB/ALB, Caddy, Traefik …), Icecast access and playlist logs, SHOUTcast W3C
+logs, and listening exports (Spotify streaming histories, Last.fm CSV,
+ListenBrainz, Maloja, Rockbox .scrobbler.log; --user names whose they are
+when they do not). Files are read as given; folders are searched for log
+files and exports (recursively). A JSON export is read whole once complete,
+and a play imported twice, or in two overlapping exports, counts once. Each file's format is detected from its first lines,
 or named with --log-format: a format name, or the server's own nginx
 log_format / Apache LogFormat string. Only the lines added since the last run
 are read, so cron can run it every minute; a log rotated or compressed
@@ -38,6 +42,8 @@ Examples:
   playlog ingest sample_data/logs/access.log --log-format combined
   playlog ingest sample_data/logs/access.log --log-format '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"'
   PLAYLOG_CONFIG=sample_data/playlog.toml playlog ingest sample_data/logs/access.log
+  playlog ingest sample_data/logs/icecast
+  playlog ingest sample_data/exports --user alice --data alice
 """
 
 

@@ -57,14 +57,19 @@ Examples:
 USER_HELP = f"""One user: listening time, habits, favourite genres and devices.
 
 Over the user's sessions started in the window: listening time, tracks played
-and unique tracks, average session, favourite genres (from the catalog),
-completion, skips, binge listening, peak hours, weekend against weekday
-listening, platforms and preferred quality. {ALL_TIME} {UNKNOWN_ID}
+and unique tracks, discovery rate, average session, favourite genres (from
+the catalog), top artists and tracks by listening time, completion, skip
+rate, binge listening, most active hours, plays by weekday, weekend against
+weekday listening, platforms and preferred quality. Over a year of an
+imported listening history (--from 2023-01-01 --to 2024-01-01) this is a
+year in review. {ALL_TIME} {UNKNOWN_ID}
 
 Examples:
   playlog user u00076
   playlog user u00076 --from 2026-11-16 --to 2026-11-21 --format json
   playlog user u00076 --filter quality=high
+  playlog ingest sample_data/exports --user alice --data alice
+  playlog user alice --from 2023-01-01 --to 2024-01-01 --data alice
 """
 
 EVENT_HELP = f"""One event page: views, unique views, clicks, bounce rate and traffic.
@@ -98,6 +103,8 @@ Examples:
   playlog report --days 7 --until 2026-11-21 --format json
   playlog report --days 7 --until 2026-11-21 -o report.html
   playlog report --days 7 --until 2026-11-21 --filter country=FR
+  playlog ingest sample_data/exports --user alice --data alice
+  playlog report --from 2023-01-01 --to 2024-01-01 --data alice
 """
 
 REPORTS = "Reports"

@@ -176,6 +176,12 @@ def test_property_listening_time_is_the_listener_seconds_split_or_not(tmp_path_f
     assert lengths.to_series().to_list() == spans["played"].to_list()
     assert read(folder / "data", "progress")["bytes_sent"].sum() == sum(
         length * 16_000 for _, length in listens)
+    # re-imported, as the same files and as a rotated, compressed copy: nothing is added
+    copy = write(folder / "old" / "access.log.1.gz", lines, gz=True)
+    assert run([*paths, copy], folder / "data").records == 0
+    assert read(folder / "data", "sessions").sort("session_id").equals(rows.sort("session_id"))
+    assert read(folder / "data", "progress")["bytes_sent"].sum() == sum(
+        length * 16_000 for _, length in listens)
 
 
 def test_a_title_the_catalog_knows_is_its_track(tmp_path):

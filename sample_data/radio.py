@@ -37,12 +37,12 @@ AGENTS = [
     ("ExoPlayerLib/2.19.1 (Linux; Android 13) okhttp/4.12.0", 6, None),
     ("Sonos/80.1-55014 (ZPS27)", 5, None),
     ("Roku/DVP-14.0 (14.0.4.5312-46)", 2, None),
-    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-     "Chrome/130.0.0.0 Safari/537.36", 12, "https://radio.example.com/"),
+    (("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+      "Chrome/130.0.0.0 Safari/537.36"), 12, "https://radio.example.com/"),
     ("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7; rv:132.0) Gecko/20100101 Firefox/132.0",
      6, "https://radio.example.com/"),
-    ("Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 "
-     "(KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1", 5,
+    (("Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 "
+      "(KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1"), 5,
      "https://radio.example.com/"),
 ]
 WEB_AGENT = AGENTS[-3][0]

@@ -126,10 +126,10 @@ def test_shoutcast_w3c_log(tmp_path):
         "#Software: SHOUTcast DNAS/posix(linux x64) v2.6.1.777",
         "#Version: 1.0",
         "#Date: 2026-11-20 00:00:00",
-        "#Fields: c-ip c-dns date time cs-uri-stem c-status cs(User-Agent) sc-bytes "
-        "x-duration avgbandwidth",
-        f"198.51.100.23 198.51.100.23 {end:%Y-%m-%d %H:%M:%S} /stream?title=Harbour%20Lights "
-        "200 WinampMPEG%2F5.66 14745600 921 16010",
+        ("#Fields: c-ip c-dns date time cs-uri-stem c-status cs(User-Agent) sc-bytes "
+         "x-duration avgbandwidth"),
+        (f"198.51.100.23 198.51.100.23 {end:%Y-%m-%d %H:%M:%S} /stream?title=Harbour%20Lights "
+         "200 WinampMPEG%2F5.66 14745600 921 16010"),
         f"198.51.100.24 198.51.100.24 {end:%Y-%m-%d %H:%M:%S} /stream 404 VLC%2F3.0.21 0 0 0",
     ])
     summary = run(log, tmp_path / "data")

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import random
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import duckdb
 import polars as pl
 import pytest
+from logs import T0, events, iso, read, run, sessions, write_log
 from typer.testing import CliRunner
 
-from logs import T0, events, iso, read, run, sessions, write_log
 from playlog.cli.app import app
 from playlog.config import load_settings
 from playlog.retention import cleanup, compact
@@ -199,9 +201,9 @@ def test_a_killed_cleanup_leaves_every_day_old_or_new(store, monkeypatch):
 
     def die(layout, journal):
         for tmp, final in journal["add"][:1]:
-            transaction.os.replace(tmp, final)
+            os.replace(tmp, final)
         for path in journal["remove"][:3]:
-            transaction.Path(path).unlink()
+            Path(path).unlink()
         raise KeyboardInterrupt
 
     monkeypatch.setattr(transaction, "apply_journal", die)
@@ -371,7 +373,7 @@ def test_readers_see_an_interrupted_commit_as_it_will_be(tmp_path, monkeypatch):
 
     def renames_only(layout, journal):
         for tmp, final in journal["add"]:
-            transaction.os.replace(tmp, final)
+            os.replace(tmp, final)
         raise KeyboardInterrupt  # killed before the old files were removed
 
     monkeypatch.setattr(transaction, "apply_journal", renames_only)

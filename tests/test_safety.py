@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
 import time
 
 import pytest
-
 from logs import at, events, read, run, session, sessions, write_log
+
 from playlog.errors import LockedError
 from playlog.store import transaction
 from playlog.store.layout import Layout
@@ -79,7 +80,7 @@ def test_a_run_killed_while_applying_is_completed_by_the_next(tmp_path, monkeypa
 
     def half_apply(layout, journal):
         tmp, final = journal["add"][0]
-        transaction.os.replace(tmp, final)
+        os.replace(tmp, final)
         raise KeyboardInterrupt  # died after the first rename
 
     monkeypatch.setattr(transaction, "apply_journal", half_apply)

@@ -20,6 +20,7 @@ gets the values it lacks.
 from __future__ import annotations
 
 import csv
+import io
 import os
 import uuid
 from dataclasses import asdict, dataclass
@@ -107,21 +108,24 @@ def fill_catalog(existing: pl.DataFrame, rows: pl.DataFrame) -> tuple[pl.DataFra
 
 def load_catalog(data_dir: Path | str) -> pl.DataFrame:
     """The stored catalog; an empty frame with the standard columns when there is none."""
-    path = Layout(Path(data_dir)).catalog
-    if not path.is_file():
+    layout = Layout(data_dir)
+    path = layout.catalog
+    if not layout.fs.is_file(path):
         return pl.DataFrame(schema=COLUMNS)
     try:
-        return pl.read_parquet(path, glob=False)
+        return pl.read_parquet(layout.fs.read_bytes(path)) if layout.remote else \
+            pl.read_parquet(path, glob=False)
     except (OSError, pl.exceptions.PolarsError) as exc:
         raise StoreError(str(path), f"cannot read the track catalog: {_first_line(exc)}") from None
 
 
 def catalog_size(data_dir: Path | str) -> int:
     """The number of tracks in the stored catalog (0 when there is none)."""
-    path = Layout(Path(data_dir)).catalog
-    if not path.is_file():
+    layout = Layout(data_dir)
+    if not layout.fs.is_file(layout.catalog):
         return 0
-    return pl.scan_parquet(path, glob=False).select(pl.len()).collect().item()
+    return load_catalog(data_dir).height if layout.remote else \
+        pl.scan_parquet(layout.catalog, glob=False).select(pl.len()).collect().item()
 
 
 def _read_csv(path: Path) -> pl.DataFrame:
@@ -190,7 +194,18 @@ def _typed(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select(*COLUMNS, *extras)
 
 
-def _write_atomically(frame: pl.DataFrame, target: Path, modes: Modes) -> None:
+def _write_atomically(frame: pl.DataFrame, target: Any, modes: Modes) -> None:
+    from playlog.store.fs import as_path, fs_for
+
+    target = as_path(target)
+    if not isinstance(target, Path):  # an object store: one put replaces it whole
+        buffer = io.BytesIO()
+        frame.write_parquet(buffer)
+        try:
+            fs_for(target).write_atomic(target, buffer.getvalue(), modes.file)
+        except OSError as exc:
+            raise StoreError(str(target), f"cannot write the track catalog: {exc}") from None
+        return
     tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
     try:
         make_dirs(target.parent, modes)

@@ -63,10 +63,10 @@ from playlog.store.files import write_failure
 from playlog.store.layout import Layout
 from playlog.store.ledger import Ledger
 from playlog.store.lock import exclusive
-from playlog.store.modes import make_dirs, store_modes
+from playlog.store.modes import store_modes
 from playlog.store.salt import load_salt
 from playlog.store.sessions import SessionStore
-from playlog.store.transaction import Transaction, recover
+from playlog.store.transaction import Transaction, close_sink, recover
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -143,11 +143,12 @@ NO_LOGS = "no log files in this folder (*.jsonl, *.ndjson, *.json, *.log, rotate
 
 
 def _ensure_writable(layout: Layout) -> None:
+    fs = layout.fs
     try:
-        make_dirs(layout.state, layout.modes)
+        fs.make_dirs(layout.state, layout.modes)
         probe = layout.state / f".probe-{os.getpid()}"
-        probe.write_bytes(b"")
-        probe.unlink()
+        close_sink(fs.open_output(probe, layout.modes))
+        fs.remove(probe)
     except OSError as exc:
         raise StoreError(
             str(layout.root), f"cannot write the data directory: {exc.strerror or exc}",
@@ -164,6 +165,7 @@ class _Run:
         self.enricher = enricher
         self.anonymize_ip = anonymize_ip
         self.con = duckdb.connect(config={"memory_limit": "1GB"})
+        layout.fs.attach(self.con)
         self.con.execute("SET TimeZone = 'UTC'")
         self.tx = Transaction(layout)
         self.ledger = Ledger.load(layout)

@@ -11,7 +11,6 @@ quarantine instead of counting them again.
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -39,9 +38,9 @@ from playlog.store.files import read_json, write_failure
 from playlog.store.layout import Layout
 from playlog.store.ledger import Ledger
 from playlog.store.lock import exclusive
-from playlog.store.modes import create_file, make_dirs, store_modes
+from playlog.store.modes import store_modes
 from playlog.store.reader import require_store
-from playlog.store.transaction import Transaction, recover
+from playlog.store.transaction import Transaction, close_sink, recover
 
 COMPACTED = (*RAW_DATASETS, QUARANTINE)
 
@@ -67,8 +66,9 @@ class CleanupResult:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-    def add(self, action: str, dataset: str, day: date, files: list[Path]) -> None:
-        size = sum(f.stat().st_size for f in files)
+    def add(self, action: str, dataset: str, day: date, files: list[Any],
+            fs: Any = None) -> None:
+        size = sum(fs.size(f) for f in files) if files else 0
         self.actions.append(Action(action, dataset, str(day), len(files), size))
         if action in ("delete", "archive"):
             self.bytes_freed += size
@@ -114,7 +114,7 @@ def configured_cleanup(
     older = older_than or conf.get("older_than")
     anon = anonymize_ip_after or conf.get("anonymize_ip_after")
     drop = drop_user_agents if drop_user_agents is not None else bool(conf.get("drop_user_agents"))
-    target = archive or (Path(conf["archive"]).expanduser() if conf.get("archive") else None)
+    target = archive or (_archive_path(conf["archive"]) if conf.get("archive") else None)
     if drop and not anon:
         raise UsageError("--drop-user-agents", "needs --anonymize-ip-after (or "
                          "anonymize_ip_after in the config file): it applies to the same days")
@@ -204,6 +204,7 @@ class _Cleanup:
         self.archive = Layout(archive, layout.modes) if archive else None
         self.tx = Transaction(layout)
         self.con = duckdb.connect(config={"memory_limit": "1GB"})
+        layout.fs.attach(self.con)
         self.con.execute("SET TimeZone = 'UTC'")
         self.state = retention_state(layout)
         self.ledger: Ledger | None = None
@@ -224,7 +225,7 @@ class _Cleanup:
                 if day >= cutoff:
                     continue
                 files = self.layout.files(dataset, day)
-                self.result.add("archive" if self.archive else "delete", dataset, day, files)
+                self._note("archive" if self.archive else "delete", dataset, day, files)
                 self.gone.add((dataset, day))
                 if not self.dry_run:
                     anonymized = anonymize_before is not None and day < anonymize_before
@@ -245,34 +246,34 @@ class _Cleanup:
         from playlog.store.salt import load_salt
 
         for day in sorted(missing):
-            self.result.add("rollup", "roll-ups", day, [])
+            self._note("rollup", "roll-ups", day, [])
         if not self.dry_run:
             rollups.rebuild(self.con, self.tx, self.layout, missing, load_salt(self.layout))
 
-    def _drop(self, dataset: str, day: date, files: list[Path],
+    def _note(self, action: str, dataset: str, day: date, files: list[Any]) -> None:
+        self.result.add(action, dataset, day, files, self.layout.fs)
+
+    def _read(self, files: list[Any]) -> pl.DataFrame:
+        return read_frame(self.layout, files)
+
+    def _drop(self, dataset: str, day: date, files: list[Any],
               anonymize: bool | None = None) -> None:
         """Remove a day's files, archiving them first (anonymised unless `anonymize` is
         None; True also drops the user agents)."""
         if self.archive is not None:
             target = self.archive.day_dir(dataset, day)
-            make_dirs(target, self.archive.modes)
             if anonymize is not None and dataset != PROGRESS:  # progress holds no IP
-                rows = _anonymized(dataset, pl.read_parquet(files, glob=False), anonymize)
-                self._archive_file(target, files[0].name,
-                                   lambda tmp: pq.write_table(conform(rows, SCHEMAS[dataset]), tmp,
-                                                              compression="zstd"))
+                rows = _anonymized(dataset, self._read(files), anonymize)
+                _, sink = self.tx.stage(target / files[0].name, self.archive)
+                pq.write_table(conform(rows, SCHEMAS[dataset]), sink, compression="zstd")
+                close_sink(sink)
             else:
                 for path in files:
-                    self._archive_file(target, path.name,
-                                       lambda tmp, path=path: shutil.copyfile(path, tmp))
+                    tmp, sink = self.tx.stage(target / path.name, self.archive)
+                    close_sink(sink)
+                    copy_between(self.layout, path, self.archive, tmp)
         for path in files:
             self.tx.remove(path)
-
-    def _archive_file(self, target: Path, name: str, write) -> None:
-        tmp = target / f".{name}.tmp"
-        create_file(tmp, self.archive.modes)  # type: ignore[union-attr]
-        write(tmp)
-        self.tx.added.append((str(tmp), str(target / name)))
 
     def anonymize(self, cutoff: date, drop_user_agents: bool) -> None:
         """Cut IPs (and drop user agents) in raw days before `cutoff`, and in the raw lines
@@ -289,11 +290,11 @@ class _Cleanup:
                 if not pending:
                     continue
                 files = self.layout.files(dataset, day)
-                rows = pl.read_parquet(files, glob=False)
+                rows = self._read(files)
                 changed = _anonymized(dataset, rows, drop_user_agents)
                 if changed.equals(rows):
                     continue
-                self.result.add("anonymize", dataset, day, files)
+                self._note("anonymize", dataset, day, files)
                 if not self.dry_run:
                     self._replace_day(dataset, day, files, changed)
         self._anonymize_quarantine(cutoff)
@@ -310,11 +311,11 @@ class _Cleanup:
             if day >= cutoff or (QUARANTINE, day) in self.gone or (done and day < done):
                 continue
             files = self.layout.files(QUARANTINE, day)
-            rows = pl.read_parquet(files, glob=False)
+            rows = self._read(files)
             changed = _anonymized(QUARANTINE, rows, False)
             if changed.equals(rows):
                 continue
-            self.result.add("anonymize", QUARANTINE, day, files)
+            self._note("anonymize", QUARANTINE, day, files)
             if not self.dry_run:
                 self._replace_day(QUARANTINE, day, files, changed)
         if done is None or cutoff > done:
@@ -327,13 +328,13 @@ class _Cleanup:
                 files = [f for f in self.layout.files(dataset, day) if str(f) not in self.tx.removed]
                 if len(files) < 2 or (dataset, day) in self.gone:
                     continue
-                self.result.add("compact", dataset, day, files)
+                self._note("compact", dataset, day, files)
                 if not self.dry_run:
-                    rows = pl.read_parquet(files, glob=False).sort(SORT_KEYS[dataset], nulls_last=True,
+                    rows = self._read(files).sort(SORT_KEYS[dataset], nulls_last=True,
                                                        maintain_order=True)
                     self._replace_day(dataset, day, files, rows)
 
-    def _replace_day(self, dataset: str, day: date, files: list[Path], rows: pl.DataFrame) -> None:
+    def _replace_day(self, dataset: str, day: date, files: list[Any], rows: pl.DataFrame) -> None:
         for path in files:
             self.tx.remove(path)
         self.tx.write_table(dataset, day, conform(rows, SCHEMAS[dataset]))
@@ -345,3 +346,39 @@ class _Cleanup:
             return
         ledger = self.ledger.to_json() if self.ledger is not None else None
         self.tx.commit(ledger, {str(self.layout.retention): self.state})
+
+
+def _archive_path(text: str) -> Any:
+    from playlog.store.fs import as_path, is_url
+
+    return as_path(text) if is_url(text) else Path(text).expanduser()
+
+
+def read_frame(layout: Layout, files: list[Any]) -> pl.DataFrame:
+    """The rows of `files` (a day's files of one dataset) as one frame."""
+    if not layout.remote:
+        return pl.read_parquet(files, glob=False)
+    con = duckdb.connect()
+    try:
+        layout.fs.attach(con)
+        from playlog.store.layout import literal
+
+        return con.sql("SELECT * FROM read_parquet($f, union_by_name = true)",
+                       params={"f": [literal(str(f)) for f in files]}).pl()
+    finally:
+        con.close()
+
+
+def copy_between(source: Layout, path: Any, target: Layout, staged: Any) -> None:
+    """Copy the file `path` of `source` to `staged` in `target` (an archive: either may be
+    local or on an object store)."""
+    if source.fs is target.fs:
+        source.fs.copy(path, staged)
+        return
+    data = source.fs.read_bytes(path)
+    sink = target.fs.open_output(staged, target.modes)
+    if hasattr(sink, "write"):
+        sink.write(data)
+        sink.close()
+    else:
+        Path(sink).write_bytes(data)

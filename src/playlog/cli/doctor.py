@@ -75,13 +75,12 @@ def _store(data_dir: Path, warnings: list[str]) -> dict[str, Any]:
     """The store's files: how many, which cannot be read, how many others can read."""
     from playlog.store.check import check_store
     from playlog.store.layout import Layout
-    from playlog.store.modes import readable_by_others
 
-    layout = Layout(Path(data_dir))
+    layout = Layout(data_dir)
     if not layout.holds_store():
         return {"files": 0, "problems": [], "readable_by_others": 0}
     checked, problems = check_store(layout)
-    exposed = readable_by_others(layout.root)
+    exposed = layout.fs.readable_by_others(layout.root)
     if exposed:
         warnings.append(f"{len(exposed)} file(s) or folder(s) of the store can be read by other "
                         f"users (e.g. {exposed[0]}); see store_mode in docs/operations.md")

@@ -45,7 +45,7 @@ def ingest_job(settings: Settings, ingest: bool) -> dict[str, Any]:
 
     layout = Layout(settings.data_dir)
     out: dict[str, Any] = {}
-    if ingest and layout.incoming.is_dir():
+    if ingest and layout.fs.is_dir(layout.incoming):
         from playlog.pipeline import ingest as run_ingest
 
         try:

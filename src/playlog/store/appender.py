@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 
 from playlog.schema import ROW_GROUP_ROWS, SORT_KEYS
 from playlog.store.layout import Layout, literal
-from playlog.store.transaction import COMPRESSION, Transaction
+from playlog.store.transaction import COMPRESSION, Transaction, close_sink
 
 
 def conform(df: pl.DataFrame, schema: pa.Schema) -> pa.Table:
@@ -75,6 +75,7 @@ class DedupAppender:
     duplicates: int = 0
     _ids: dict[date, pl.Series] = field(default_factory=dict)
     _writers: dict[date, pq.ParquetWriter] = field(default_factory=dict)
+    _sinks: list = field(default_factory=list)
 
     def add(self, df: pl.DataFrame, day_column: str) -> None:
         """Write the records of `df` not seen before; `day_column` holds each one's day."""
@@ -108,7 +109,10 @@ class DedupAppender:
     def close(self) -> None:
         for writer in self._writers.values():
             writer.close()
+        for sink in self._sinks:
+            close_sink(sink)
         self._writers.clear()
+        self._sinks.clear()
 
     def _seen(self, day: date) -> pl.Series:
         if day not in self._ids:
@@ -125,6 +129,7 @@ class DedupAppender:
     def _writer(self, day: date) -> pq.ParquetWriter:
         if day not in self._writers:
             path = self.tx.new_file(self.dataset, day)
+            self._sinks.append(path)
             if self.distinct_ids:  # readers see plain strings: the Arrow schema is not stored
                 self._writers[day] = pq.ParquetWriter(
                     path, _view_schema(self.schema.remove_metadata()), compression=COMPRESSION,

@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 
 from playlog.errors import StoreError
 from playlog.schema import DATASETS, SCHEMAS
+from playlog.store.fs import as_path, fs_for
 from playlog.store.layout import Layout
 
 HINT = "move it out of the data directory; playlog doctor lists every such file"
@@ -42,7 +43,7 @@ def check_store(layout: Layout, *, deep: bool = True) -> tuple[int, list[Problem
     """(files checked, problems found): every dataset file and the catalog."""
     checked, problems = 0, []
     targets = [(name, path) for name in DATASETS for path in layout.all_files(name)]
-    if layout.catalog.is_file():
+    if layout.fs.is_file(layout.catalog):
         targets.append(("catalog", str(layout.catalog)))
     for name, path in targets:
         checked += 1
@@ -54,8 +55,9 @@ def check_store(layout: Layout, *, deep: bool = True) -> tuple[int, list[Problem
 
 def check_file(path: str, dataset: str, *, deep: bool = True) -> str | None:
     """Why the file cannot serve as a file of `dataset` (None when it can)."""
+    target = as_path(path)
     try:
-        parquet = pq.ParquetFile(path)
+        parquet = pq.ParquetFile(fs_for(target).open_input(target))
         schema = parquet.schema_arrow
         if deep:
             for group in range(parquet.num_row_groups):
@@ -91,14 +93,23 @@ def _compatible(found: pa.DataType, wanted: pa.DataType) -> bool:
 
 def explain(exc: BaseException, data_dir: Path | str) -> StoreError | None:
     """The store file behind a failed read, as one error naming it; None if none is."""
-    layout = Layout(Path(data_dir))
-    root = str(layout.root.resolve()) if layout.root.exists() else str(layout.root)
+    layout = Layout(data_dir)
+    if layout.remote:
+        root = str(layout.root)
+    else:
+        root = str(layout.root.resolve()) if layout.root.exists() else str(layout.root)
     for named in _NAMED.findall(str(exc)):
+        if layout.remote and named.startswith(root + "/") and layout.fs.exists(
+                layout.path(named)):
+            why = check_file(named, _dataset_of(layout, named), deep=True)
+            return StoreError(named, why or f"cannot be read ({_first_line(exc)})", hint=HINT)
+        if layout.remote:
+            continue
         if Path(named).exists() and str(Path(named).resolve()).startswith(root):
             dataset = _dataset_of(layout, named)
             why = check_file(named, dataset, deep=True) or f"cannot be read ({_first_line(exc)})"
             return StoreError(named, why, hint=HINT)
-    if not layout.root.is_dir():
+    if not layout.fs.is_dir(layout.root):
         return None
     for deep in (False, True):
         _, problems = check_store(layout, deep=deep)
@@ -109,6 +120,8 @@ def explain(exc: BaseException, data_dir: Path | str) -> StoreError | None:
 
 
 def _dataset_of(layout: Layout, path: str) -> str:
+    if layout.remote:
+        return path[len(str(layout.root)) + 1:].split("/", 1)[0]
     relative = Path(path).resolve().relative_to(layout.root.resolve())
     return relative.parts[0] if relative.parts else ""
 

@@ -1,4 +1,4 @@
-"""Small file-system helpers: atomic JSON writes and fsync."""
+"""Small store helpers: atomic JSON state files (through store.fs), write failures."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from playlog.errors import StoreError
+from playlog.store.fs import as_path, dump_json, fs_for
 
 # Failures that mean the data directory cannot take what a run writes.
 FULL_OR_READ_ONLY = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG}
@@ -27,34 +28,17 @@ def write_failure(root: Path, exc: OSError) -> StoreError | None:
     return None
 
 
-def fsync_path(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
+def write_json_atomic(path: Any, value: Any, mode: int = 0o600) -> None:
+    """Replace the JSON file `path` whole (a failure, a full disk, leaves it as it was)."""
+    path = as_path(path)
+    fs_for(path).write_atomic(path, dump_json(value), mode)
+
+
+def read_json(path: Any, default: Any) -> Any:
+    path = as_path(path)
+    fs = fs_for(path)
     try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def write_json_atomic(path: Path, value: Any, mode: int = 0o600) -> None:
-    """Write to a temporary file beside `path` (created with `mode`), flush it to disk,
-    rename over `path`. A failure (a full disk) leaves `path` as it was."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(value, fh, indent=1, sort_keys=True)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def read_json(path: Path, default: Any) -> Any:
-    if not path.is_file():
+        data = fs.read_bytes(path)
+    except (FileNotFoundError, IsADirectoryError):
         return default
-    with path.open(encoding="utf-8") as fh:
-        return json.load(fh)
+    return json.loads(data)

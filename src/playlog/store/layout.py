@@ -8,12 +8,13 @@ to it goes through `literal`.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
+from playlog.store.fs import S3Path, StoreFS, as_path, fs_for
 from playlog.store.modes import PRIVATE, Modes
 
 _DAY_DIR = re.compile(r"^date=(\d{4}-\d{2}-\d{2})$")
@@ -28,8 +29,27 @@ def literal(path: Path | str) -> str:
 
 @dataclass(frozen=True)
 class Layout:
-    root: Path
+    """The store's paths; its files are read and written through `fs` (store.fs). The root
+    is a local folder or an ``s3://bucket/prefix`` URL (a `Path` made of one works too)."""
+
+    root: Any  # Path | S3Path
     modes: Modes = field(default=PRIVATE, compare=False)  # of what a run creates (store.modes)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "root", as_path(self.root))
+
+    @property
+    def fs(self) -> StoreFS:
+        return fs_for(self.root)
+
+    @property
+    def remote(self) -> bool:
+        """Is the store on an object store (no local folders, no flock, no modes)?"""
+        return isinstance(self.root, S3Path)
+
+    def path(self, text: str) -> Path | S3Path:
+        """A path of this store from its text (as the journal and DuckDB give it)."""
+        return as_path(text)
 
     def dataset(self, name: str) -> Path:
         return self.root / name
@@ -44,12 +64,10 @@ class Layout:
     def holds_store(self) -> bool:
         """Is the root a directory playlog wrote: state, a dataset, a catalog, or the
         incoming folder of `playlog serve` (a collector before its first ingest)?"""
-        if not self.root.is_dir():
-            return False
         from playlog.schema import DATASETS
 
-        names = ("state", "catalog", "incoming", *DATASETS)
-        return any((self.root / name).is_dir() for name in names)
+        names = {"state", "catalog", "incoming", *DATASETS}
+        return any(name in names for name in self.fs.children(self.root))
 
     @property
     def state(self) -> Path:
@@ -91,35 +109,18 @@ class Layout:
 
     def days(self, name: str) -> list[date]:
         """The days that hold at least one file of the dataset, ascending."""
-        base = self.dataset(name)
-        if not base.is_dir():
-            return []
-        found = []
-        for child in base.iterdir():
-            match = _DAY_DIR.match(child.name)
-            if match and any(child.glob("*.parquet")):
-                found.append(date.fromisoformat(match.group(1)))
+        found = set()
+        for path in self.all_files(name):
+            match = _DAY_DIR.match(path.rsplit("/", 2)[-2])
+            if match:
+                found.add(date.fromisoformat(match.group(1)))
         return sorted(found)
 
-    def files(self, name: str, day: date | str) -> list[Path]:
-        folder = self.day_dir(name, day)
-        return sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+    def files(self, name: str, day: date | str) -> list[Any]:
+        return [self.path(p) for p in self.fs.parquet_files(self.day_dir(name, day))]
 
     def all_files(self, name: str) -> list[str]:
-        """Every committed file of the dataset, in one pass over its day folders."""
-        found: list[str] = []
-        try:
-            days = os.scandir(self.dataset(name))
-        except (FileNotFoundError, NotADirectoryError):
-            return found
-        with days:
-            for day in days:
-                if not _DAY_DIR.match(day.name):
-                    continue
-                try:
-                    with os.scandir(day.path) as entries:
-                        found.extend(e.path for e in entries
-                                     if e.name.endswith(".parquet") and not e.name.startswith("."))
-                except (FileNotFoundError, NotADirectoryError):  # removed by a commit meanwhile
-                    continue
-        return sorted(found)
+        """Every committed file of the dataset (the text of its path), in one pass over
+        its day folders."""
+        found = self.fs.partition_files(self.dataset(name))
+        return sorted(p for p in found if _DAY_DIR.match(p.rsplit("/", 2)[-2]))

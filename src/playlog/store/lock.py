@@ -2,6 +2,8 @@
 
 Ingest, cleanup and compaction take it; a second run waits up to ``wait``
 seconds and then fails with a clear message naming the holder's process id.
+A local store's lock is an ``flock`` (`flock_exclusive`); an object store's a
+lease object (store.s3).
 """
 
 from __future__ import annotations
@@ -12,13 +14,22 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from playlog.errors import LockedError, StoreError
 from playlog.store.modes import PRIVATE, Modes, make_dirs
 
 
+def exclusive(path: Any, wait: float = 0.0, modes: Modes = PRIVATE):
+    """Hold the writers' lock of the store `path` is the lock of (a context manager)."""
+    from playlog.store.fs import as_path, fs_for
+
+    path = as_path(path)
+    return fs_for(path).exclusive(path, wait, modes)
+
+
 @contextmanager
-def exclusive(path: Path, wait: float = 0.0, modes: Modes = PRIVATE) -> Iterator[None]:
+def flock_exclusive(path: Path, wait: float = 0.0, modes: Modes = PRIVATE) -> Iterator[None]:
     """Hold the lock at `path` (a StoreError when it cannot even be opened: a read-only
     or foreign data directory)."""
     try:

@@ -20,11 +20,9 @@ report: a mistyped ``--data`` must not look like a quiet week.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TypeVar
 
 import duckdb
@@ -37,19 +35,23 @@ from playlog.store.layout import Layout, literal
 from playlog.store.salt import read_salt
 
 T = TypeVar("T")
+# How a read of a file removed meanwhile fails: locally, and through an object store.
+VANISHED = ("No such file or directory", "No files found that match", "Path does not exist",
+            "NoSuchKey", "does not exist")
 SNAPSHOT_ATTEMPTS = 20
 RETRIES = 5
 
 
-def connect(data_dir: Path, *, memory_limit: str = "1GB") -> duckdb.DuckDBPyConnection:
+def connect(data_dir: Any, *, memory_limit: str = "1GB") -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection with a view per dataset of schema.DATASETS
     (each with a ``date`` DATE column), ``catalog`` (the track catalog, possibly
     empty), ``event_catalog`` (the event catalog, possibly empty) and ``store_info``
     (``raw_from``: the first day with raw rows, or null; ``salt``: the salt of the
     store's pseudonymous keys)."""
-    layout = Layout(Path(data_dir))
+    layout = Layout(data_dir)
     require_store(layout)
     con = duckdb.connect(config={"memory_limit": memory_limit})
+    layout.fs.attach(con)
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET enable_progress_bar = false")  # stdout carries the data only
     try:
@@ -80,9 +82,9 @@ def require_store(layout: Layout) -> None:
     """StoreError unless the data directory holds a store."""
     if layout.holds_store():
         return
-    root = layout.root
-    why = ("not a directory" if root.exists() else "no such directory")
-    if root.is_dir():
+    root, fs = layout.root, layout.fs
+    why = ("not a directory" if fs.exists(root) else "no such directory")
+    if layout.remote or fs.is_dir(root):
         why = "no playlog store here (no state, dataset, catalog or incoming folder)"
     raise StoreError(str(root), f"cannot read the data directory: {why}",
                      hint="ingest logs into it first, or choose another with --data DIR")
@@ -115,17 +117,10 @@ def snapshot(layout: Layout) -> Snapshot:
 
 def _generation(layout: Layout) -> tuple:
     """What every commit changes: its journal, then the ledger or the retention state."""
-    marks = []
-    for path in (layout.journal, layout.ledger, layout.retention):
-        try:
-            st = os.stat(path)
-            marks.append((st.st_ino, st.st_mtime_ns, st.st_size))
-        except FileNotFoundError:
-            marks.append(None)
-    return tuple(marks)
+    return tuple(layout.fs.stamp(p) for p in (layout.journal, layout.ledger, layout.retention))
 
 
-def _read_state(path: Path, default: Any) -> Any:
+def _read_state(path: Any, default: Any) -> Any:
     try:
         return read_json(path, default)
     except (FileNotFoundError, ValueError):  # replaced or removed as it was read
@@ -141,11 +136,12 @@ def visible_files(layout: Layout, name: str, journal: dict | None) -> list[str]:
         return sorted(files)
     prefix = str(layout.dataset(name)) + "/"
     files -= set(journal["remove"])
+    exists = layout.fs.exists
     for tmp, final in journal["add"]:
         if final.startswith(prefix):
             files.discard(final)
-            files.add(final if os.path.exists(final) else tmp)
-    return sorted(f for f in files if os.path.exists(f))
+            files.add(final if exists(layout.path(final)) else tmp)
+    return sorted(f for f in files if exists(layout.path(f)))
 
 
 def create_view(con: duckdb.DuckDBPyConnection, name: str, files: list[str]) -> None:
@@ -187,7 +183,7 @@ CATALOG_SCHEMA = pa.schema(
 
 
 def create_catalog_view(con: duckdb.DuckDBPyConnection, layout: Layout) -> None:
-    if layout.catalog.is_file():
+    if layout.fs.is_file(layout.catalog):
         con.execute(
             "CREATE OR REPLACE VIEW catalog AS SELECT * FROM "
             f"read_parquet({quote(literal(layout.catalog))})"
@@ -202,7 +198,7 @@ def is_vanished_file(exc: BaseException) -> bool:
     if not isinstance(exc, duckdb.IOException):
         return False
     text = str(exc)
-    gone = "No such file or directory" in text or "No files found that match" in text
+    gone = any(why in text for why in VANISHED)
     return gone and ".parquet" in text
 
 
@@ -231,7 +227,7 @@ EVENT_CATALOG_SCHEMA = pa.schema(
 
 
 def create_event_catalog_view(con: duckdb.DuckDBPyConnection, layout: Layout) -> None:
-    if layout.event_catalog.is_file():
+    if layout.fs.is_file(layout.event_catalog):
         con.execute("CREATE OR REPLACE VIEW event_catalog AS SELECT * FROM "
                     f"read_parquet({quote(literal(layout.event_catalog))})")
         return

@@ -11,14 +11,11 @@ with an error: keys made with it would be unsalted hashes of IP and user agent.
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 
 from playlog.errors import StoreError
-from playlog.store.files import fsync_path
 from playlog.store.layout import Layout
-from playlog.store.modes import make_dirs
 
 MIN_LENGTH = 16
 _VALID = re.compile(rf"[!-~]{{{MIN_LENGTH},1024}}")  # printable ASCII, no spaces
@@ -38,7 +35,7 @@ def read_salt(layout: Layout) -> str | None:
     """The stored salt (None when there is none yet); StoreError when it is unusable."""
     path = layout.salt
     try:
-        text = path.read_bytes()
+        text = layout.fs.read_bytes(path)
     except FileNotFoundError:
         return None
     except OSError as exc:
@@ -56,23 +53,8 @@ def read_salt(layout: Layout) -> str | None:
 
 def _create(layout: Layout) -> str:
     salt = secrets.token_hex(32)
-    path = layout.salt
-    make_dirs(path.parent, layout.modes)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, layout.modes.file)
-        os.fchmod(fd, layout.modes.file)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(salt + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        try:
-            os.link(tmp, path)  # never over an existing salt
-        except FileExistsError:
-            existing = read_salt(layout)
-            assert existing is not None
-            return existing
-        fsync_path(path.parent)
-    finally:
-        tmp.unlink(missing_ok=True)
+    if not layout.fs.create_once(layout.salt, (salt + "\n").encode(), layout.modes):
+        existing = read_salt(layout)  # another run made one meanwhile: never replaced
+        assert existing is not None
+        return existing
     return salt

@@ -1,9 +1,11 @@
 """All-or-nothing changes to the store.
 
-A run writes every new Parquet file under a hidden temporary name (``.*.tmp``,
-invisible to readers, whose glob is ``*.parquet``), then commits: it writes a
-journal listing the renames, the files to remove and the new ledger, and only
-then applies it. A run killed before the journal exists leaves only temporary
+A run writes every new Parquet file under a staging name that no reader lists
+(store.fs: a hidden ``.*.tmp`` beside its final name on a local disk, a key
+outside the dataset prefixes on an object store), then commits: it writes a
+journal listing the files to publish (rename, or copy), the files to remove and
+the new ledger — created only if no journal is there, so two commits never
+interleave — and only then applies it. A run killed before the journal exists leaves only temporary
 files, removed by the next run; a run killed while applying leaves the journal,
 which the next run applies again (every step is idempotent). So the store and
 the ledger always move together: no half file, no ledger entry for unwritten
@@ -12,22 +14,21 @@ data, no record counted twice.
 
 from __future__ import annotations
 
-import os
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from playlog.errors import StoreError
 from playlog.schema import ROW_GROUP_ROWS
-from playlog.store.files import fsync_path, read_json, write_json_atomic
+from playlog.store.files import read_json, write_json_atomic
+from playlog.store.fs import dump_json
 from playlog.store.layout import Layout
-from playlog.store.modes import create_file, make_dirs
 
 COMPRESSION = "zstd"
 
@@ -44,16 +45,29 @@ class Transaction:
     _index: dict[str, list[str]] = field(default_factory=dict, repr=False)
     _indexed: int = -1
 
-    def new_file(self, dataset: str, day: date | str) -> Path:
-        """A temporary path for a new file of `dataset` on `day`, renamed at commit."""
+    def new_file(self, dataset: str, day: date | str) -> Any:
+        """A writable sink for a new file of `dataset` on `day` (a local path, or an
+        object-store stream), published at commit. Close what it returns."""
+        return self.new_path(dataset, day)[1]
+
+    def new_path(self, dataset: str, day: date | str) -> tuple[Any, Any]:
+        """(the staging path of a new file of `dataset` on `day`, a sink to fill it)."""
         folder = self.layout.day_dir(dataset, day)
-        make_dirs(folder, self.layout.modes)
+        return self.stage(folder / f"part-{self.run_id}-{self._next():04d}.parquet")
+
+    def stage(self, final: Any, root: Layout | None = None) -> tuple[Any, Any]:
+        """(staging path, sink) of a file to appear at `final` at commit (`root`: the
+        layout it belongs to, when not this store: an archive)."""
+        where = root or self.layout
+        fs = where.fs
+        tmp = fs.staging_path(where.root, final)
+        fs.make_dirs(tmp.parent, where.modes)
+        self.added.append((str(tmp), str(final)))
+        return tmp, fs.open_output(tmp, where.modes)  # its mode; the writer fills it
+
+    def _next(self) -> int:
         self._seq += 1
-        name = f"part-{self.run_id}-{self._seq:04d}.parquet"
-        tmp = folder / f".{name}.tmp"
-        self.added.append((str(tmp), str(folder / name)))
-        create_file(tmp, self.layout.modes)  # its mode; the writer fills it
-        return tmp
+        return self._seq
 
     def write_table(self, dataset: str, day: date | str, table: pa.Table) -> None:
         _write_parquet(self.new_file(dataset, day), table)
@@ -73,34 +87,31 @@ class Transaction:
         with ThreadPoolExecutor(WRITE_THREADS) as pool:
             list(pool.map(lambda job: _write_parquet(*job), jobs))
 
-    def replace(self, target: Path) -> Path:
-        """A temporary path next to `target` (a file outside the datasets, such as the
-        catalog) that replaces it at commit."""
-        make_dirs(target.parent, self.layout.modes)
-        tmp = target.with_name(f".{target.name}.{self.run_id}.tmp")
-        self.added.append((str(tmp), str(target)))
-        create_file(tmp, self.layout.modes)  # its mode; the writer fills it
-        return tmp
+    def replace(self, target: Any) -> Any:
+        """A sink for a file outside the datasets (such as the catalog) that replaces
+        `target` at commit (staged like a dataset file). Close what it returns."""
+        return self.stage(target)[1]
 
-    def remove(self, path: Path | str) -> None:
+    def remove(self, path: Any) -> None:
         self.removed.append(str(path))
 
     def files_after(self, dataset: str, day: date | str) -> list[str]:
         """The files `dataset` will hold on `day` once committed (new ones by their
         temporary names, which is where their data is until then)."""
-        folder = self.layout.day_dir(dataset, day)
+        folder = str(self.layout.day_dir(dataset, day))
         gone = set(self.removed)
         kept = [str(p) for p in self.layout.files(dataset, day) if str(p) not in gone]
-        new = [tmp for tmp in self._added_in(str(folder)) if os.path.exists(tmp)]
+        exists, path = self.layout.fs.exists, self.layout.path
+        new = [tmp for tmp in self._added_in(folder) if exists(path(tmp))]
         return kept + new
 
     def _added_in(self, folder: str) -> list[str]:
-        """The temporary paths of the files added to `folder` (an index, so that asking
+        """The staging paths of the files added to `folder` (an index, so that asking
         for every day of a long history stays linear)."""
         if self._indexed != len(self.added):
             index: dict[str, list[str]] = {}
             for tmp, final in self.added:
-                index.setdefault(os.path.dirname(final), []).append(tmp)
+                index.setdefault(final.rsplit("/", 1)[0], []).append(tmp)
             self._index, self._indexed = index, len(self.added)
         return self._index.get(folder, [])
 
@@ -114,10 +125,15 @@ class Transaction:
         self, ledger: dict[str, Any] | None, state: dict[str, Any] | None = None
     ) -> None:
         """Make every staged change at once; `state` maps state-file paths to JSON values."""
-        fsync_all([Path(tmp) for tmp, _ in self.added if Path(tmp).exists()])
+        fs = self.layout.fs
+        durable_all(fs, [p for p in map(self.layout.path, (t for t, _ in self.added))
+                         if fs.exists(p)])
         journal = {"run": self.run_id, "add": self.added, "remove": self.removed,
                    "ledger": ledger, "state": state or {}}
-        write_json_atomic(self.layout.journal, journal, self.layout.modes.file)
+        fs.fence()  # still the one writer (an object store's lease may have been lost)
+        if not fs.create_once(self.layout.journal, dump_json(journal), self.layout.modes):
+            raise StoreError(str(self.layout.journal), "another run's commit is under way",
+                             hint="nothing of this run was committed; run it again")
         self._journaled = True
         apply_journal(self.layout, journal)
 
@@ -125,9 +141,11 @@ class Transaction:
         """Drop the staged files (not once the journal is written: the next run applies it)."""
         if self._journaled:
             return
+        fs = self.layout.fs
         for tmp, _ in self.added:
-            Path(tmp).unlink(missing_ok=True)
-            _remove_if_empty(Path(tmp).parent)
+            path = self.layout.path(tmp)
+            fs.remove(path)
+            fs.prune(path.parent)
         self.added.clear()
         self.removed.clear()
 
@@ -136,20 +154,21 @@ FSYNC_THREADS = 16
 WRITE_THREADS = 4
 
 
-def _write_parquet(path: Path, table: pa.Table) -> None:
-    pq.write_table(table, path, compression=COMPRESSION, row_group_size=ROW_GROUP_ROWS)
+def _write_parquet(sink: Any, table: pa.Table) -> None:
+    pq.write_table(table, sink, compression=COMPRESSION, row_group_size=ROW_GROUP_ROWS)
+    close_sink(sink)
 
 
-def fsync_all(paths: list[Path]) -> None:
+def durable_all(fs: Any, paths: list[Any]) -> None:
     """Flush every file to disk, several at once: the device takes concurrent flushes
     together, so a run that writes a day file for each of a thousand days (an export
     of several years) does not wait for a thousand flushes one after the other."""
     if len(paths) <= 1:
         for path in paths:
-            fsync_path(path)
+            fs.durable(path)
         return
     with ThreadPoolExecutor(min(FSYNC_THREADS, len(paths))) as pool:
-        list(pool.map(fsync_path, paths))
+        list(pool.map(fs.durable, paths))
 
 
 def apply_journal(layout: Layout, journal: dict[str, Any]) -> None:
@@ -157,16 +176,18 @@ def apply_journal(layout: Layout, journal: dict[str, Any]) -> None:
     before raw files go), then removals, then the ledger. Readers that find the
     journal still there see the store as it will be (store.reader.visible_files)."""
     for tmp, final in journal["add"]:
-        if os.path.exists(tmp):
-            os.replace(tmp, final)
+        staged, target = layout.path(tmp), layout.path(final)
+        fs_of(target).publish(staged, target)  # an archive may be elsewhere
     for path, value in journal.get("state", {}).items():
-        write_json_atomic(Path(path), value, layout.modes.file)
-    for path in journal["remove"]:
-        Path(path).unlink(missing_ok=True)
-        _remove_if_empty(Path(path).parent)
+        write_json_atomic(path, value, layout.modes.file)
+    fs = layout.fs
+    for text in journal["remove"]:
+        path = layout.path(text)
+        fs.remove(path)
+        fs.prune(path.parent)
     if journal.get("ledger") is not None:
         write_json_atomic(layout.ledger, journal["ledger"], layout.modes.file)
-    layout.journal.unlink(missing_ok=True)
+    fs.remove(layout.journal)
 
 
 def recover(layout: Layout) -> bool:
@@ -178,20 +199,10 @@ def recover(layout: Layout) -> bool:
     if journal is not None:
         apply_journal(layout, journal)
         repaired = True
-    for dataset_dir in (layout.dataset(name) for name in _dataset_names()):
-        if not dataset_dir.is_dir():
-            continue
-        for tmp in dataset_dir.glob("date=*/.*.tmp"):
-            tmp.unlink(missing_ok=True)
-            repaired = True
-    # state files half-written by a killed run (.ledger.json.<pid>.tmp, .salt.<pid>.tmp, …):
-    # they are only ever written under the lock, which the caller holds
-    if layout.state.is_dir():
-        for tmp in [*layout.state.glob(".*.tmp"), *layout.state.glob(".probe-*")]:
-            tmp.unlink(missing_ok=True)
-            repaired = True
-    for tmp in layout.catalog.parent.glob(f".{layout.catalog.name}.*.tmp"):
-        tmp.unlink(missing_ok=True)
+    # staged files and state files half-written by a killed run (.ledger.json.<pid>.tmp,
+    # .salt.<pid>.tmp, …): they are only ever written under the lock, which the caller holds
+    for tmp in layout.fs.leftovers(layout.root, _dataset_names()):
+        layout.fs.remove(tmp)
         repaired = True
     return repaired
 
@@ -202,8 +213,14 @@ def _dataset_names() -> tuple[str, ...]:
     return DATASETS
 
 
-def _remove_if_empty(folder: Path) -> None:
-    try:
-        folder.rmdir()
-    except OSError:
-        pass
+def fs_of(path: Any):
+    from playlog.store.fs import fs_for
+
+    return fs_for(path)
+
+
+def close_sink(sink: Any) -> None:
+    """Close an object-store stream (a local path needs nothing)."""
+    close = getattr(sink, "close", None)
+    if close is not None:
+        close()

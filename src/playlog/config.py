@@ -166,6 +166,13 @@ def _source(flag: Any, option: str, env: str, file_key: str) -> str:
     return env if os.environ.get(env) else file_key
 
 
+def _data_path(value: Path | str) -> Path:
+    """The data directory: a local folder, or an ``s3://bucket/prefix`` URL (store.fs)."""
+    from playlog.store.fs import as_path, is_url
+
+    return as_path(value) if is_url(value) else Path(value).expanduser()  # type: ignore[return-value]
+
+
 def load_settings(
     data: Path | str | None = None,
     tz: str | None = None,
@@ -197,8 +204,11 @@ def load_settings(
 
     store_modes(mode, "PLAYLOG_STORE_MODE" if os.environ.get("PLAYLOG_STORE_MODE")
                 else f"{path}: store_mode")  # a bad value is a usage error now, not later
+    from playlog.store import s3
+
+    s3.configure(file.get("s3_endpoint"))  # for an s3:// data directory (docs/scale.md)
     return Settings(
-        data_dir=Path(data_dir).expanduser(),
+        data_dir=_data_path(data_dir),
         tz=str(zone),
         session_timeout=timeout,
         geoip_db=Path(geo).expanduser() if geo else None,

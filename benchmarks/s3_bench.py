@@ -63,6 +63,8 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "playlog-bench")
     args = parser.parse_args()
     log = generate(args.work, args.records)
+    with log.open("rb") as fh:
+        records = sum(1 for _ in fh)  # the generator's count is approximate
     playlog = [sys.executable, "-m", "playlog"]
     server = S3Server.start()
     os.environ.update(server.env())
@@ -83,12 +85,12 @@ def main() -> None:
             size = local_size(local) if name == "local disk" else size_of(server, remote)
             rows.append((name, ingest, ingest_server, report, report_server, size))
         base_ingest, base_report = rows[0][1][0], rows[0][3][0]
-        print(f"\n{args.records:,} records, {log.stat().st_size / 2**20:,.0f} MiB of log")
+        print(f"\n{records:,} records, {log.stat().st_size / 2**20:,.0f} MiB of log")
         print(f"{'store':<16} {'ingest s':>9} {'cpu s':>7} {'rec/s':>9} {'x':>5} "
               f"{'server cpu':>10} | {'report s':>8} {'cpu s':>6} {'x':>5} {'server cpu':>10} "
               f"| {'MiB':>6} {'objects':>7}")
         for name, ing, ing_srv, rep, rep_srv, (size, count) in rows:
-            print(f"{name:<16} {ing[0]:>9.1f} {ing[2]:>7.1f} {args.records / ing[0]:>9,.0f} "
+            print(f"{name:<16} {ing[0]:>9.1f} {ing[2]:>7.1f} {records / ing[0]:>9,.0f} "
                   f"{ing[0] / base_ingest:>5.2f} {ing_srv:>10.1f} | {rep[0]:>8.2f} {rep[2]:>6.1f} "
                   f"{rep[0] / base_report:>5.2f} {rep_srv:>10.1f} | {size / 2**20:>6.1f} "
                   f"{count:>7}")

@@ -1,8 +1,9 @@
 """A local S3-compatible server for the tests: moto in server mode on a free loopback port.
 
-It runs in a process of its own, one request at a time, so that its conditional
-puts are atomic as a real service's are (moto's threaded server checks and writes
-in two steps). `S3Server.start` waits until it answers; `stop` ends it.
+It runs in a process of its own, a thread per connection (clients keep theirs
+open) but one request at a time, so that its conditional puts are atomic as a
+real service's are (moto checks a condition and writes in two steps).
+`S3Server.start` waits until it answers; `stop` ends it.
 """
 
 from __future__ import annotations
@@ -16,12 +17,18 @@ import urllib.request
 from dataclasses import dataclass
 
 SERVER = """
-import sys
+import sys, threading
 from werkzeug.serving import run_simple
 from moto.moto_server.werkzeug_app import (DomainDispatcherApplication, MotoRequestHandler,
                                            create_backend_app)
-run_simple("127.0.0.1", int(sys.argv[1]), DomainDispatcherApplication(create_backend_app),
-           threaded=False, request_handler=MotoRequestHandler)
+app, one = DomainDispatcherApplication(create_backend_app), threading.Lock()
+
+def serial(environ, start_response):
+    with one:
+        return list(app(environ, start_response))
+
+run_simple("127.0.0.1", int(sys.argv[1]), serial, threaded=True,
+           request_handler=MotoRequestHandler)
 """
 
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "playlog-test", "AWS_SECRET_ACCESS_KEY": "playlog-test",

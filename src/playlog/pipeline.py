@@ -367,7 +367,9 @@ class _Run:
         merged, changed = fill_catalog(self.catalog, rows)
         if changed:
             self.catalog = merged
-            merged.write_parquet(self.tx.replace(self.layout.catalog))
+            sink = self.tx.replace(self.layout.catalog)
+            merged.write_parquet(sink)
+            close_sink(sink)
 
     def _finish_sessions(self) -> None:
         if self.session_ids:

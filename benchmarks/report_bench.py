@@ -104,7 +104,41 @@ FROM range(1, $tracks + 1) AS t(i)
 """
 
 
-LAYOUT = 2  # day files sorted by id in small row groups (schema.SORT_KEYS)
+LAYOUT = 3  # 2: day files sorted by id in small row groups (schema.SORT_KEYS); 3: roll-ups
+
+
+def build_rollups(root: Path) -> None:
+    """Every day's roll-ups, as ingest leaves them (store/rollups.py, one day at a time)."""
+    import duckdb
+    import pyarrow.parquet as pq
+
+    from playlog.schema import SCHEMAS
+    from playlog.store import rollups as r
+
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")
+    jobs = [(r.PLAYS, r.PLAYS_SQL, "sessions"), (r.USERS, r.USERS_SQL, "sessions"),
+            (r.PLAY_TOTALS, r.PLAY_TOTALS_SQL.format(measures=r.PLAY_TOTAL_MEASURES), "sessions"),
+            (r.EVENT_COUNTS, r.EVENTS_SQL, "events"),
+            (r.EVENT_TOTALS, r.EVENT_TOTALS_SQL.format(measures=r.EVENT_TOTAL_MEASURES), "events")]
+    for folder in sorted((root / "sessions").glob("date=*")):
+        day = folder.name
+        files = {name: [str(p) for p in (root / name / day).glob("*.parquet")]
+                 for name in ("sessions", "events")}
+        todo = [*jobs, (r.SKETCHES, r._sketches_sql(bool(files["sessions"]), bool(files["events"])),
+                        None)]
+        for name, sql, source in todo:
+            if (root / name / day / "part-0.parquet").exists():
+                continue
+            params = ({"files": files[source]} if source else
+                      {"sessions": files["sessions"], "events": files["events"]})
+            if "$salt" in sql:
+                params["salt"] = ""
+            table = con.sql(sql, params=params).to_arrow_table()
+            schema = SCHEMAS[name]
+            (root / name / day).mkdir(parents=True, exist_ok=True)
+            pq.write_table(table.select(schema.names).cast(schema), root / name / day / "part-0.parquet")
 
 
 def build(root: Path, sessions: int, events: int, days: int) -> None:
@@ -136,6 +170,7 @@ def build(root: Path, sessions: int, events: int, days: int) -> None:
     (root / "catalog").mkdir(exist_ok=True)
     catalog = con.sql(CATALOG_SQL, params={"tracks": TRACKS}).to_arrow_table().cast(CATALOG_SCHEMA)
     pq.write_table(catalog, root / "catalog" / "tracks.parquet")
+    build_rollups(root)
     (root / "BUILT").write_text(
         json.dumps({"sessions": sessions, "events": events, "days": days, "layout": LAYOUT})
     )
@@ -196,7 +231,12 @@ def main() -> None:
     events = args.events or args.sessions
     root = args.dir or Path(f"/tmp/playlog-bench-{args.sessions}-{events}-{args.days}")
     built = json.loads((root / "BUILT").read_text()) if (root / "BUILT").is_file() else {}
-    if built.get("layout") != LAYOUT:
+    if built.get("layout") == 2:  # the same raw rows: add the roll-ups
+        started = time.perf_counter()
+        build_rollups(root)
+        (root / "BUILT").write_text(json.dumps({**built, "layout": LAYOUT}))
+        print(f"built the roll-ups of {root} in {time.perf_counter() - started:.1f} s")
+    elif built.get("layout") != LAYOUT:
         shutil.rmtree(root, ignore_errors=True)
         started = time.perf_counter()
         build(root, args.sessions, events, args.days)

@@ -37,6 +37,10 @@ from playlog.store.appender import conform
 from playlog.store.files import read_json, write_failure
 from playlog.store.layout import Layout
 from playlog.store.ledger import Ledger
+
+# A day has its roll-ups when it has one of each group: the roll-ups every release
+# wrote, and the totals (query/blend.py) that older ones did not.
+ROLLUP_GROUPS = (ROLLUP_DATASETS[:5], ROLLUP_DATASETS[5:])
 from playlog.store.lock import exclusive
 from playlog.store.modes import store_modes
 from playlog.store.reader import require_store
@@ -238,8 +242,10 @@ class _Cleanup:
         self.result.ledger_entries_dropped = self.ledger.forget_older_than(cutoff_time)
 
     def _ensure_rollups(self, days: set[date]) -> None:
-        """Build, in one pass, the roll-ups of the days about to go that have none."""
-        missing = {d for d in days if not any(self.layout.files(n, d) for n in ROLLUP_DATASETS)}
+        """Build, in one pass, the roll-ups of the days about to go that have none (or none
+        of the totals, which releases before them did not write)."""
+        missing = {d for d in days if not all(
+            any(self.layout.files(n, d) for n in group) for group in ROLLUP_GROUPS)}
         if not missing:
             return
         from playlog.store import rollups

@@ -30,7 +30,7 @@ REQUESTS = "requests"
 PLAYLIST = "playlist"
 RAW_DATASETS = (SESSIONS, EVENTS, PROGRESS, REQUESTS)
 ROLLUP_DATASETS = ("rollup_plays", "rollup_users", "rollup_events", "rollup_sketches",
-                   "rollup_requests")
+                   "rollup_requests", "rollup_play_totals", "rollup_event_totals")
 DATASETS = (*RAW_DATASETS, QUARANTINE, *ROLLUP_DATASETS, PLAYLIST)
 
 # Columns derived from the raw user agent, IP, referrer and page URL by the
@@ -198,6 +198,23 @@ ROLLUP_EVENTS_SCHEMA = pa.schema(
      pa.field("is_bot", pa.bool_()),
      *(pa.field(n, pa.int64()) for n in ("records", "time_on_page_ms", "time_on_page_n"))]
 )
+# The totals of a quarter hour without track, user or page: a few thousand rows a day,
+# what the period report reads for every whole quarter hour of a window (query/blend.py).
+# `skipped` and `errored` count ended sessions only, as the reports' skip and error rates do.
+ROLLUP_PLAY_TOTALS_SCHEMA = pa.schema(
+    [*_HOUR, *(pa.field(n, pa.string()) for n in
+              ("platform", "quality", "country", "device_type", "source")),
+     pa.field("is_bot", pa.bool_()),
+     *(pa.field(n, pa.float64() if n == "completion_sum" else pa.int64()) for n in
+       ("plays", "listening_ms", "completion_sum", "completion_n", "ended", "skipped",
+        "errored"))]
+)
+ROLLUP_EVENT_TOTALS_SCHEMA = pa.schema(
+    [*_HOUR, *(pa.field(n, pa.string()) for n in
+              ("event_type", "source", "device_type", "country")),
+     pa.field("is_bot", pa.bool_()),
+     *(pa.field(n, pa.int64()) for n in ("records", "time_on_page_ms", "time_on_page_n"))]
+)
 ROLLUP_REQUESTS_SCHEMA = pa.schema(
     [_HOUR[0], pa.field("facet", pa.string()), pa.field("value", pa.string()),
      pa.field("is_bot", pa.bool_()),
@@ -220,6 +237,8 @@ SCHEMAS = {
     "rollup_events": ROLLUP_EVENTS_SCHEMA,
     "rollup_sketches": ROLLUP_SKETCHES_SCHEMA,
     "rollup_requests": ROLLUP_REQUESTS_SCHEMA,
+    "rollup_play_totals": ROLLUP_PLAY_TOTALS_SCHEMA,
+    "rollup_event_totals": ROLLUP_EVENT_TOTALS_SCHEMA,
 }
 
 # Within a day file, rows are sorted by these and written in row groups of

@@ -57,6 +57,8 @@ class Dimension:
 
 
 # The track id column of the relations a catalog dimension (artist, album, genre) reaches.
+# The roll-ups of totals (query/blend.py): quarter hours by dimension, no track or page.
+TOTALS = ("rollup_play_totals", "rollup_event_totals")
 TRACK_IDS = {SESSIONS: "track_id", "rollup_plays": "track_id", "sketch_listeners": "key"}
 
 DIMENSIONS: dict[str, Dimension] = {d.name: d for d in (
@@ -69,18 +71,20 @@ DIMENSIONS: dict[str, Dimension] = {d.name: d for d in (
         SESSIONS: "coalesce(user_id, 'unknown')", EVENTS: "coalesce(user_id, 'unknown')",
         REQUESTS: "coalesce(remote_user, 'unknown')"}),
     Dimension("platform", "web, mobile, desktop, embedded, unknown",
-              _same("platform", rollups=("rollup_plays", "rollup_users"))),
+              _same("platform", rollups=("rollup_plays", "rollup_users", "rollup_play_totals"))),
     Dimension("device", "mobile, tablet, desktop, bot, other",
-              _same("device_type", "other", rollups=("rollup_plays", "rollup_events"))),
+              _same("device_type", "other", rollups=("rollup_plays", "rollup_events", *TOTALS))),
     Dimension("os", "operating system", _same("os")),
     Dimension("browser", "browser (bots: the crawler's name)", _same("browser")),
-    Dimension("country", "ISO 3166 country code", _same("country", rollups=("rollup_plays",))),
+    Dimension("country", "ISO 3166 country code", _same("country", rollups=("rollup_plays", *TOTALS))),
     Dimension("region", "region (GeoIP)", _same("region")),
     Dimension("city", "city (GeoIP)", _same("city")),
     Dimension("quality", "high, medium, low, mobile", _same(
-        "quality", where=(SESSIONS,), rollups=("rollup_plays", "rollup_users"))),
+        "quality", where=(SESSIONS,), rollups=("rollup_plays", "rollup_users",
+                                                "rollup_play_totals"))),
     Dimension("source", "traffic source: direct, google, facebook … or a host", {
-        **_same("source", where=(SESSIONS, EVENTS), rollups=("rollup_plays", "rollup_events")),
+        **_same("source", where=(SESSIONS, EVENTS),
+                rollups=("rollup_plays", "rollup_events", *TOTALS)),
         REQUESTS: "coalesce(source, 'direct')"}),
     Dimension("referrer", "the referrer's host (none without one)",
               {name: f"coalesce({REFERRER_HOST}, 'none')" for name in _EVERYWHERE}),
@@ -90,7 +94,8 @@ DIMENSIONS: dict[str, Dimension] = {d.name: d for d in (
     Dimension("event", "event page id", {EVENTS: "event_id", "rollup_events": "event_id",
                                          "sketch_visitors": "key"}),
     Dimension("event_type", "view, click, share, favorite, ticket_click, external_click",
-              {EVENTS: "event_type", "rollup_events": "event_type"}),
+              {EVENTS: "event_type", "rollup_events": "event_type",
+               "rollup_event_totals": "event_type"}),
     Dimension("page", "page path (event pages: of page_url)", {
         EVENTS: f"coalesce(nullif({_PATH}, ''), 'unknown')",
         REQUESTS: "coalesce(path, 'unknown')"}),

@@ -15,8 +15,14 @@ One object: the window and the previous window of the same length, its
 A part whose dataset lacks a filtered dimension (``--filter genre=jazz`` and
 event pages) is left out, and ``notes`` says so, with what of an answer from
 roll-ups is estimated. Counts are named as in the per-item reports
-(``total_plays``, ``total_views`` …). The window's sessions and events are
-each loaded once (common.load).
+(``total_plays``, ``total_views`` …).
+
+Over raw days the listening part's additive figures (totals, by day and hour,
+distributions, the previous window's totals) come from the window's cube
+(query/blend.py: the roll-up of totals for its whole quarter hours, raw rows for
+the rest), its distinct counts and rankings from the raw rows of the window; the
+window's event-page records are loaded once (common.load). A window that
+reaches before the raw rows is answered from the roll-ups (query/rollup.py).
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from playlog.query import common, engagement, rollup, top
+from playlog.query import blend, common, engagement, rollup, top
 from playlog.query.filters import Filters
 from playlog.query.window import Window
 
@@ -36,9 +42,6 @@ EVENT_KEYS = ("views", "unique_views", "clicks", "shares", "favorites", "ticket_
               "external_clicks")
 PARTS = {"sessions": "The listening figures are", "events": "The event-page figures are",
          "requests": "The web traffic is"}
-
-EVENT_TOTALS = "SELECT " + top.EVENT_COUNTS + " FROM {table}"
-
 
 def period_report(con: Any, window: Window, *, include_bots: bool = False,
                   filters: Filters | None = None) -> dict[str, Any]:
@@ -71,17 +74,20 @@ def listening(con: Any, window: Window, include_bots: bool, filters: Filters,
         notes += rollup.notes(con, window, include_bots, filters=filters)
         return rollup_listening(con, window, include_bots, filters, notes)
     notes += rollup.uncovered_notes(con, window, filters)
-    common.load_sessions(con, CURRENT, window, include_bots=include_bots,
-                         extra="track_id, user_id", filters=filters)
-    notes += common.unknown_durations_note(con, CURRENT)
+    plays = blend.cube(con, blend.PLAYS, window, include_bots=include_bots, filters=filters,
+                       name=CURRENT)
+    sessions = top.window_source(con, "sessions", include_bots, filters)
+    notes += common.unknown_durations_note(con, sessions, top.window_params(window))
     return _assemble(
         con, window, include_bots, filters,
-        totals=common.summary(con, CURRENT),
-        buckets=common.local_counts(con, CURRENT, window.tz),
-        played=common.local_counts(con, CURRENT, window.tz, measure=common.PLAYED_MS),
-        tops={**charts(con, window, include_bots, filters, CURRENT),
-              "top_users": top.top_users(con, CURRENT, limit=TOP)},
-        dist=lambda column: common.distribution(con, CURRENT, column),
+        totals=blend.summary(con, window, include_bots=include_bots, filters=filters,
+                             table=plays),
+        buckets=blend.buckets(con, plays, window.tz, "plays"),
+        played=blend.buckets(con, plays, window.tz, "listening_ms"),
+        tops={**charts(con, window, include_bots, filters),
+              "top_users": top.top_users(con, sessions, limit=TOP,
+                                         params=top.window_params(window))},
+        dist=lambda column: blend.distribution(con, plays, column, "plays"),
     )
 
 
@@ -119,7 +125,7 @@ def previous_summary(con: Any, previous: Window, include_bots: bool,
                      filters: Filters | None = None) -> dict[str, Any]:
     if rollup.use(con, previous, filters):
         return rollup.summary(con, previous, include_bots, filters=filters)
-    return common.window_summary(con, previous, include_bots=include_bots, filters=filters)
+    return blend.summary(con, previous, include_bots=include_bots, filters=filters)
 
 
 def change(current: dict[str, Any], previous: dict[str, Any]) -> dict[str, float | None]:
@@ -149,13 +155,15 @@ def event_section(con: Any, window: Window, include_bots: bool, filters: Filters
     sql = "SELECT * FROM " + top.window_source(con, "events", include_bots, filters)
     large = window.length > common.ARROW_SPAN
     common.load(con, EVENTS, sql, top.window_params(window), large=large)
-    totals = {k: int(v) for k, v in common.rows(con, EVENT_TOTALS.format(table=EVENTS))[0].items()}
+    counts = blend.cube(con, blend.EVENTS, window, include_bots=include_bots, filters=filters)
+    unique = blend.visitors(con, window, include_bots=include_bots, filters=filters)
     return {
-        "events": totals,
+        "events": blend.event_totals(con, counts, unique),
         "top_events": top.moving(con, "top-events", window, by="views", limit=TOP,
                                  include_bots=include_bots, filters=filters, source=EVENTS),
-        "traffic_sources": common.distribution(con, EVENTS, "source"),
-        "device_types": common.distribution(con, EVENTS, "device_type", missing="other"),
+        "traffic_sources": blend.distribution(con, counts, "source", "records"),
+        "device_types": blend.distribution(con, counts, "device_type", "records",
+                                           missing="other"),
         "engagement": engagement.engagement(con, EVENTS),
         **engagement.demographics(con, EVENTS),
     }

@@ -23,6 +23,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, TypeVar
 
 import duckdb
@@ -64,7 +65,24 @@ def connect(data_dir: Any, *, memory_limit: str = "1GB") -> duckdb.DuckDBPyConne
     salt = read_salt(layout) or ""
     con.execute("CREATE TEMP TABLE store_info AS SELECT CAST(? AS DATE) AS raw_from, ? AS salt",
                 [snap.raw_from, salt])
+    # The UTC days each roll-up of totals has files for: the whole quarter hours of those
+    # days are read from it, the other days from raw rows (query/blend.py).
+    days = [(name, day) for name in TOTALS for day in sorted(_days(snap.files[name]))]
+    con.register("_rollup_days", pa.table({
+        "dataset": pa.array([name for name, _ in days], pa.string()),
+        "day": pa.array([date.fromisoformat(day) for _, day in days], pa.date32())}))
+    con.execute("CREATE TEMP TABLE rollup_days AS SELECT * FROM _rollup_days")
+    con.unregister("_rollup_days")
     return con
+
+
+TOTALS = ("rollup_play_totals", "rollup_event_totals")
+
+
+def _days(files: list[str]) -> set[str]:
+    """The ``YYYY-MM-DD`` of the ``date=`` folders of ``files`` (the text of their paths,
+    local or ``s3://``: store.fs)."""
+    return {f.rsplit("/", 2)[-2].removeprefix("date=") for f in files}
 
 
 def _create_views(con: duckdb.DuckDBPyConnection, layout: Layout) -> Snapshot:

@@ -26,6 +26,10 @@ where that matters (query/rollup.py).
   for all, per track), ``visitors`` (key '' for all, per event page; viewers
   only), ``user_tracks`` (per user key: distinct tracks). Hashes only: no raw
   id or IP.
+- ``rollup_play_totals`` and ``rollup_event_totals``: the same additive counts per
+  quarter hour and dimension without the track, user or page (a few thousand rows
+  a day): what a report over raw days reads for its whole quarter hours
+  (query/blend.py), raw rows only for the distinct counts and the edges.
 - ``rollup_requests``: the requests of web-server logs, per hour and facet
   (store/webrollups.py).
 """
@@ -40,7 +44,7 @@ from playlog.schema import EVENTS, REQUESTS, ROLLUP_DATASETS, SCHEMAS, SESSIONS
 from playlog.store.transaction import Transaction
 from playlog.store.webrollups import REQUESTS_SQL
 
-PLAYS, USERS, EVENT_COUNTS, SKETCHES, REQUEST_COUNTS = ROLLUP_DATASETS
+PLAYS, USERS, EVENT_COUNTS, SKETCHES, REQUEST_COUNTS, PLAY_TOTALS, EVENT_TOTALS = ROLLUP_DATASETS
 ROLLUPS = ROLLUP_DATASETS
 
 # The quarter hour of a timestamp, as the roll-ups key it: its UTC hour and first minute.
@@ -120,6 +124,38 @@ FROM read_parquet($files, union_by_name = true) GROUP BY ALL
 """
 
 
+PLAY_TOTALS_SQL = f"""
+SELECT {QUARTER.format(ts="started_at")}, platform, quality, country, device_type, source,
+       coalesce(is_bot, false) AS is_bot, {{measures}}
+FROM read_parquet($files, union_by_name = true) GROUP BY ALL
+"""
+
+# The measures of a session total, in the reports' own terms (query/common.py SUMMARY):
+# skipped and errored count ended sessions only. Raw rows and roll-ups share this text.
+PLAY_TOTAL_MEASURES = """
+    count(*) AS plays,
+    CAST(coalesce(sum(duration_played_ms), 0) AS BIGINT) AS listening_ms,
+    sum(completion_percentage) AS completion_sum,
+    count(completion_percentage) AS completion_n,
+    count(*) FILTER (WHERE ended) AS ended,
+    count(*) FILTER (WHERE ended AND skip_reason = 'user_skip') AS skipped,
+    count(*) FILTER (WHERE ended AND skip_reason IN ('network_error', 'quality_issue', 'timeout'))
+        AS errored
+"""
+
+EVENT_TOTALS_SQL = f"""
+SELECT {QUARTER.format(ts="ts")}, event_type, source, device_type, country,
+       coalesce(is_bot, false) AS is_bot, {{measures}}
+FROM read_parquet($files, union_by_name = true) GROUP BY ALL
+"""
+
+EVENT_TOTAL_MEASURES = """
+    count(*) AS records,
+    CAST(coalesce(sum(time_on_page_ms), 0) AS BIGINT) AS time_on_page_ms,
+    count(time_on_page_ms) AS time_on_page_n
+"""
+
+
 def _sketch_sql(source: str, scope: str, key: str, value: str, where: str = "TRUE") -> str:
     reg, rho = register_sql(value)
     return f"""
@@ -168,9 +204,13 @@ def rebuild(con: duckdb.DuckDBPyConnection, tx: Transaction, layout, days: set[d
     jobs = [(REQUEST_COUNTS, REQUESTS_SQL, {"files": files}) for files in per_day if files]
     if sessions:
         jobs += [(PLAYS, PLAYS_SQL, {"files": sessions}),
+                 (PLAY_TOTALS, PLAY_TOTALS_SQL.format(measures=PLAY_TOTAL_MEASURES),
+                  {"files": sessions}),
                  (USERS, USERS_SQL, {"files": sessions, "salt": salt})]
     if events:
-        jobs.append((EVENT_COUNTS, EVENTS_SQL, {"files": events}))
+        jobs += [(EVENT_COUNTS, EVENTS_SQL, {"files": events}),
+                 (EVENT_TOTALS, EVENT_TOTALS_SQL.format(measures=EVENT_TOTAL_MEASURES),
+                  {"files": events})]
     if sessions or events:
         params: dict = {}
         if sessions:

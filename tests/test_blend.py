@@ -4,6 +4,7 @@ across a daylight-saving change."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 import subprocess
@@ -112,7 +113,7 @@ def test_pieces_cover_the_window_once(a, b, covered):
     window = Window(min(a, b), max(a, b))
     found = blend.pieces(window, covered)
     assert found[0].start == window.start and found[-1].end == window.end
-    for one, two in zip(found, found[1:]):
+    for one, two in itertools.pairwise(found):
         assert one.end == two.start and one.rollup != two.rollup
     for piece in found:
         if piece.rollup:

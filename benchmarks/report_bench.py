@@ -3,14 +3,19 @@
 Builds (directly, without ingest) a store of N sessions over D days and as many
 event-page records, Hive-partitioned by UTC day with the schemas of
 ``playlog.schema``: Zipf-like track popularity over 100k tracks, skewed
-listeners over 500k users (20 % anonymous), 2k event pages. Then times each
-report command (``python -m playlog …``, best of 3), a bare DuckDB scan
-baseline over the same files, and peak RSS per process.
+listeners over 500k users (20 % anonymous), 2k event pages, and every day's
+roll-ups as ingest leaves them. Then times each report command (``python -m
+playlog …``, best of 3), a bare DuckDB scan baseline over the same files, and
+peak RSS and CPU seconds (user + system) per process.
 
     python benchmarks/report_bench.py                    # 10M sessions, 90 days
     python benchmarks/report_bench.py --sessions 1000000 --dir /tmp/playlog-bench-1m
+    python benchmarks/report_bench.py --dir D --filter country=FR --scaling D1 D30
 
-The store is cached in --dir (keyed by its size) and reused by later runs.
+The store is cached in --dir (keyed by its size) and reused by later runs; a
+store of the previous layout (no roll-ups) gets its roll-ups added. ``--filter``
+runs every report a second time with that filter; ``--scaling`` times the
+fixed-window reports on other built stores.
 """
 
 from __future__ import annotations
@@ -176,20 +181,21 @@ def build(root: Path, sessions: int, events: int, days: int) -> None:
     )
 
 
-def run_process(argv: list[str]) -> tuple[float, int]:
-    """Wall seconds and peak RSS (MiB) of one child process."""
+def run_process(argv: list[str]) -> tuple[float, int, float]:
+    """Wall seconds, peak RSS (MiB) and CPU seconds (user + system) of one child process."""
     start = time.perf_counter()
     child = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(child.pid, 0)
     elapsed = time.perf_counter() - start
     if status != 0:
         raise SystemExit(f"failed: {' '.join(argv)}\n{child.stderr.read().decode()}")
-    return elapsed, usage.ru_maxrss // 1024
+    return elapsed, usage.ru_maxrss // 1024, usage.ru_utime + usage.ru_stime
 
 
-def best_of(argv: list[str], repeat: int) -> tuple[float, int]:
+def best_of(argv: list[str], repeat: int) -> tuple[float, int, float]:
+    """Best wall seconds, largest peak RSS, least CPU seconds of ``repeat`` runs."""
     runs = [run_process(argv) for _ in range(repeat)]
-    return min(r[0] for r in runs), max(r[1] for r in runs)
+    return min(r[0] for r in runs), max(r[1] for r in runs), min(r[2] for r in runs)
 
 
 def baseline_argv(glob: str, days: int | None) -> list[str]:
@@ -208,6 +214,10 @@ def baseline_argv(glob: str, days: int | None) -> list[str]:
 def commands(popular_track: str, user: str, page: str) -> dict[str, list[str]]:
     until = ["--until", END.strftime("%Y-%m-%dT%H:%M:%SZ")]
     return {
+        "--help": ["--help"],
+        "report --days 90": ["report", "--days", "90", *until],
+        f"user {user} --days 90": ["user", user, "--days", "90", *until],
+        f"event {page} --days 90": ["event", page, "--days", "90", *until],
         "top-tracks --days 7": ["top-tracks", "--days", "7", *until],
         f"track {popular_track} (all days, top track)": ["track", popular_track, *until],
         "track t500 (all days)": ["track", "t500", *until],
@@ -227,6 +237,10 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=90)
     parser.add_argument("--dir", type=Path, default=None, help="store cache directory")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--filter", default=None,
+                        help="also run every report with this --filter (e.g. country=FR)")
+    parser.add_argument("--scaling", type=Path, nargs="*", default=None,
+                        help="built stores of other sizes for the scaling table")
     args = parser.parse_args()
     events = args.events or args.sessions
     root = args.dir or Path(f"/tmp/playlog-bench-{args.sessions}-{events}-{args.days}")
@@ -246,14 +260,48 @@ def main() -> None:
     for label, days in (("baseline scan, all days", None), ("baseline scan, last 7 days", 7)):
         results[label] = best_of(baseline_argv(glob, days), args.repeat)
     play = [sys.executable, "-m", "playlog"]
-    for label, argv in commands("t1", "u0", "e1").items():
-        full = [*play, *argv, "--data", str(root), "--format", "json"]
-        results[label] = best_of(full, args.repeat)
+    chosen = commands("t1", "u0", "e1")
+    for label, argv in chosen.items():
+        options = [] if argv == ["--help"] else ["--data", str(root), "--format", "json"]
+        results[label] = best_of([*play, *argv, *options], args.repeat)
+        if args.filter and argv != ["--help"] and not argv[0].startswith("realtime"):
+            results[f"{label} --filter {args.filter}"] = best_of(
+                [*play, *argv, *options, "--filter", args.filter], args.repeat)
+    table(results)
+    if args.scaling:
+        scaling(args.scaling, args.repeat)
+
+
+def table(results: dict[str, tuple[float, int, float]]) -> None:
     base = results["baseline scan, all days"][0]
     week = results["baseline scan, last 7 days"][0]
-    print(f"{'command':40} {'seconds':>8} {'x base':>7} {'x 7-day':>8} {'peak MiB':>9}")
-    for label, (seconds, rss) in results.items():
-        print(f"{label:40} {seconds:8.2f} {seconds / base:7.2f} {seconds / week:8.2f} {rss:9d}")
+    print(f"{'command':48} {'seconds':>8} {'CPU s':>6} {'x base':>7} {'x 7-day':>8} "
+          f"{'peak MiB':>9}")
+    for label, (seconds, rss, cpu) in results.items():
+        print(f"{label:48} {seconds:8.2f} {cpu:6.2f} {seconds / base:7.2f} {seconds / week:8.2f} "
+              f"{rss:9d}")
+
+
+SCALING = {"report --days 7": ["report", "--days", "7"],
+           "top-tracks --days 7": ["top-tracks", "--days", "7"],
+           "track t500 --days 7": ["track", "t500", "--days", "7"],
+           "track t500 (all days)": ["track", "t500"]}
+
+
+def scaling(stores: list[Path], repeat: int) -> None:
+    """The fixed-window commands on stores of several sizes (each built once, like --dir)."""
+    until = ["--until", END.strftime("%Y-%m-%dT%H:%M:%SZ"), "--format", "json"]
+    print(f"\n{'store':28} {'sessions':>11} " + " ".join(f"{k:>22}" for k in SCALING))
+    for root in stores:
+        built = json.loads((root / "BUILT").read_text())
+        if built.get("layout") != LAYOUT:
+            raise SystemExit(f"{root}: build it first (--dir {root} --sessions N)")
+        cells = []
+        for argv in SCALING.values():
+            seconds, _rss, cpu = best_of([sys.executable, "-m", "playlog", *argv, "--data",
+                                          str(root), *until], repeat)
+            cells.append(f"{seconds:6.2f} s / {cpu:5.2f} CPU s")
+        print(f"{root!s:28} {built['sessions']:>11,} " + " ".join(f"{c:>22}" for c in cells))
 
 
 if __name__ == "__main__":

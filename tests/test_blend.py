@@ -125,3 +125,22 @@ def test_pieces_cover_the_window_once(a, b, covered):
             while quarter + blend.GRAIN <= piece.end:
                 assert quarter.date() not in covered
                 quarter += blend.GRAIN
+
+
+def test_compact_adds_the_totals_an_older_release_did_not_write(stores, tmp_path):
+    """`playlog compact` on a store without the roll-ups of totals builds them for its raw
+    days; the answers stay the same."""
+    data = tmp_path / "store"
+    shutil.copytree(stores[1], data)
+    window = Window(datetime(2026, 10, 22, 7, 5, tzinfo=UTC), datetime(2026, 10, 27, tzinfo=UTC),
+                    "Asia/Kolkata")
+    before = report(data, window, False)
+    subprocess.run([sys.executable, "-m", "playlog", "compact", "--data", str(data), "--format",
+                    "json"], check=True, capture_output=True)
+    for name in TOTALS:
+        assert sorted(p.name for p in (data / name).iterdir()) == sorted(
+            p.name for p in (stores[0] / name).iterdir())
+    assert report(data, window, False) == before
+    con = connect(data)
+    assert blend.covered_days(con, blend.PLAYS, window) == {
+        date(2026, 10, 22) + timedelta(days=i) for i in range(5)}

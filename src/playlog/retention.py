@@ -163,6 +163,7 @@ def cleanup(
                 if anon_cutoff is not None:
                     job.anonymize(anon_cutoff, drop_user_agents)
                 if compact_days:
+                    job.add_totals()
                     job.compact()
                 job.commit()
             except BaseException:
@@ -246,15 +247,7 @@ class _Cleanup:
         of the totals, which releases before them did not write)."""
         missing = {d for d in days if not all(
             any(self.layout.files(n, d) for n in group) for group in ROLLUP_GROUPS)}
-        if not missing:
-            return
-        from playlog.store import rollups
-        from playlog.store.salt import load_salt
-
-        for day in sorted(missing):
-            self._note("rollup", "roll-ups", day, [])
-        if not self.dry_run:
-            rollups.rebuild(self.con, self.tx, self.layout, missing, load_salt(self.layout))
+        self._rebuild_rollups(missing)
 
     def _note(self, action: str, dataset: str, day: date, files: list[Any]) -> None:
         self.result.add(action, dataset, day, files, self.layout.fs)
@@ -326,6 +319,27 @@ class _Cleanup:
                 self._replace_day(QUARANTINE, day, files, changed)
         if done is None or cutoff > done:
             self.state["quarantine_anonymized_before"] = str(cutoff)
+
+    def add_totals(self) -> None:
+        """Build the roll-ups of the raw days that lack their totals (days written by a
+        release before them): reports read the totals for whole quarter hours, and raw
+        rows for days without them, which is slower (query/blend.py)."""
+        missing = {day for dataset, totals in ((SESSIONS, "rollup_play_totals"),
+                                               (EVENTS, "rollup_event_totals"))
+                   for day in self.layout.days(dataset)
+                   if (dataset, day) not in self.gone and not self.layout.files(totals, day)}
+        self._rebuild_rollups(missing)
+
+    def _rebuild_rollups(self, days: set[date]) -> None:
+        if not days:
+            return
+        from playlog.store import rollups
+        from playlog.store.salt import load_salt
+
+        for day in sorted(days):
+            self._note("rollup", "roll-ups", day, [])
+        if not self.dry_run:
+            rollups.rebuild(self.con, self.tx, self.layout, days, load_salt(self.layout))
 
     def compact(self) -> None:
         """One file per day where frequent runs left several."""

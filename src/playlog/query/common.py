@@ -160,16 +160,6 @@ def _next(values: Any) -> str:
     return value
 
 
-def window_summary(con: Any, window: Window, *, include_bots: bool = False,
-                   filters: Filters | None = None) -> dict[str, Any]:
-    """``summary`` of the sessions started in ``window``, read straight from the files."""
-    where = filters.where(con, "sessions") if filters else ""
-    query = SELECT_SESSIONS.format(
-        columns=SESSION_COLUMNS, where=where, bots=bots_clause(include_bots)
-    )
-    return summary(con, f"({query})", window.params())
-
-
 def plain_numbers(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows with DuckDB's HUGEINT sums and DECIMAL averages as plain ints and floats."""
     for row in found:

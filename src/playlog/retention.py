@@ -33,9 +33,9 @@ from playlog.schema import (
     SESSIONS,
     SORT_KEYS,
 )
-from playlog.store.appender import conform
+from playlog.store.appender import conform, conform_arrow
 from playlog.store.files import read_json, write_failure
-from playlog.store.layout import Layout
+from playlog.store.layout import Layout, literal
 from playlog.store.ledger import Ledger
 
 # A day has its roll-ups when it has one of each group: the roll-ups every release
@@ -80,6 +80,10 @@ class CleanupResult:
 
 def retention_state(layout: Layout) -> dict[str, Any]:
     return read_json(layout.retention, {})
+
+
+def _next_month(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
 def _day_or_none(value: str | None) -> date | None:
@@ -165,6 +169,7 @@ def cleanup(
                 if compact_days:
                     job.add_totals()
                     job.compact()
+                    job.compact_months()
                 job.commit()
             except BaseException:
                 job.tx.rollback()
@@ -353,6 +358,38 @@ class _Cleanup:
                     rows = self._read(files).sort(SORT_KEYS[dataset], nulls_last=True,
                                                        maintain_order=True)
                     self._replace_day(dataset, day, files, rows)
+
+    def compact_months(self) -> None:
+        """The roll-ups of each month wholly before the raw rows, in one file (in the folder
+        of the month's first day, rows sorted by quarter hour): those days can no longer
+        change (ingest keeps records of days before the raw rows out), and a year then
+        reads twelve files per roll-up instead of 365 (query/rollup.py reads from the
+        first of the window's first month)."""
+        first_raw = _day_or_none(self.state.get("raw_from"))
+        if first_raw is None:
+            return
+        for dataset in ROLLUP_DATASETS:
+            months: dict[date, list[Any]] = {}
+            for day in self.layout.days(dataset):
+                month = day.replace(day=1)
+                if _next_month(month) <= first_raw:
+                    months.setdefault(month, []).extend(
+                        f for f in self.layout.files(dataset, day) if str(f) not in self.tx.removed)
+            for month, files in months.items():
+                if len(files) > 1:
+                    self._merge_month(dataset, month, files)
+
+    def _merge_month(self, dataset: str, month: date, files: list[Any]) -> None:
+        self._note("compact", dataset, month, files)
+        if self.dry_run:
+            return
+        order = "hour, minute" if "minute" in SCHEMAS[dataset].names else "hour"
+        rows = self.con.sql(
+            f"SELECT * FROM read_parquet($files, union_by_name = true) ORDER BY {order}",
+            params={"files": [literal(f) for f in files]}).to_arrow_table()
+        for path in files:
+            self.tx.remove(path)
+        self.tx.write_table(dataset, month, conform_arrow(rows, SCHEMAS[dataset]))
 
     def _replace_day(self, dataset: str, day: date, files: list[Any], rows: pl.DataFrame) -> None:
         for path in files:

@@ -31,8 +31,11 @@ PLAYS = "rollup_plays"
 # A roll-up row's quarter hour (`bucket`), and whether it is an hourly row of an
 # older store (`coarse`): those have no `minute`.
 BUCKET = "hour + to_minutes(coalesce(minute, 0))"
+# From the first of the window's first month: cleanup merges the roll-ups of months
+# before the raw rows into one file, in the folder of the month's first day.
 IN_WINDOW = """
-    date BETWEEN CAST($first_day AS DATE) AND CAST($last_day AS DATE)
+    date BETWEEN CAST(date_trunc('month', CAST($first_day AS DATE)) AS DATE)
+        AND CAST($last_day AS DATE)
     AND hour > CAST($start AS TIMESTAMPTZ) - INTERVAL 1 HOUR AND hour < CAST($end AS TIMESTAMPTZ)
     AND {bucket} >= CAST($start AS TIMESTAMPTZ) AND {bucket} < CAST($end AS TIMESTAMPTZ)"""
 

@@ -44,9 +44,11 @@ RAW_RANGE = """(
     WHERE date BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
       AND ts >= CAST(? AS TIMESTAMPTZ) AND ts < CAST(? AS TIMESTAMPTZ) {filters})"""
 
+# From the first of the month: months before the raw rows are one file each (retention.py).
 ROLLUP_RANGE = """
 SELECT hour, facet, value, is_bot, requests, bandwidth, visitors FROM rollup_requests
-WHERE date BETWEEN CAST($first_day AS DATE) AND CAST($last_day AS DATE)
+WHERE date BETWEEN CAST(date_trunc('month', CAST($first_day AS DATE)) AS DATE)
+    AND CAST($last_day AS DATE)
   AND hour >= CAST($start AS TIMESTAMPTZ) AND hour < CAST($end AS TIMESTAMPTZ)
 """
 

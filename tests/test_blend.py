@@ -52,9 +52,9 @@ def stores(tmp_path_factory):
     return full, raw, mixed
 
 
-def report(data: Path, window: Window, include_bots: bool) -> dict:
+def report(data: Path, window: Window, include_bots: bool, filters: tuple = ()) -> dict:
     options = ReportOptions(from_=iso_utc(window.start), to=iso_utc(window.end), tz=window.tz,
-                            include_bots=include_bots)
+                            include_bots=include_bots, filters=filters)
     found = run_report(connect(data), "report", options)
     return json.loads(json.dumps(found, default=str), parse_float=lambda x: round(float(x), 9))
 
@@ -82,6 +82,23 @@ def test_whole_days_around_the_change_of_time(stores, tz):
     assert full == raw
     assert sum(full["plays_by_day"].values()) == full["totals"]["total_plays"] > 0
     assert sum(full["plays_by_hour"].values()) == full["totals"]["total_plays"]
+
+
+FILTERS = (("country=FR",), ("country!=FR|DE", "platform=web|mobile"), ("device~mob",),
+           ("os=unknown",))
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(a=instants, b=instants, tz=st.sampled_from(ZONES), filters=st.sampled_from(FILTERS))
+def test_filtered_reports_answer_as_raw_rows_do(stores, a, b, tz, filters):
+    """Filters on dimensions the roll-ups of totals carry apply to their rows; others (os)
+    read raw rows."""
+    if a == b:
+        return
+    window = Window(min(a, b), max(a, b), tz)
+    full, raw, mixed = (report(d, window, False, filters) for d in stores)
+    assert full == raw
+    assert mixed == raw
 
 
 def test_whole_quarter_hours_are_read_from_the_roll_up(stores, tmp_path):

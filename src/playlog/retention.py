@@ -37,16 +37,15 @@ from playlog.store.appender import conform, conform_arrow
 from playlog.store.files import read_json, write_failure
 from playlog.store.layout import Layout, literal
 from playlog.store.ledger import Ledger
-
-# A day has its roll-ups when it has one of each group: the roll-ups every release
-# wrote, and the totals (query/blend.py) that older ones did not.
-ROLLUP_GROUPS = (ROLLUP_DATASETS[:5], ROLLUP_DATASETS[5:])
 from playlog.store.lock import exclusive
 from playlog.store.modes import store_modes
 from playlog.store.reader import require_store
 from playlog.store.transaction import Transaction, close_sink, recover
 
 COMPACTED = (*RAW_DATASETS, QUARANTINE)
+# A day has its roll-ups when it has one of each group: the roll-ups every release
+# wrote, and the totals (query/blend.py) that older ones did not.
+ROLLUP_GROUPS = (ROLLUP_DATASETS[:5], ROLLUP_DATASETS[5:])
 
 
 @dataclass

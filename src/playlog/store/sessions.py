@@ -54,11 +54,23 @@ class SessionStore:
         finish: Callable[[pl.DataFrame], pl.DataFrame],
         catalog: pl.DataFrame | None = None,
         replace: pl.DataFrame | None = None,
+        open_sessions: bool = True,
+        refresh: bool = False,
     ) -> SessionUpdate:
+        """Merge `states` into the stored rows and stage the files that change.
+
+        `open_sessions` False leaves stored open sessions as they are (for states that end
+        by themselves, such as derived plays, merged a piece at a time: a later call with
+        the final watermark finishes the open ones); `refresh` merges the open sessions
+        again even without states (the watermark moved since they were stored). Calls
+        may follow one another in one transaction: each reads what the previous staged."""
         if states is None or states.is_empty():
-            return SessionUpdate(0, list(open_days))
-        states = sessionize.combine_states(states)
-        affected, hit, keep = self._stored_rows(states, open_days, replace)
+            if not (refresh and open_sessions and open_days):
+                return SessionUpdate(0, list(open_days))
+            states = pl.DataFrame(schema=sessionize.STATE_DTYPES)
+        else:
+            states = sessionize.combine_states(states)
+        affected, hit, keep = self._stored_rows(states, open_days, replace, open_sessions)
         merged = states
         if hit.height:  # stored rows are not merged states (a timeout is in skip_reason)
             merged = sessionize.merge_states(
@@ -69,18 +81,24 @@ class SessionStore:
         self._write(final, keep)
         for path in affected:
             self.tx.remove(path)
-        still_open = final.filter(~pl.col("ended"))["_day"].unique().sort()
-        return SessionUpdate(states.height, [str(d) for d in still_open])
+        still_open = {str(d) for d in final.filter(~pl.col("ended"))["_day"].unique()}
+        if not open_sessions:  # the stored open sessions are where they were
+            still_open |= set(open_days)
+        return SessionUpdate(states.height, sorted(still_open))
 
     def _stored_rows(self, states: pl.DataFrame, open_days: list[str],
-                     replace: pl.DataFrame | None = None):
+                     replace: pl.DataFrame | None = None, open_sessions: bool = True):
         """(files to rewrite, their rows to merge, their rows to keep as they are); rows
-        that `replace` takes the place of are in neither."""
-        low = (states["first_seen"].min() - SEARCH_MARGIN).date()
-        high = (states["last_update"].max() + SEARCH_MARGIN).date()
-        days = {d for d in self.layout.days(SESSIONS) if low <= d <= high}
-        days |= {date.fromisoformat(d) for d in open_days}
-        files = [literal(f) for d in sorted(days) for f in self.layout.files(SESSIONS, d)]
+        that `replace` takes the place of are in neither. Files are those the store will
+        hold after the transaction: committed ones not removed, and staged ones."""
+        days: set[date] = set()
+        if states.height:
+            low = (states["first_seen"].min() - SEARCH_MARGIN).date()
+            high = (states["last_update"].max() + SEARCH_MARGIN).date()
+            days = {d for d in self.tx.days_after(SESSIONS) if low <= d <= high}
+        if open_sessions:
+            days |= {date.fromisoformat(d) for d in open_days}
+        files = [literal(f) for d in sorted(days) for f in self.tx.files_after(SESSIONS, d)]
         empty = pl.DataFrame(schema=sessionize.STATE_DTYPES)
         if not files:
             return [], empty, None
@@ -90,8 +108,9 @@ class SessionStore:
         try:
             affected = self.con.sql(
                 "SELECT DISTINCT filename FROM read_parquet($files, filename = true, "
-                "hive_partitioning = false) WHERE NOT ended OR session_id IN "
-                "(SELECT session_id FROM _ids)"
+                "hive_partitioning = false) WHERE "
+                + ("NOT ended OR " if open_sessions else "")
+                + "session_id IN (SELECT session_id FROM _ids)"
                 + (f" OR {GROUP_SQL} IN (SELECT \"group\" FROM _groups)" if groups.height else ""),
                 params={"files": files},
             ).pl()["filename"].to_list()
@@ -106,7 +125,9 @@ class SessionStore:
             params={"files": [literal(f) for f in sorted(affected)]},
         ).pl()
         rows = _without_replaced(rows, replace)
-        touched = pl.col("session_id").is_in(states["session_id"].implode()) | ~pl.col("ended")
+        touched = pl.col("session_id").is_in(states["session_id"].implode())
+        if open_sessions:
+            touched = touched | ~pl.col("ended")
         keep = rows.filter(~touched).with_columns(
             _day=pl.col("filename").str.extract(r"date=(\d{4}-\d{2}-\d{2})").str.to_date()
         )

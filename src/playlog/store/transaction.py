@@ -93,7 +93,22 @@ class Transaction:
         return self.stage(target)[1]
 
     def remove(self, path: Any) -> None:
-        self.removed.append(str(path))
+        """Remove a committed file at commit; a file this run staged (rewritten again by a
+        later step of the same run) is dropped at once."""
+        path = str(path)
+        if any(tmp == path for tmp, _ in self.added):
+            self.added = [pair for pair in self.added if pair[0] != path]
+            self.layout.fs.remove(self.layout.path(path))
+            return
+        self.removed.append(path)
+
+    def days_after(self, dataset: str) -> list[date]:
+        """The days `dataset` will hold files on once committed, ascending (committed
+        days and the days of staged files; a day whose every file is removed may remain)."""
+        prefix = str(self.layout.dataset(dataset)) + "/date="
+        staged = {date.fromisoformat(final[len(prefix):len(prefix) + 10])
+                  for _, final in self.added if final.startswith(prefix)}
+        return sorted(staged.union(self.layout.days(dataset)))
 
     def files_after(self, dataset: str, day: date | str) -> list[str]:
         """The files `dataset` will hold on `day` once committed (new ones by their

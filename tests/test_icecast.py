@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from logs import read, run
+from logs import iso, read, run, write_log
 from weblogs import UA, clf_time, requests, write
 
 VLC = "VLC/3.0.21 LibVLC/3.0.21"
@@ -196,3 +196,64 @@ def test_a_title_the_catalog_knows_is_its_track(tmp_path):
     rows = sessions(tmp_path / "data")
     assert rows["track_id"].to_list()[0] == "t0042"  # radio airplay and on-demand: one track
     assert rows["track_id"].to_list()[1].startswith("name:")
+
+
+def _many_days() -> tuple[list[str], list[str]]:
+    """Listeners over 12 days, some across midnight, and a title every 7 minutes."""
+    lines, days = [], 12
+    for day in range(days):
+        for k, (hour, seconds) in enumerate([(1, 600), (9, 5400), (17, 240), (23.9, 1800)]):
+            end = T0.replace(hour=0) + timedelta(days=day, hours=hour)
+            if hour > 23:
+                end += timedelta(hours=0.3)  # started the evening before, ended after midnight
+            lines.append(icecast(f"10.1.{day}.{k}", "/live" if k % 2 else "/jazz", end, seconds,
+                                 size=seconds * 16_000))
+    entries = [entry(T0.replace(hour=0) + timedelta(minutes=7 * n), mount,
+                     f"Artist {n % 5} - Song {n % 40}")
+               for n in range(days * 24 * 60 // 7) for mount in ("/live", "/jazz")]
+    return lines, entries
+
+
+def test_a_split_in_pieces_of_days_is_the_split_in_one_piece(tmp_path, monkeypatch):
+    """The intervals are split a few days at a time (memory stays bounded): pieces of one
+    day give the sessions of one piece for everything, in one run or in two (a later
+    playlist file splits again what the first run stored, whose files hold sessions of
+    intervals of two pieces), and time out the open sessions the same."""
+    from playlog.listening import radio
+
+    lines, entries = _many_days()
+    access = write(tmp_path / "logs" / "access.log", lines)
+    playlist = write(tmp_path / "logs" / "playlist.log", entries)
+    later = write(tmp_path / "logs" / "playlist.log.1", [
+        entry(T0.replace(hour=23, minute=50) + timedelta(days=day), "/live", "Late - Addition")
+        for day in range(12)])
+    native = write_log(tmp_path / "logs" / "app.jsonl", [{
+        "type": "session_start", "ts": iso(T0 - timedelta(days=1)), "session_id": "open-1",
+        "track_id": "t1", "user_agent": VLC}])
+    found = {}
+    for piece_days in (10_000, 1):
+        for name, runs in {"one run": [[access, playlist, later]],
+                           "two runs": [[access, playlist], [later]],
+                           "after an open session": [[native], [access, playlist, later]]}.items():
+            data = tmp_path / f"{name}-{piece_days}"
+            for n, paths in enumerate(runs):  # the first run's day files hold every interval
+                monkeypatch.setattr(radio, "PIECE_DAYS", piece_days if n == len(runs) - 1
+                                    else 10_000)
+                run(paths, data)
+            assert run([access, playlist, later], data).records == 0
+            found[piece_days, name] = sessions(data).drop("first_seen")
+    whole = found[10_000, "one run"]
+    across = whole.group_by(pl.col("session_id").str.replace(r":[^:]*$", "")).agg(
+        days=pl.col("started_at").dt.date().n_unique())
+    assert (across["days"] == 2).sum() >= 10  # intervals whose sessions are on two days
+    assert whole["duration_played_ms"].sum() == sum(
+        s for _, s in [(1, 600), (9, 5400), (17, 240), (23.9, 1800)]) * 12 * 1000
+    assert found[1, "one run"].equals(whole)
+    assert found[1, "two runs"].equals(whole)
+    after = found[1, "after an open session"]
+    assert after.equals(found[10_000, "after an open session"])
+    assert after.filter(pl.col("session_id") != "open-1").equals(whole)
+    assert whole.filter(pl.col("started_at").dt.hour() == 23)["track_id"].n_unique() > 1
+    timed_out = after.filter(pl.col("session_id") == "open-1")  # the watermark moved
+    assert timed_out["ended"].to_list() == [True]
+    assert timed_out["skip_reason"].to_list() == ["timeout"]

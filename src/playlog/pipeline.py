@@ -13,7 +13,9 @@ One run, under the data directory's lock:
    file is read whole instead, see parse.document);
 4. the states are merged with the stored rows of the same sessions (and with
    every still-open session, whose timeout depends on the new watermark), and
-   the affected session files are rewritten;
+   the affected session files are rewritten — the sessions derived from
+   streaming-server logs first, a few days of listening intervals at a time,
+   so that memory is bounded by a piece of the log, not by the log;
 5. the roll-ups of every day the run changed are rebuilt from its raw rows;
 6. everything commits at once with the new ledger.
 """
@@ -188,6 +190,7 @@ class _Run:
         self.playlist = DedupAppender(layout, PLAYLIST, PLAYLIST_SCHEMA, self.tx, self.con)
         self.listening = Listening(settings.routes, settings.session_timeout)
         self.replace: pl.DataFrame | None = None
+        self.stored_apart = False  # sessions were merged into the store before the rest
 
     def run(self, found: Found, on_progress: ProgressCallback | None) -> IngestSummary:
         """Read, merge and commit; nothing of the run stays if it fails."""
@@ -266,7 +269,11 @@ class _Run:
                        raw="raw", raw_bytes=raw_bytes, format=pl.lit(fmt or None, pl.String))
         ))
 
-    def _take_records(self, table: pa.Table, path: str, read: bool = True) -> None:
+    def _take_records(self, table: pa.Table, path: str, read: bool = True,
+                      states: list[pl.DataFrame] | None = None) -> None:
+        """Records of a block: session records become states (in `states`, by default
+        the run's), progress and event records go to their datasets."""
+        states = self.states if states is None else states
         df = self._retained(pl.from_arrow(table).with_columns(pl.col("ts").dt.cast_time_unit("ms")))
         bad = df.filter(pl.col("reason").is_not_null())
         good = df.filter(pl.col("reason").is_null())
@@ -275,14 +282,14 @@ class _Run:
             self._reject(bad, path)
         sessions = good.filter(pl.col("type").is_in(sessionize.SESSION_TYPES))
         if sessions.height:
-            states = _detached(sessionize.to_states(sessions))
-            self.states.append(states)
-            if len(self.states) >= STATE_BATCHES:  # a session spanning blocks becomes one row
-                folded = pl.concat(self.states, how="vertical_relaxed")
-                self.states = [sessionize.combine_states(folded)]
+            block = _detached(sessionize.to_states(sessions))
+            states.append(block)
+            if len(states) >= STATE_BATCHES:  # a session spanning blocks becomes one row
+                folded = pl.concat(states, how="vertical_relaxed")
+                states[:] = [sessionize.combine_states(folded)]
             ends = sessions.filter(pl.col("type") != "session_progress")
             self.session_ids.append(ends["record_id"])
-            self.ledger.advance_watermark(states["last_update"].max())
+            self.ledger.advance_watermark(block["last_update"].max())
         progress = good.filter(pl.col("type") == "session_progress")
         if progress.height:
             self.progress.add(progress.with_columns(_day=pl.col("ts").dt.date()), "_day")
@@ -349,14 +356,22 @@ class _Run:
 
     def _derive_sessions(self) -> None:
         """Sessions of streaming-server listeners and track-route media requests
-        (playlog.listening), through the same path as the records of the logs."""
-        derived = self.listening.derive(self.con, self.layout, self.catalog, self.salt)
-        if derived.records is not None:
-            self._take_records(derived.records, "(requests)", read=False)
-        if derived.progress is not None:  # bytes served only: the plays end where these do
-            bytes_sent = pl.from_arrow(derived.progress)
-            self.progress.add(bytes_sent.with_columns(_day=pl.col("ts").dt.date()), "_day")
-        self.replace = derived.replace
+        (playlog.listening), through the same path as the records of the logs. Pieces
+        that stand apart are merged into the store one by one, so that a log of millions
+        of listening intervals never has all its sessions in memory at once."""
+        for part in self.listening.derive(self.con, self.layout, self.catalog, self.salt):
+            if part.records is None:
+                continue
+            if part.apart:
+                states: list[pl.DataFrame] = []
+                self._take_records(part.records, "(requests)", read=False, states=states)
+                self._store_sessions(states, part.replace, open_sessions=False)
+            else:
+                self._take_records(part.records, "(requests)", read=False)
+                self.replace = part.replace
+            if part.progress is not None:  # bytes served only: the plays end where these do
+                bytes_sent = pl.from_arrow(part.progress)
+                self.progress.add(bytes_sent.with_columns(_day=pl.col("ts").dt.date()), "_day")
 
     def _fill_catalog(self) -> None:
         """What the run's exports name goes into the catalog (nothing it has is
@@ -375,20 +390,30 @@ class _Run:
         if self.session_ids:
             ids = pl.concat(self.session_ids)
             self.summary.duplicates += ids.len() - ids.n_unique()
+        # after pieces stored apart, the open sessions meet the watermark they moved
+        self._store_sessions(self.states, self.replace, refresh=self.stored_apart)
+
+    def _store_sessions(self, states: list[pl.DataFrame], replace: pl.DataFrame | None,
+                        open_sessions: bool = True, refresh: bool = False) -> None:
+        """Merge `states` into the stored sessions (store.sessions), staged in the run's
+        transaction; `open_sessions` False leaves the stored open sessions for later."""
         store = SessionStore(self.layout, self.con, self.tx)
-        states = pl.concat(self.states, how="vertical_relaxed") if self.states else None
+        frame = pl.concat(states, how="vertical_relaxed") if states else None
         watermark = self.ledger.watermark or datetime(1970, 1, 1, tzinfo=UTC)
         result = store.update(
-            states,
+            frame,
             watermark=watermark,
             timeout=self.settings.session_timeout,
             open_days=self.ledger.open_days,
             finish=self._enrich,
             catalog=self.catalog,
-            replace=self.replace,
+            replace=replace,
+            open_sessions=open_sessions,
+            refresh=refresh,
         )
-        self.summary.sessions = result.changed
+        self.summary.sessions += result.changed
         self.ledger.open_days = result.open_days
+        self.stored_apart = self.stored_apart or not open_sessions
 
     def _write_quarantine(self) -> None:
         if not self.rejects:

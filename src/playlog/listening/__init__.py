@@ -21,6 +21,7 @@ run, replaces its earlier sessions instead of adding to them.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -45,6 +46,9 @@ class Derived:
     records: pa.Table | None  # native records (parse.formats.native's columns)
     replace: pl.DataFrame | None  # group, lo, hi: stored sessions these take the place of
     progress: pa.Table | None = None  # progress records that only carry bytes served
+    # Its sessions end by themselves and share no id with other records of the run:
+    # they can be merged into the store on their own, before the rest.
+    apart: bool = False
 
 
 @dataclass
@@ -70,27 +74,33 @@ class Listening:
         self.playlist.append(df)
 
     def derive(self, con: duckdb.DuckDBPyConnection, layout: Layout,
-               catalog: pl.DataFrame, salt: str) -> Derived:
+               catalog: pl.DataFrame, salt: str,
+               piece_days: int | None = None) -> Iterator[Derived]:
         """The sessions of the run's requests and playlist entries (and of the stored
-        requests the new entries concern)."""
+        requests the new entries concern), in pieces: the streaming servers' listening
+        intervals a few days at a time (``apart``; see radio.derive), then the media
+        requests' sessions."""
         from playlog.listening import media, radio
 
         if not self.requests and not self.playlist:
-            return Derived(None, None)
+            return
         requests = (pl.concat(self.requests, how="diagonal_relaxed") if self.requests
                     else pl.DataFrame())
         entries = pl.concat(self.playlist, how="diagonal_relaxed") if self.playlist else None
-        parts = [radio.derive(con, layout, requests, entries, catalog),
-                 media.derive(con, layout, requests, self.routes, self.timeout, catalog)]
-        records = [pl.from_arrow(p.records) for p in parts
-                   if p.records is not None and p.records.num_rows]
-        replace = [p.replace for p in parts if p.replace is not None and p.replace.height]
-        progress = [p.progress for p in parts if p.progress is not None and p.progress.num_rows]
-        if not records:
-            return Derived(None, None)
-        keyed = with_anon_keys(con, pl.concat(records, how="vertical_relaxed"), salt)
-        return Derived(native(keyed), pl.concat(replace) if replace else None,
-                       pa.concat_tables(progress) if progress else None)
+        for part in radio.derive(con, layout, requests, entries, catalog, piece_days):
+            yield _keyed(con, part, salt)
+        yield _keyed(con, media.derive(con, layout, requests, self.routes, self.timeout,
+                                       catalog), salt)
+
+
+def _keyed(con: duckdb.DuckDBPyConnection, part: Derived, salt: str) -> Derived:
+    """`part` with the anonymous keys of its records (the progress records need none)."""
+    if part.records is None or not part.records.num_rows:
+        return Derived(None, None)
+    keyed = with_anon_keys(con, pl.from_arrow(part.records), salt)
+    replace = part.replace if part.replace is not None and part.replace.height else None
+    progress = part.progress if part.progress is not None and part.progress.num_rows else None
+    return Derived(native(keyed), replace, progress, part.apart)
 
 
 def stored(con: duckdb.DuckDBPyConnection, layout: Layout, dataset: str, first, last,

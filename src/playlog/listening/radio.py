@@ -22,6 +22,8 @@ track are one track — else the track derived from its names (parse.plays).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import duckdb
 import polars as pl
 
@@ -152,17 +154,40 @@ def _known_tracks(con: duckdb.DuckDBPyConnection, entries: pl.DataFrame,
         track_id=pl.coalesce("known", "track_id")).drop("known")
 
 
+# The listening intervals derived and split together: those starting in this many days.
+PIECE_DAYS = 7
+
+
 def derive(con: duckdb.DuckDBPyConnection, layout, requests: pl.DataFrame,
-           new_entries: pl.DataFrame | None, catalog: pl.DataFrame) -> Derived:
+           new_entries: pl.DataFrame | None, catalog: pl.DataFrame,
+           piece_days: int | None = None) -> Iterator[Derived]:
+    """The sessions of the run's listening intervals (and of the stored ones the new
+    playlist entries concern), a piece at a time: the intervals that start in the same
+    `piece_days` days (PIECE_DAYS by default) with the entries that can apply to them,
+    so that memory is bounded by a piece, not by the run. An interval is in one piece
+    only, and its split reads nothing of the others: the pieces are the same sessions
+    as one piece of everything would be."""
     listens = intervals(requests)
     if new_entries is not None and new_entries.height:
         old = intervals(_concerned(con, layout, new_entries))
         frames = [f for f in (listens, old) if f.height]
         listens = pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
     if listens.is_empty():
-        return Derived(None, None)
+        return
     listens = listens.unique("grp")
     entries = _known_tracks(con, _entries(con, layout, listens, new_entries), catalog)
+    days = piece_days or PIECE_DAYS
+    listens = listens.with_columns(_piece=pl.col("start_ts").dt.epoch("d") // days)
+    for piece in listens["_piece"].unique().sort():
+        part = listens.filter(pl.col("_piece") == piece).drop("_piece")
+        yield _split(con, part, entries)
+
+
+def _split(con: duckdb.DuckDBPyConnection, listens: pl.DataFrame,
+           entries: pl.DataFrame) -> Derived:
+    """The sessions of `listens`, over the entries of their mounts and times (SPLIT)."""
+    lo, hi = listens["start_ts"].min() - MARGIN, listens["end_ts"].max()
+    entries = entries.filter(pl.col("ts").is_between(lo, hi))
     con.register("listens", listens.select("grp", "mount", "start_ts", "end_ts").to_arrow())
     con.register("entries", entries.to_arrow())
     try:
@@ -172,7 +197,8 @@ def derive(con: duckdb.DuckDBPyConnection, layout, requests: pl.DataFrame,
         con.unregister("entries")
     plays, progress = _records(listens, pieces)
     no_time = pl.lit(None, pl.Datetime("ms", "UTC"))
-    return Derived(plays, listens.select(group="grp", lo=no_time, hi=no_time), progress)
+    return Derived(plays, listens.select(group="grp", lo=no_time, hi=no_time), progress,
+                   apart=True)
 
 
 def _records(listens: pl.DataFrame, pieces: pl.DataFrame):

@@ -14,8 +14,8 @@ One run, under the data directory's lock:
 4. the states are merged with the stored rows of the same sessions (and with
    every still-open session, whose timeout depends on the new watermark), and
    the affected session files are rewritten — the sessions derived from
-   streaming-server logs first, a few days of listening intervals at a time,
-   so that memory is bounded by a piece of the log, not by the log;
+   streaming-server logs first, a bounded number of listening intervals at a
+   time, so that memory is bounded by a piece of the log, not by the log;
 5. the roll-ups of every day the run changed are rebuilt from its raw rows;
 6. everything commits at once with the new ledger.
 """

@@ -75,10 +75,10 @@ class Listening:
 
     def derive(self, con: duckdb.DuckDBPyConnection, layout: Layout,
                catalog: pl.DataFrame, salt: str,
-               piece_days: int | None = None) -> Iterator[Derived]:
+               piece_size: int | None = None) -> Iterator[Derived]:
         """The sessions of the run's requests and playlist entries (and of the stored
         requests the new entries concern), in pieces: the streaming servers' listening
-        intervals a few days at a time (``apart``; see radio.derive), then the media
+        intervals a bounded number at a time (``apart``; see radio.derive), then the media
         requests' sessions."""
         from playlog.listening import media, radio
 
@@ -87,7 +87,7 @@ class Listening:
         requests = (pl.concat(self.requests, how="diagonal_relaxed") if self.requests
                     else pl.DataFrame())
         entries = pl.concat(self.playlist, how="diagonal_relaxed") if self.playlist else None
-        for part in radio.derive(con, layout, requests, entries, catalog, piece_days):
+        for part in radio.derive(con, layout, requests, entries, catalog, piece_size):
             yield _keyed(con, part, salt)
         yield _keyed(con, media.derive(con, layout, requests, self.routes, self.timeout,
                                        catalog), salt)

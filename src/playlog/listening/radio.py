@@ -154,19 +154,20 @@ def _known_tracks(con: duckdb.DuckDBPyConnection, entries: pl.DataFrame,
         track_id=pl.coalesce("known", "track_id")).drop("known")
 
 
-# The listening intervals derived and split together: those starting in this many days.
-PIECE_DAYS = 7
+# At most this many listening intervals are split and stored together (a piece of the
+# log: about five sessions each; the split of a piece stays within about 400 MB).
+PIECE_INTERVALS = 20_000
 
 
 def derive(con: duckdb.DuckDBPyConnection, layout, requests: pl.DataFrame,
            new_entries: pl.DataFrame | None, catalog: pl.DataFrame,
-           piece_days: int | None = None) -> Iterator[Derived]:
+           piece_size: int | None = None) -> Iterator[Derived]:
     """The sessions of the run's listening intervals (and of the stored ones the new
-    playlist entries concern), a piece at a time: the intervals that start in the same
-    `piece_days` days (PIECE_DAYS by default) with the entries that can apply to them,
-    so that memory is bounded by a piece, not by the run. An interval is in one piece
-    only, and its split reads nothing of the others: the pieces are the same sessions
-    as one piece of everything would be."""
+    playlist entries concern), a piece at a time: `piece_size` intervals
+    (PIECE_INTERVALS by default) in the order they start, with the entries that can
+    apply to them, so that memory is bounded by a piece, not by the run. An interval is
+    in one piece only, and its split reads nothing of the others: the pieces are the
+    same sessions as one piece of everything would be."""
     listens = intervals(requests)
     if new_entries is not None and new_entries.height:
         old = intervals(_concerned(con, layout, new_entries))
@@ -176,11 +177,10 @@ def derive(con: duckdb.DuckDBPyConnection, layout, requests: pl.DataFrame,
         return
     listens = listens.unique("grp")
     entries = _known_tracks(con, _entries(con, layout, listens, new_entries), catalog)
-    days = piece_days or PIECE_DAYS
-    listens = listens.with_columns(_piece=pl.col("start_ts").dt.epoch("d") // days)
-    for piece in listens["_piece"].unique().sort():
-        part = listens.filter(pl.col("_piece") == piece).drop("_piece")
-        yield _split(con, part, entries)
+    size = piece_size or PIECE_INTERVALS
+    listens = listens.sort("start_ts", "grp")
+    for first in range(0, listens.height, size):
+        yield _split(con, listens.slice(first, size), entries)
 
 
 def _split(con: duckdb.DuckDBPyConnection, listens: pl.DataFrame,

@@ -131,15 +131,21 @@ def catalog_size(data_dir: Path | str) -> int:
 def _read_csv(path: Path) -> pl.DataFrame:
     if not path.is_file():
         raise InputError(str(path), "no such file")
+    return read_catalog_csv(path, "track_id")
+
+
+def read_catalog_csv(path: Path, id_column: str) -> pl.DataFrame:
+    """A catalog CSV as text columns: header names trimmed and lower-cased (a BOM
+    dropped), values trimmed, blank rows gone; `id_column` must be in the header."""
     try:
         frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
     except pl.exceptions.NoDataError:
-        raise InputError(str(path), "empty file: expected a header with track_id") from None
+        raise InputError(str(path), f"empty file: expected a header with {id_column}") from None
     except (OSError, pl.exceptions.PolarsError) as exc:
         raise InputError(str(path), f"not a readable CSV file: {_first_line(exc)}") from None
     frame = frame.rename({name: name.strip().lstrip("\ufeff").lower() for name in frame.columns})
-    if "track_id" not in frame.columns:
-        raise InputError(str(path), "no track_id column in the header", line=1)
+    if id_column not in frame.columns:
+        raise InputError(str(path), f"no {id_column} column in the header", line=1)
     frame = frame.with_columns(pl.col(name).str.strip_chars() for name in frame.columns)
     return frame.filter(~pl.all_horizontal(pl.all().is_null() | (pl.all() == "")))
 

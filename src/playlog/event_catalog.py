@@ -19,7 +19,7 @@ from pathlib import Path
 
 import polars as pl
 
-from playlog.catalog import CatalogResult
+from playlog.catalog import CatalogResult, _line_of, read_catalog_csv
 from playlog.errors import InputError, StoreError, UsageError
 from playlog.store.layout import Layout
 from playlog.store.modes import Modes, create_file, make_dirs, store_modes
@@ -91,22 +91,10 @@ def load_events(data_dir: Path | str) -> pl.DataFrame:
 
 
 def _read(path: Path) -> pl.DataFrame:
-    try:
-        frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
-    except pl.exceptions.NoDataError:
-        raise InputError(str(path), "empty file: expected a header with event_id") from None
-    except (OSError, pl.exceptions.PolarsError) as exc:
-        raise InputError(str(path), f"not a readable CSV file: {exc}") from None
-    frame = frame.rename({c: c.strip().lstrip("\ufeff").lower() for c in frame.columns})
-    if "event_id" not in frame.columns:
-        raise InputError(str(path), "no event_id column in the header", line=1)
-    frame = frame.with_columns(pl.col(c).str.strip_chars() for c in frame.columns)
-    frame = frame.filter(~pl.all_horizontal(pl.all().is_null() | (pl.all() == "")))
+    frame = read_catalog_csv(path, "event_id")
     missing = frame.with_row_index("record").filter(
         pl.col("event_id").is_null() | (pl.col("event_id") == ""))
     if missing.height:
-        from playlog.catalog import _line_of
-
         more = f" (and {missing.height - 1} more)" if missing.height > 1 else ""
         raise InputError(str(path), f"missing event_id{more}",
                          line=_line_of(path, int(missing["record"][0])))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from logs import modified
 from typer.testing import CliRunner
 
 from playlog.cli.app import app
@@ -33,6 +34,7 @@ def test_a_dead_writers_half_line_is_cut_then_the_file_goes_once_ingested(tmp_pa
     other_host = layout.incoming / "elsewhere-1-1-0001.jsonl"
     theirs = "".join(json.dumps({**LINE, "session_id": f"o{i}"}) + "\n" for i in range(3))
     other_host.write_text(theirs + '{"half')
+    modified(other_host)  # just written, by playlog's clock: its last line is not idle yet
     first = tidy(layout)
     assert first.cut == {dead.name: len('{"type":"event","ts":"2026-11-20T12:0')}
     assert dead.read_text() == whole and first.removed == [] and first.pending == 1

@@ -4,6 +4,7 @@ roll-up; reports read them as they read the day files."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from pathlib import Path
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
+from conftest import NOW
 
 from playlog.query.run import ReportOptions, run_report
 from playlog.schema import ROLLUP_DATASETS
@@ -22,8 +24,10 @@ END = "2026-11-20T21:00:00Z"
 
 
 def playlog(*args: str) -> str:
+    # The module's store is made before the per-test clock is pinned: pin it here.
+    env = {**os.environ, "PLAYLOG_NOW": NOW}
     return subprocess.run([sys.executable, "-m", "playlog", *args], check=True,
-                          capture_output=True, text=True).stdout
+                          capture_output=True, text=True, env=env).stdout
 
 
 @pytest.fixture(scope="module")

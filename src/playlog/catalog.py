@@ -200,7 +200,9 @@ def _typed(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select(*COLUMNS, *extras)
 
 
-def _write_atomically(frame: pl.DataFrame, target: Any, modes: Modes) -> None:
+def _write_atomically(frame: pl.DataFrame, target: Any, modes: Modes,
+                      what: str = "track catalog") -> None:
+    """`frame` as the Parquet file `target`, replacing it whole (a local file by rename)."""
     from playlog.store.fs import as_path, fs_for
 
     target = as_path(target)
@@ -210,7 +212,7 @@ def _write_atomically(frame: pl.DataFrame, target: Any, modes: Modes) -> None:
         try:
             fs_for(target).write_atomic(target, buffer.getvalue(), modes.file)
         except OSError as exc:
-            raise StoreError(str(target), f"cannot write the track catalog: {exc}") from None
+            raise StoreError(str(target), f"cannot write the {what}: {exc}") from None
         return
     tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
     try:
@@ -220,7 +222,7 @@ def _write_atomically(frame: pl.DataFrame, target: Any, modes: Modes) -> None:
         os.replace(tmp, target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise StoreError(str(target), f"cannot write the track catalog: {exc.strerror}") from None
+        raise StoreError(str(target), f"cannot write the {what}: {exc.strerror}") from None
 
 
 def _first_line(exc: BaseException) -> str:

@@ -13,16 +13,14 @@ catalog from an event catalog by its header, for ``playlog catalog import``.
 
 from __future__ import annotations
 
-import os
-import uuid
 from pathlib import Path
 
 import polars as pl
 
-from playlog.catalog import CatalogResult, _line_of, read_catalog_csv
+from playlog.catalog import CatalogResult, _line_of, _write_atomically, read_catalog_csv
 from playlog.errors import InputError, StoreError, UsageError
 from playlog.store.layout import Layout
-from playlog.store.modes import Modes, create_file, make_dirs, store_modes
+from playlog.store.modes import store_modes
 
 COLUMNS = ("event_id", "title", "date", "venue", "url")
 KINDS = ("tracks", "events")
@@ -74,7 +72,7 @@ def import_events(csv_path: Path | str, data_dir: Path | str, *,
                                         nulls_equal=True).height
     target = Layout(Path(data_dir)).event_catalog
     if changed or updated < new.height or merged.columns != existing.columns:
-        _write(merged, target, store_modes(store_mode))
+        _write_atomically(merged, target, store_modes(store_mode), "event catalog")
     return CatalogResult(target, new.height, new.height - updated, changed, updated - changed,
                          merged.height)
 
@@ -102,15 +100,3 @@ def _read(path: Path) -> pl.DataFrame:
                                if c not in frame.columns)
     frame = frame.select(*COLUMNS, *(c for c in frame.columns if c not in COLUMNS))
     return frame.unique(subset="event_id", keep="last", maintain_order=True)
-
-
-def _write(frame: pl.DataFrame, target: Path, modes: Modes) -> None:
-    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        make_dirs(target.parent, modes)
-        create_file(tmp, modes)
-        frame.write_parquet(tmp)
-        os.replace(tmp, target)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise StoreError(str(target), f"cannot write the event catalog: {exc.strerror}") from None

@@ -34,7 +34,7 @@ def figures(kind, d):
                 "peak_concurrent": d["peak_concurrent_listeners"]}
     if kind == "user":
         return {"plays": d["tracks_played"], "listening_time_ms": d["total_listening_time_ms"],
-                "unique_tracks": d["unique_tracks"]}
+                "unique_tracks": d["unique_tracks"], "skip_rate": d["skip_rate"]}
     if kind == "event":
         return {"views": d["total_views"], "unique_views": d["total_unique_views"],
                 "ticket_clicks": d["total_ticket_clicks"]}
@@ -58,6 +58,10 @@ def first_rows(kind, d):
                 "table-top-users": (d["top_users"][0]["user_id"], d["top_users"][0]["user_id"]),
                 "table-top-events": (d["top_events"][0]["event_id"],
                                      d["top_events"][0]["event_id"])}
+    if kind == "user":
+        return {"table-user-tracks": (d["top_tracks"][0]["track_id"], d["top_tracks"][0]["title"]),
+                "table-user-artists": (d["top_artists"][0]["artist"],
+                                       d["top_artists"][0]["artist"])}
     if kind == "top-tracks":
         top = d["top_tracks"][0]
         return {"table-top-tracks": (top["track_id"], top["title"])}

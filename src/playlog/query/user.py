@@ -107,6 +107,7 @@ def user_report(con: Any, user_id: str, window: Window, *, include_bots: bool = 
         "device_preferences": devices,
         "quality_preference": next((q for q in qualities if q != "unknown"), None),
         "most_active_hours": most_active_hours(hours),
+        "plays_by_hour": hours,
         "discovery_rate": common.ratio(plays["tracks"], plays["plays"]),
         "last_activity": common.instant(plays["last_ms"]),
         **habits(con, TABLE, window.tz),

@@ -188,6 +188,7 @@ function drawUser(d, meta) {
       text: fmtPct(p.completion_rate) },
     { figure: "discovery", label: "Discovery", value: d.discovery_rate,
       text: fmtPct(d.discovery_rate), sub: "different tracks per play" },
+    { figure: "skip_rate", label: "Skip rate", value: d.skip_rate, text: fmtPct(d.skip_rate) },
   ];
   const genres = (d.favorite_genres || []).length
     ? el("ol", { class: "chips" }, d.favorite_genres.map((g) => el("li", null, titleCase(g))))
@@ -209,8 +210,35 @@ function drawUser(d, meta) {
     sections: [section("Listening", kpis(totals),
       panel("Habits", habits, { span: 4 }),
       panel("Devices", barChart(d.device_preferences, { label: "sessions" }), { span: 4 }),
-      panel("Favourite genres", genres, { span: 4, note: "By listening time" }))],
+      panel("Favourite genres", genres, { span: 4, note: "By listening time" }),
+      panel("Top tracks", userTracksTable(d.top_tracks), { span: 6, note: "By listening time" }),
+      panel("Top artists", userArtistsTable(d.top_artists), { span: 6,
+        note: "By listening time" }),
+      panel("By day of week", barChart(d.plays_by_weekday || {}, {
+        vertical: true, keepOrder: true, name: (k) => k.slice(0, 3), label: "plays",
+        limit: 7 }), { span: 6, note: `Plays (${(meta.window || {}).tz || "UTC"})` }),
+      hourPanel(d.plays_by_hour || {}, 6))],
   };
+}
+
+function userTracksTable(rows) {
+  return table("table-user-tracks", [
+    { key: "title", label: "Track", render: trackCell, barOf: "total_duration_played_ms",
+      value: (r) => `${r.title || ""} ${r.artist || ""} ${r.track_id}` },
+    { key: "total_plays", label: "Plays", num: true },
+    { key: "total_duration_played_ms", label: "Time", num: true,
+      render: (r) => fmtDuration(r.total_duration_played_ms) },
+  ], rows || [], { key: (r) => r.track_id, empty: "No plays in this window." });
+}
+
+function userArtistsTable(rows) {
+  return table("table-user-artists", [
+    { key: "artist", label: "Artist", cls: "name", barOf: "total_duration_played_ms" },
+    { key: "total_plays", label: "Plays", num: true },
+    { key: "unique_tracks", label: "Tracks", num: true, narrow: true },
+    { key: "total_duration_played_ms", label: "Time", num: true,
+      render: (r) => fmtDuration(r.total_duration_played_ms) },
+  ], rows || [], { key: (r) => r.artist, empty: "No artists in the catalog for these plays." });
 }
 
 function drawTopTracks(d, meta) {

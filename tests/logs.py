@@ -13,6 +13,8 @@ import polars as pl
 
 from playlog.config import load_settings
 from playlog.pipeline import IngestSummary, ingest
+from playlog.store.layout import Layout
+from playlog.store.modes import PRIVATE
 
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 
@@ -53,20 +55,23 @@ def modified(path: Path, seconds_ago: float = 0.0) -> Path:
 def run(paths, data: Path, *, fixed_salt: bool = True, enricher=None, **kwargs) -> IngestSummary:
     """Ingest into `data` (without enrichment unless `enricher="auto"`); with `fixed_salt`,
     stores in different folders share anonymous keys."""
-    salt = data / "state" / "salt"
-    if fixed_salt and not salt.exists():
-        salt.parent.mkdir(parents=True, exist_ok=True)
-        salt.write_text("test-salt-for-the-suite\n")
+    layout = Layout(data)
+    if fixed_salt and not layout.fs.exists(layout.salt):
+        layout.fs.make_dirs(layout.state, PRIVATE)
+        layout.fs.write_atomic(layout.salt, b"test-salt-for-the-suite\n")
     settings = load_settings(data=data, session_timeout=kwargs.pop("timeout", None))
     paths = [paths] if isinstance(paths, (str, Path)) else paths
     return ingest(paths, settings, enricher=enricher, **kwargs)
 
 
-def read(data: Path, dataset: str) -> pl.DataFrame:
-    files = sorted(str(p) for p in (data / dataset).glob("date=*/*.parquet"))
+def read(data: Path | str, dataset: str) -> pl.DataFrame:
+    """Every stored row of `dataset` in the store `data` (a folder or an ``s3://`` URL)."""
+    layout = Layout(data)
+    files = sorted(layout.all_files(dataset))
     if not files:
         return pl.DataFrame()
     con = duckdb.connect()
+    layout.fs.attach(con)
     con.execute("SET TimeZone = 'UTC'")
     return con.sql(
         "SELECT * FROM read_parquet($f, hive_partitioning = true)", params={"f": files}

@@ -1,9 +1,12 @@
 """`playlog quarantine` (list, retry after a new format is registered), `playlog status`
-and the event catalog, on stores ingested from real log files."""
+and the event catalog, on stores ingested from real log files, in a local folder and
+on an object store (a local S3 server, tests/s3server.py)."""
 
 from __future__ import annotations
 
 import json
+import os
+import uuid
 from collections.abc import Sequence
 
 import pyarrow as pa
@@ -30,13 +33,38 @@ def answer(data, *args: str) -> dict:
     return json.loads(result.stdout)
 
 
+@pytest.fixture(scope="module")
+def s3_server():
+    pytest.importorskip("moto")
+    from s3server import S3Server
+
+    server = S3Server.start()
+    server.bucket("tools")
+    with pytest.MonkeyPatch.context() as env:
+        for key, value in server.env().items():
+            env.setenv(key, value)
+        yield server
+    server.stop()
+
+
+@pytest.fixture(params=["local", "s3"])
+def where(request, tmp_path):
+    """The data directory: a local folder, or a fresh prefix on the local S3 server."""
+    if request.param == "local":
+        return tmp_path / "d"
+    request.getfixturevalue("s3_server")
+    for key in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        assert os.environ.get(key)
+    return f"s3://tools/{uuid.uuid4().hex[:8]}"
+
+
 @pytest.fixture
-def data(tmp_path):
+def data(tmp_path, where):
     log = write_log(tmp_path / "logs" / "mixed.jsonl", [
         *session("s1", 0, end=3), *PIPE, line(type="event", ts="2026-11-20T10:00:00Z", event_id="e1",
                                        event_type="hover"), "[1, 2]"])
-    run(log, tmp_path / "d")
-    return tmp_path / "d"
+    run(log, where)
+    return where
 
 
 def test_quarantine_lists_and_selects(data):
@@ -133,8 +161,8 @@ def test_status_figures(data, tmp_path):
     assert "sessions" in table and "mixed.jsonl" in table
 
 
-def test_event_catalog_import_by_header(tmp_path):
-    data = tmp_path / "d"
+def test_event_catalog_import_by_header(tmp_path, where):
+    data = where
     csv = tmp_path / "events.csv"
     csv.write_text("event_id,title,date,venue,url,city\nev1,Jazz night,2026-12-01,Olympia,,Paris\n"
                    "ev2,Rock,2026-12-02,Zenith,,Paris\n")

@@ -109,14 +109,19 @@ def fill_catalog(existing: pl.DataFrame, rows: pl.DataFrame) -> tuple[pl.DataFra
 def load_catalog(data_dir: Path | str) -> pl.DataFrame:
     """The stored catalog; an empty frame with the standard columns when there is none."""
     layout = Layout(data_dir)
-    path = layout.catalog
+    return read_stored(layout, layout.catalog, COLUMNS, "track catalog")
+
+
+def read_stored(layout: Layout, path: Any, schema: dict[str, Any], what: str) -> pl.DataFrame:
+    """The stored catalog file `path` (local or on an object store); an empty frame of
+    `schema` when there is none; StoreError naming `what` when it cannot be read."""
     if not layout.fs.is_file(path):
-        return pl.DataFrame(schema=COLUMNS)
+        return pl.DataFrame(schema=schema)
     try:
         return pl.read_parquet(layout.fs.read_bytes(path)) if layout.remote else \
             pl.read_parquet(path, glob=False)
     except (OSError, pl.exceptions.PolarsError) as exc:
-        raise StoreError(str(path), f"cannot read the track catalog: {_first_line(exc)}") from None
+        raise StoreError(str(path), f"cannot read the {what}: {_first_line(exc)}") from None
 
 
 def catalog_size(data_dir: Path | str) -> int:

@@ -17,8 +17,14 @@ from pathlib import Path
 
 import polars as pl
 
-from playlog.catalog import CatalogResult, _line_of, _write_atomically, read_catalog_csv
-from playlog.errors import InputError, StoreError, UsageError
+from playlog.catalog import (
+    CatalogResult,
+    _line_of,
+    _write_atomically,
+    read_catalog_csv,
+    read_stored,
+)
+from playlog.errors import InputError, UsageError
 from playlog.store.layout import Layout
 from playlog.store.modes import store_modes
 
@@ -70,7 +76,7 @@ def import_events(csv_path: Path | str, data_dir: Path | str, *,
                                                                 .implode()))
     changed = after.height - after.join(before, on=merged.columns, how="semi",
                                         nulls_equal=True).height
-    target = Layout(Path(data_dir)).event_catalog
+    target = Layout(data_dir).event_catalog
     if changed or updated < new.height or merged.columns != existing.columns:
         _write_atomically(merged, target, store_modes(store_mode), "event catalog")
     return CatalogResult(target, new.height, new.height - updated, changed, updated - changed,
@@ -79,13 +85,9 @@ def import_events(csv_path: Path | str, data_dir: Path | str, *,
 
 def load_events(data_dir: Path | str) -> pl.DataFrame:
     """The stored event catalog; an empty frame with the standard columns when there is none."""
-    path = Layout(Path(data_dir)).event_catalog
-    if not path.is_file():
-        return pl.DataFrame(schema={c: pl.String for c in COLUMNS})
-    try:
-        return pl.read_parquet(path)
-    except (OSError, pl.exceptions.PolarsError) as exc:
-        raise StoreError(str(path), f"cannot read the event catalog: {exc}") from None
+    layout = Layout(data_dir)
+    return read_stored(layout, layout.event_catalog, dict.fromkeys(COLUMNS, pl.String),
+                       "event catalog")
 
 
 def _read(path: Path) -> pl.DataFrame:

@@ -40,7 +40,7 @@ def store_status(settings: Any) -> dict[str, Any]:
     require_store(layout)
     snap = snapshot(layout)
     ledger = Ledger.load(layout)
-    datasets = [_dataset(name, snap.files[name]) for name in DATASETS]
+    datasets = [_dataset(layout, name, snap.files[name]) for name in DATASETS]
     return {
         "data_dir": str(layout.root),
         "datasets": datasets,
@@ -48,19 +48,25 @@ def store_status(settings: Any) -> dict[str, Any]:
         "rollups": _rollups(snap.files),
         "files": _files(ledger),
         "watermark": ledger.watermark.isoformat() if ledger.watermark else None,
-        "open_sessions": _open_sessions(snap.files["sessions"], ledger.open_days),
+        "open_sessions": _open_sessions(layout, snap.files["sessions"], ledger.open_days),
         "cleanup": _cleanup(settings),
     }
 
 
-def _dataset(name: str, files: list[str]) -> dict[str, Any]:
+def _dataset(layout: Any, name: str, files: list[str]) -> dict[str, Any]:
     days = sorted({_day(f) for f in files} - {None})
     return {"dataset": name, "first_day": days[0] if days else None,
             "last_day": days[-1] if days else None, "days": len(days), "files": len(files),
-            "rows": _rows(files), "bytes": sum(_size(f) for f in files)}
+            "rows": _rows(layout, files), "bytes": sum(_size(layout, f) for f in files)}
 
 
-def _rows(files: list[str]) -> int:
+def _rows(layout: Any, files: list[str]) -> int:
+    return _scalar(layout, "SELECT coalesce(sum(num_rows), 0) FROM "
+                           "parquet_file_metadata(getvariable('_files'))", files)
+
+
+def _scalar(layout: Any, sql: str, files: list[str]) -> int:
+    """`sql`'s one number over the Parquet `files` (bound as ``_files``); 0 without files."""
     if not files:
         return 0
     import duckdb
@@ -69,12 +75,12 @@ def _rows(files: list[str]) -> int:
 
     con = duckdb.connect()
     try:
+        layout.fs.attach(con)
         con.execute("SET VARIABLE _files = ?", [[literal(f) for f in files]])
-        (rows,) = con.execute("SELECT coalesce(sum(num_rows), 0) FROM "
-                              "parquet_file_metadata(getvariable('_files'))").fetchone()
+        (value,) = con.execute(sql).fetchone()
     finally:
         con.close()
-    return int(rows)
+    return int(value)
 
 
 def _day(path: str) -> str | None:
@@ -83,9 +89,9 @@ def _day(path: str) -> str | None:
     return path[at + len(marker):at + len(marker) + 10] if at >= 0 else None
 
 
-def _size(path: str) -> int:
+def _size(layout: Any, path: str) -> int:
     try:
-        return os.stat(path).st_size
+        return layout.fs.size(layout.path(path))
     except FileNotFoundError:  # removed by a commit since the snapshot
         return 0
 
@@ -121,22 +127,10 @@ def _files(ledger: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def _open_sessions(files: list[str], open_days: list[str]) -> int:
+def _open_sessions(layout: Any, files: list[str], open_days: list[str]) -> int:
     chosen = [f for f in files if _day(f) in set(open_days)]
-    if not chosen:
-        return 0
-    import duckdb
-
-    from playlog.store.layout import literal
-
-    con = duckdb.connect()
-    try:
-        con.execute("SET VARIABLE _files = ?", [[literal(f) for f in chosen]])
-        (count,) = con.execute("SELECT count(*) FROM read_parquet(getvariable('_files')) "
-                               "WHERE NOT ended").fetchone()
-    finally:
-        con.close()
-    return int(count)
+    return _scalar(layout, "SELECT count(*) FROM read_parquet(getvariable('_files')) "
+                           "WHERE NOT ended", chosen)
 
 
 def _cleanup(settings: Any) -> dict[str, Any]:

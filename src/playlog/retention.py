@@ -290,16 +290,8 @@ class _Cleanup:
                 pending = done is None or day >= done
                 if drop_user_agents:
                     pending = pending or dropped is None or day >= dropped
-                if not pending:
-                    continue
-                files = self.layout.files(dataset, day)
-                rows = self._read(files)
-                changed = _anonymized(dataset, rows, drop_user_agents)
-                if changed.equals(rows):
-                    continue
-                self._note("anonymize", dataset, day, files)
-                if not self.dry_run:
-                    self._replace_day(dataset, day, files, changed)
+                if pending:
+                    self._anonymize_day(dataset, day, drop_user_agents)
         self._anonymize_quarantine(cutoff)
         if done is None or cutoff > done:
             self.state["anonymized_before"] = str(cutoff)
@@ -313,16 +305,21 @@ class _Cleanup:
         for day in self.layout.days(QUARANTINE):
             if day >= cutoff or (QUARANTINE, day) in self.gone or (done and day < done):
                 continue
-            files = self.layout.files(QUARANTINE, day)
-            rows = self._read(files)
-            changed = _anonymized(QUARANTINE, rows, False)
-            if changed.equals(rows):
-                continue
-            self._note("anonymize", QUARANTINE, day, files)
-            if not self.dry_run:
-                self._replace_day(QUARANTINE, day, files, changed)
+            self._anonymize_day(QUARANTINE, day, False)
         if done is None or cutoff > done:
             self.state["quarantine_anonymized_before"] = str(cutoff)
+
+    def _anonymize_day(self, dataset: str, day: date, drop_user_agents: bool) -> None:
+        """One day of `dataset` written again with its IPs cut (and user agents dropped),
+        when that changes anything (noted only, on a dry run)."""
+        files = self.layout.files(dataset, day)
+        rows = self._read(files)
+        changed = _anonymized(dataset, rows, drop_user_agents)
+        if changed.equals(rows):
+            return
+        self._note("anonymize", dataset, day, files)
+        if not self.dry_run:
+            self._replace_day(dataset, day, files, changed)
 
     def add_totals(self) -> None:
         """Build the roll-ups of the raw days that lack their totals (days written by a

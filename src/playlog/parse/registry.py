@@ -28,8 +28,9 @@ content: an unchanged copy is not read again, a changed one is read whole.
 from __future__ import annotations
 
 import importlib
+import json
 import pkgutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -176,6 +177,21 @@ def unmatched(sample: Sequence[str]) -> str:
     if near is not None:
         text += f"; closest: {near[0].name} ({near[1]})"
     return text
+
+
+def json_objects(sample: Sequence[str],
+                 prepare: Callable[[str], str] | None = None) -> Iterator[dict[str, Any]]:
+    """The lines of a detection sample that are JSON objects, decoded (`prepare` first
+    rewrites each line's text): what the sniffers of JSON formats count."""
+    for text in sample:
+        if not text.lstrip().startswith("{"):
+            continue
+        try:
+            value = json.loads(prepare(text) if prepare else text)
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            yield value
 
 
 def with_invalid_lines(parsed: Parsed, invalid: pa.Table | None) -> Parsed:

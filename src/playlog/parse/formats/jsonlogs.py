@@ -32,7 +32,7 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
-from playlog.parse.registry import Format, ParseContext, Parsed, register
+from playlog.parse.registry import Format, ParseContext, Parsed, json_objects, register
 from playlog.parse.requests import Clock, finish
 
 
@@ -182,17 +182,8 @@ class JsonParser:
 
 def _sniffer(dialect: JsonDialect) -> Callable[[Sequence[str]], int]:
     def sniff(sample: Sequence[str]) -> int:
-        found = 0
-        for text in sample:
-            if not text.lstrip().startswith("{"):
-                continue
-            try:
-                entry = json.loads(text.replace("\\x", "\\u00"))
-            except ValueError:
-                continue
-            if isinstance(entry, dict) and dialect.keys(entry):
-                found += 1
-        return found
+        return sum(1 for entry in json_objects(sample, lambda text: text.replace("\\x", "\\u00"))
+                   if dialect.keys(entry))
 
     return sniff
 

@@ -16,7 +16,6 @@ user take the run's ``--user``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,7 +24,7 @@ import pyarrow as pa
 
 from playlog.parse.jsondoc import document_rejects, elements_sql
 from playlog.parse.plays import plays_from
-from playlog.parse.registry import Format, ParseContext, Parsed, register
+from playlog.parse.registry import Format, ParseContext, Parsed, json_objects, register
 
 SOURCE = "listenbrainz"
 STRUCTURE = (
@@ -75,16 +74,9 @@ class ListensParser:
         return {}
 
 
-def _is_listen(text: str) -> bool:
-    try:
-        record = json.loads(text)
-    except ValueError:
-        return False
-    return isinstance(record, dict) and "listened_at" in record and "track_metadata" in record
-
-
 def sniff_lines(sample: Sequence[str]) -> int:
-    return sum(1 for text in sample if text.lstrip().startswith("{") and _is_listen(text))
+    return sum(1 for record in json_objects(sample)
+               if "listened_at" in record and "track_metadata" in record)
 
 
 def sniff_array(sample: Sequence[str]) -> int:

@@ -12,7 +12,6 @@ their size limit are rejects with a reason, like any other invalid line.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,7 +19,7 @@ import duckdb
 import pyarrow as pa
 
 from playlog.parse.lines import RAW_BYTES
-from playlog.parse.registry import Format, ParseContext, Parsed, register
+from playlog.parse.registry import Format, ParseContext, Parsed, json_objects, register
 from playlog.schema import EVENT_TYPES, RECORD_TYPES
 
 TEXT_FIELDS = (
@@ -252,17 +251,7 @@ class NativeParser:
 
 def sniff(sample: Sequence[str]) -> int:
     """Lines that are JSON objects with a known `type` (a few lines: no need for DuckDB)."""
-    found = 0
-    for text in sample:
-        if not text.lstrip().startswith("{"):
-            continue
-        try:
-            record = json.loads(text)
-        except ValueError:
-            continue
-        if isinstance(record, dict) and record.get("type") in RECORD_TYPES:
-            found += 1
-    return found
+    return sum(1 for record in json_objects(sample) if record.get("type") in RECORD_TYPES)
 
 
 FORMAT = register(Format(

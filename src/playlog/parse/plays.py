@@ -2,7 +2,7 @@
 
 A format that reads plays (Spotify, Last.fm, ListenBrainz, Maloja, Rockbox …)
 writes one DuckDB SELECT giving one row per play with the columns of
-`PLAY_INPUT`; `plays_from` wraps it in one query that checks every row, derives
+`PLAY_INPUT` it knows (the others are NULL); `plays_from` wraps it in one query that checks every row, derives
 what every such format shares, and returns native ``play`` records (the columns
 of parse.formats.native, rejects included with their ``reason``) plus the
 titles, artists, albums and lengths they name, for the catalog:
@@ -85,8 +85,10 @@ def _reason() -> str:
 
 
 def plays_sql(select: str) -> str:
-    """The query turning `select` (rows of PLAY_INPUT) into typed play records."""
+    """The query turning `select` (rows of PLAY_INPUT) into typed play records; a column
+    of PLAY_INPUT that `select` does not give is NULL (a format names what it knows)."""
     typed = ", ".join(f"CAST({name} AS {kind}) AS {name}" for name, kind in PLAY_INPUT.items())
+    nothing = ", ".join(f"NULL::{kind} AS {name}" for name, kind in PLAY_INPUT.items())
     artist, title = _blank("artist"), _blank("title")
     track = (f"coalesce({_blank('uri')}, CASE WHEN {artist} IS NOT NULL AND {title} IS NOT NULL "
              f"THEN {name_track_id(artist, title)} END)")
@@ -94,7 +96,7 @@ def plays_sql(select: str) -> str:
     key = ("$source || '|' || coalesce(user_id, '') || '|' || epoch_ms(started) || '|' "
            "|| track_id")
     return f"""
-WITH src AS (SELECT {typed} FROM ({select})),
+WITH src AS (SELECT {typed} FROM ((SELECT {nothing} WHERE false) UNION ALL BY NAME ({select}))),
 named AS (
     SELECT * REPLACE ({user} AS user_id), {track} AS track_id,
            {_blank('artist')} AS artist_name, {_blank('title')} AS title_name,

@@ -72,12 +72,9 @@ SELECT line_no, raw,
          WHEN len(v) < {width} THEN 'expected {width} fields, found ' || len(v) END AS problem,
     coalesce(nullif(trim({unix}), ''), nullif(trim({text}), '')) AS time_text,
     CASE WHEN {seconds} IS NOT NULL THEN to_timestamp({seconds}) ELSE {parsed_text} END
-        AS started,
-    NULL AS played_ms, NULL AS length_ms, true AS fill_played, NULL AS uri,
+        AS started, true AS fill_played,
     {_first(columns, ('artist',))} AS artist, {_first(columns, TITLE)} AS title,
-    {_first(columns, ('album',))} AS album,
-    NULL AS user_id, NULL AS client_ip, NULL AS user_agent, NULL AS platform,
-    NULL AS country, NULL AS skip_reason
+    {_first(columns, ('album',))} AS album
 FROM f
 """
 

@@ -45,10 +45,9 @@ SELECT line_no, raw,
     CASE WHEN r IS NULL OR json_type(raw) <> 'OBJECT' THEN 'not a JSON object' END AS problem,
     r.listened_at AS time_text,
     to_timestamp(TRY_CAST(r.listened_at AS DOUBLE)) AS started,
-    NULL AS played_ms, CAST(round({_LENGTH}) AS BIGINT) AS length_ms, true AS fill_played,
-    NULL AS uri, t.artist_name AS artist, t.track_name AS title, t.release_name AS album,
-    r.user_name AS user_id, NULL AS client_ip, NULL AS user_agent, NULL AS platform,
-    NULL AS country, NULL AS skip_reason
+    CAST(round({_LENGTH}) AS BIGINT) AS length_ms, true AS fill_played,
+    t.artist_name AS artist, t.track_name AS title, t.release_name AS album,
+    r.user_name AS user_id
 FROM m
 """
 LINES = "SELECT line_no, line AS raw FROM lines WHERE trim(line) <> ''"

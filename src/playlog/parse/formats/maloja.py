@@ -45,11 +45,9 @@ SELECT line_no, raw,
     CASE WHEN r IS NULL OR json_type(raw) <> 'OBJECT' THEN 'not a JSON object' END AS problem,
     r.time AS time_text, to_timestamp(TRY_CAST(r.time AS DOUBLE)) AS started,
     {_ms('r.duration')} AS played_ms, {_ms('r.track.length')} AS length_ms,
-    true AS fill_played, NULL AS uri,
+    true AS fill_played,
     nullif(array_to_string(r.track.artists, ', '), '') AS artist, r.track.title AS title,
-    coalesce(r.track.album.albumtitle, r.track.album.name) AS album,
-    NULL AS user_id, NULL AS client_ip, NULL AS user_agent, NULL AS platform,
-    NULL AS country, NULL AS skip_reason
+    coalesce(r.track.album.albumtitle, r.track.album.name) AS album
 FROM p
 """
 

@@ -39,12 +39,10 @@ SELECT line_no, raw,
     v[7] AS time_text,
     CASE WHEN $local THEN timezone($tz, make_timestamp(seconds * 1000000))
          ELSE to_timestamp(seconds) END AS started,
-    NULL AS played_ms,
     CAST(round(TRY_CAST(v[5] AS DOUBLE) * 1000) AS BIGINT) AS length_ms,
-    rating = 'L' AS fill_played, NULL AS uri,
+    rating = 'L' AS fill_played,
     v[1] AS artist, v[3] AS title, v[2] AS album,
-    NULL AS user_id, NULL AS client_ip, NULL AS user_agent, NULL AS platform,
-    NULL AS country, CASE WHEN rating = 'S' THEN 'user_skip' END AS skip_reason
+    CASE WHEN rating = 'S' THEN 'user_skip' END AS skip_reason
 FROM t
 """
 FAILED = "# FAILED"

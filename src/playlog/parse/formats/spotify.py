@@ -86,8 +86,7 @@ SELECT line_no, raw,
          {_number_problem('ms_played')} END AS problem,
     r.ts AS time_text,
     TRY_CAST(r.ts AS TIMESTAMPTZ) - to_milliseconds(coalesce({_ms('r.ms_played')}, 0)) AS started,
-    {_ms('r.ms_played')} AS played_ms,
-    NULL AS length_ms, false AS fill_played,
+    {_ms('r.ms_played')} AS played_ms, false AS fill_played,
     coalesce(r.spotify_track_uri, r.spotify_episode_uri, r.audiobook_chapter_uri) AS uri,
     coalesce(r.master_metadata_album_artist_name, r.episode_show_name) AS artist,
     coalesce(r.master_metadata_track_name, r.episode_name, r.audiobook_chapter_title) AS title,
@@ -114,12 +113,9 @@ SELECT line_no, raw,
     r.endTime AS time_text,
     TRY_CAST(r.endTime AS TIMESTAMPTZ) - to_milliseconds(coalesce({_ms('r.msPlayed')}, 0))
         AS started,
-    {_ms('r.msPlayed')} AS played_ms,
-    NULL AS length_ms, false AS fill_played, NULL AS uri,
+    {_ms('r.msPlayed')} AS played_ms, false AS fill_played,
     coalesce(r.artistName, r.podcastName) AS artist,
-    coalesce(r.trackName, r.episodeName) AS title,
-    NULL AS album, NULL AS user_id, NULL AS client_ip, NULL AS user_agent,
-    NULL AS platform, NULL AS country, NULL AS skip_reason
+    coalesce(r.trackName, r.episodeName) AS title
 FROM p
 """
 

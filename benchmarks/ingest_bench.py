@@ -2,6 +2,7 @@
 
     python benchmarks/ingest_bench.py                     # 2 million records
     python benchmarks/ingest_bench.py --records 500000 --scaling
+    python benchmarks/ingest_bench.py --sizes 500000 2000000 8000000   # the scaling table
 
 Generates N native records once (cached under --work), then, in the same run and
 each in a fresh process:
@@ -13,7 +14,10 @@ each in a fresh process:
 - with --variants, playlog again without enrichment (``--no-enrich``), to show
   what enrichment costs (target: full enrichment within 1.3x of ``--no-enrich``);
 - with --scaling, playlog on a quarter of the file, to show that peak memory
-  does not grow with the input.
+  does not grow with the input;
+- with --sizes, the baseline and playlog on a generated file of each size, and a
+  table of how seconds, CPU seconds and peak memory grow with the records
+  (docs/performance.md, "Scaling").
 
 Prints seconds, records/s, peak RSS and the ratio to the baseline, then each
 playlog run's ``stage_seconds`` (read, sessions, rollups, commit) and the share of
@@ -24,11 +28,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,7 +106,12 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/playlog-bench"))
     parser.add_argument("--variants", action="store_true", help="also without enrichment")
     parser.add_argument("--scaling", action="store_true", help="also on a quarter of the file")
+    parser.add_argument("--sizes", type=int, nargs="+", default=None,
+                        help="the scaling table: baseline and playlog at each size")
     args = parser.parse_args()
+    if args.sizes:
+        scaling(args.work, args.sizes)
+        return
     log = generate(args.work, args.records)
     lines = sum(1 for _ in log.open("rb"))
     size_mb = log.stat().st_size / 1e6
@@ -157,6 +164,36 @@ def main() -> None:
         bare = next(row for row in rows if row[0].endswith("--no-enrich"))
         print(f"\nenrichment: {full[2] / bare[2]:.2f}x the run without it in seconds, "
               f"{full[4] / bare[4]:.2f}x in CPU seconds (target <= 1.3x)")
+
+
+def bare_copy(log: Path, out: Path) -> tuple[float, float, float]:
+    shutil.rmtree(out, ignore_errors=True)
+    secs, rss, cpu, _ = run_measured(
+        [sys.executable, "-c", BARE.format(log=log, out=out, columns=COLUMNS)])
+    return secs, rss, cpu
+
+
+def scaling(work: Path, sizes: list[int]) -> None:
+    """Each size's file through the bare copy and playlog, in one run; how cost grows."""
+    rows = []
+    for size in sizes:
+        log = generate(work, size)
+        lines = sum(1 for _ in log.open("rb"))
+        base = bare_copy(log, work / "bare-out")
+        data = work / "store"
+        shutil.rmtree(data, ignore_errors=True)
+        secs, rss, cpu, _ = run_measured(
+            [sys.executable, "-m", "playlog", "ingest", str(log), "--data", str(data),
+             "--format", "json", "--no-progress"])
+        rows.append((lines, log.stat().st_size / 1e6, secs, cpu, rss, base))
+        print(f"{lines:,} records: playlog {secs:.1f} s ({cpu:.1f} CPU s, {rss:,.0f} MiB), "
+              f"bare copy {base[0]:.1f} s ({base[2]:.1f} CPU s)", flush=True)
+    print(f"\n{'records':>11} {'MB':>7} {'seconds':>8} {'CPU s':>7} {'peak MiB':>9} "
+          f"{'µs/record':>10} {'CPU µs/rec':>10} {'x bare (wall)':>13} {'x bare (CPU)':>12}")
+    for lines, mb, secs, cpu, rss, (bsecs, _brss, bcpu) in rows:
+        print(f"{lines:>11,} {mb:>7,.0f} {secs:>8.1f} {cpu:>7.1f} {rss:>9,.0f} "
+              f"{1e6 * secs / lines:>10.1f} {1e6 * cpu / lines:>10.1f} {secs / bsecs:>13.2f} "
+              f"{cpu / bcpu:>12.2f}")
 
 
 if __name__ == "__main__":

@@ -49,25 +49,38 @@ def option_name(param: Any) -> str:
     return max(param.opts, key=len)
 
 
+_NOT_A = re.compile(r"^(?P<given>'.*') is not a valid (?P<kind>[a-z ]+?)\.?$")
+_OUT_OF = re.compile(r"^(?P<given>\S+) is not in the range (?P<range>\S+?)\.?$")
+
+
 def plain_message(exc: click_errors.BadParameter) -> str:
-    """The reason a value was refused, in plain words (from the validation error)."""
-    cause = exc.__cause__
-    errors = cause.errors() if cause is not None and hasattr(cause, "errors") else []
-    if not errors:
-        return exc.message
-    error = errors[0]
-    kind, given, ctx = error.get("type"), error.get("input"), error.get("ctx") or {}
-    if kind == "int_parsing":
-        return f"'{given}' is not a whole number"
-    if kind == "float_parsing":
-        return f"'{given}' is not a number"
-    if kind in ("greater_than_equal", "greater_than"):
-        return f"must be at least {ctx.get('ge', ctx.get('gt'))}, not {given}"
-    if kind in ("less_than_equal", "less_than"):
-        return f"must be at most {ctx.get('le', ctx.get('lt'))}, not {given}"
-    if kind == "value_error" and "error" in ctx:
-        return _choices(str(ctx["error"]))
-    return _choices(str(error.get("msg", exc.message)).removeprefix("Value error, "))
+    """The reason a value was refused, in plain words (from the parser's own wording:
+    ``'foo' is not a valid int range.``, ``0 is not in the range x>=1.``)."""
+    text = str(exc.message)
+    found = _NOT_A.match(text)
+    if found:
+        kind = found["kind"]
+        what = "a whole number" if kind.startswith("int") else \
+            "a number" if kind.startswith("float") else kind
+        return f"{found['given']} is not {what}"
+    found = _OUT_OF.match(text)
+    if found:
+        return _range(found["given"], found["range"])
+    return _choices(text)
+
+
+def _range(given: str, bounds: str) -> str:
+    """``0``, ``x>=1`` → ``must be at least 1, not 0``; ``1<=x<=5`` → between."""
+    low = re.match(r"^(-?[\d.]+)<=?x", bounds)
+    high = re.search(r"x<=?(-?[\d.]+)$", bounds)
+    if low and high:
+        return f"must be between {low.group(1)} and {high.group(1)}, not {given}"
+    if low or bounds.startswith("x>"):
+        limit = low.group(1) if low else bounds.lstrip("x>=")
+        return f"must be at least {limit}, not {given}"
+    if high:
+        return f"must be at most {high.group(1)}, not {given}"
+    return f"{given} is out of range ({bounds})"
 
 
 def _choices(text: str) -> str:
@@ -83,7 +96,7 @@ def metavar(param: Any) -> str:
     """What an option's value or an argument looks like in help and usage."""
     if param.metavar:
         return param.metavar
-    choices = param.type_descriptor.choices if hasattr(param, "type_descriptor") else None
+    choices = getattr(param.type, "choices", None)
     if choices:
         return "|".join(str(c.value if isinstance(c, Enum) else c) for c in choices)
     return (param.name or "value").upper()

@@ -37,12 +37,15 @@ where that matters (query/rollup.py).
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from playlog.schema import EVENTS, REQUESTS, ROLLUP_DATASETS, SCHEMAS, SESSIONS
-from playlog.store.transaction import Transaction
 from playlog.store.webrollups import REQUESTS_SQL
+
+if TYPE_CHECKING:  # reports read the measures here without loading the writer
+    from playlog.store.transaction import Transaction
 
 PLAYS, USERS, EVENT_COUNTS, SKETCHES, REQUEST_COUNTS, PLAY_TOTALS, EVENT_TOTALS = ROLLUP_DATASETS
 ROLLUPS = ROLLUP_DATASETS

@@ -200,14 +200,17 @@ def distribution(con: Any, table: str, column: str, measure: str, *,
     return {k: int(n) for k, n in found if n}
 
 
+# Distinct keys of a window are counted as distinct 64-bit hashes of the keys (DuckDB's
+# hash(), docs/metrics.md#conventions): integers, not strings, in the distinct set.
 DISTINCT_LISTENERS = """
-SELECT count(DISTINCT listener_key) FROM sessions
+SELECT count(DISTINCT hash(listener_key)) FILTER (WHERE listener_key IS NOT NULL) FROM sessions
 WHERE date BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
   AND started_at >= CAST(? AS TIMESTAMPTZ) AND started_at < CAST(? AS TIMESTAMPTZ) {bots} {where}
 """
 
 DISTINCT_VISITORS = """
-SELECT count(DISTINCT coalesce(user_id, session_id, anon_key)) FROM events
+SELECT count(DISTINCT hash(coalesce(user_id, session_id, anon_key)))
+       FILTER (WHERE coalesce(user_id, session_id, anon_key) IS NOT NULL) FROM events
 WHERE date BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
   AND ts >= CAST(? AS TIMESTAMPTZ) AND ts < CAST(? AS TIMESTAMPTZ)
   AND event_type = 'view' {bots} {where}

@@ -44,3 +44,30 @@ def shipped_store(tmp_path_factory):
         "--catalog", os.path.join(SAMPLE_DATA, "tracks.csv"), "--format", "json"])
     assert result.exit_code == 0, result.output
     return data
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """One local S3 server (moto, tests/s3server.py) for the whole session, started when a
+    test first asks for it. It does not touch the environment: see ``s3``."""
+    pytest.importorskip("moto")
+    from s3server import S3Server
+
+    server = S3Server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3(s3_server, monkeypatch):
+    """The session's S3 server, its address and credentials in this test's environment
+    (so in that of the playlog processes it starts)."""
+    for key, value in s3_server.env().items():
+        monkeypatch.setenv(key, value)
+    return s3_server
+
+
+@pytest.fixture
+def lake(s3):
+    """A fresh s3:// data directory of this test's own."""
+    return s3.lake()

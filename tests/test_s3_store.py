@@ -4,6 +4,9 @@ The same commands on ``--data s3://…`` give the same answers as on a local fol
 listing a dataset's prefix gives exactly its committed files; concurrent ingests
 lose and double nothing; a run killed in the middle of its commit is completed by
 the next; two collectors and one ingester merge a session split between them.
+
+The commands under test run as real processes; the reports that check their work
+run through the same CLI in this process (one test reads them from processes too).
 """
 
 from __future__ import annotations
@@ -14,66 +17,18 @@ import signal
 import subprocess
 import sys
 import textwrap
-import uuid
 
 import pytest
 from conftest import NOW, SAMPLE_DATA
-from s3server import S3Server
+from s3server import answers, cli, playlog, process
 from servehelp import Server
 
 pytest.importorskip("moto")
 LOGS = os.path.join(SAMPLE_DATA, "logs")
 CATALOG = os.path.join(SAMPLE_DATA, "tracks.csv")
-
-
-@pytest.fixture(scope="session")
-def s3():
-    server = S3Server.start()
-    saved = {k: os.environ.get(k) for k in server.env()}
-    os.environ.update(server.env())
-    try:
-        yield server
-    finally:
-        server.stop()
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
-@pytest.fixture
-def lake(s3):
-    """A fresh s3:// data directory (its own prefix of a shared bucket)."""
-    if "lake" not in [b["Name"] for b in s3.client().list_buckets()["Buckets"]]:
-        s3.bucket("lake")
-    return f"s3://lake/{uuid.uuid4().hex[:8]}"
-
-
-def playlog(*args: str, check: bool = True, env: dict | None = None) -> subprocess.CompletedProcess:
-    done = subprocess.run([sys.executable, "-m", "playlog", *args], capture_output=True,
-                          text=True, env={**os.environ, "PLAYLOG_NOW": NOW, **(env or {})},
-                          timeout=300, check=False)
-    if check:
-        assert done.returncode == 0, done.stderr
-    return done
-
-
-def answers(data: str) -> dict:
-    """What the reports say about the store (their JSON)."""
-    return {name: json.loads(playlog(*cmd, "--data", data, "--format", "json").stdout)
-            for name, cmd in {"report": ["report", "--days", "7"],
-                              "report30": ["report", "--days", "30"],
-                              "top": ["top-tracks", "--days", "30"],
-                              "traffic": ["traffic", "--days", "30"],
-                              "top-events": ["top-events", "--days", "30"]}.items()}
-
-
-def keys(s3: S3Server, url: str) -> list[str]:
-    bucket, _, prefix = url[len("s3://"):].partition("/")
-    pages = s3.client().get_paginator("list_objects_v2").paginate(Bucket=bucket,
-                                                                   Prefix=prefix + "/")
-    return sorted(o["Key"][len(prefix) + 1:] for page in pages for o in page.get("Contents", []))
+REPORTS = {"report": ["report", "--days", "7"], "report30": ["report", "--days", "30"],
+           "top": ["top-tracks", "--days", "30"], "traffic": ["traffic", "--days", "30"],
+           "top-events": ["top-events", "--days", "30"]}
 
 
 @pytest.fixture(scope="module")
@@ -83,38 +38,46 @@ def local_sample(tmp_path_factory):
     return str(data)
 
 
-def test_ingest_and_reports_on_s3_equal_a_local_store(s3, lake, local_sample):
+@pytest.fixture(scope="module")
+def local_answers(local_sample):
+    """The reports of the sample in a local folder (what every s3:// store of it must say)."""
+    return answers(local_sample, REPORTS, run=process)
+
+
+def test_ingest_and_reports_on_s3_equal_a_local_store(s3, lake, local_answers):
     playlog("ingest", LOGS, "--data", lake, "--catalog", CATALOG)
-    assert answers(lake) == answers(local_sample)
-    stored = keys(s3, lake)
+    assert answers(lake, REPORTS, run=process) == local_answers  # reports as processes too
+    stored = s3.keys(lake)
     assert "state/ledger.json" in stored and "catalog/tracks.parquet" in stored
     assert not [k for k in stored if "staging" in k or k in (".lock", "state/journal.json")]
     again = json.loads(playlog("ingest", LOGS, "--data", lake, "--format", "json").stdout)
     assert again["records"] == 0  # the ledger on the object store knows every file
-    assert answers(lake) == answers(local_sample)
+    assert answers(lake, REPORTS) == local_answers
 
 
 SALT = b"the-same-salt-for-both-stores\n"
 
 
-def test_cleanup_compact_and_doctor_on_s3(s3, lake, local_sample, tmp_path):
+def test_cleanup_compact_and_doctor_on_s3(s3, lake, tmp_path):
     local = tmp_path / "local"
     (local / "state").mkdir(parents=True)
     (local / "state" / "salt").write_bytes(SALT)  # the same keys: the same sketches
-    bucket, _, prefix = lake[len("s3://"):].partition("/")
-    s3.client().put_object(Bucket=bucket, Key=f"{prefix}/state/salt", Body=SALT)
-    for data in (lake, str(local)):
-        for day in ("14", "15", "16"):  # three runs: several files a day to compact
-            playlog("ingest", os.path.join(LOGS, f"stream-2026-11-{day}.jsonl.gz"),
-                    os.path.join(LOGS, "stream.jsonl"), "--data", data)
-    before = keys(s3, lake)
-    for data in (lake, str(local)):
-        playlog("cleanup", "--data", data, "--older-than", "6d", "--anonymize-ip-after", "5d")
-        playlog("compact", "--data", data)
-    got, want = answers(lake), answers(str(local))
+    s3.put(lake, "state/salt", SALT)
+    runs = [(os.path.join(LOGS, f"stream-2026-11-{day}.jsonl.gz"),
+             os.path.join(LOGS, "stream.jsonl"))
+            for day in ("14", "15", "16")]  # three runs: several files a day to compact
+    for files in runs:
+        playlog("ingest", *files, "--data", lake)
+        cli("ingest", *files, "--data", str(local))  # the same in a local folder, for reference
+    before = s3.keys(lake)
+    playlog("cleanup", "--data", lake, "--older-than", "6d", "--anonymize-ip-after", "5d")
+    playlog("compact", "--data", lake)
+    cli("cleanup", "--data", str(local), "--older-than", "6d", "--anonymize-ip-after", "5d")
+    cli("compact", "--data", str(local))
+    got, want = answers(lake, REPORTS), answers(str(local), REPORTS)
     for name in want:
         assert got[name] == want[name], name
-    after = keys(s3, lake)
+    after = s3.keys(lake)
     assert not [k for k in after if k.startswith("sessions/date=2026-11-14")]
     assert [k for k in before if k.startswith("sessions/date=2026-11-14")]
     assert any(k.startswith("rollup_plays/date=2026-11-14") for k in after)
@@ -126,21 +89,20 @@ def test_cleanup_compact_and_doctor_on_s3(s3, lake, local_sample, tmp_path):
 
 
 def test_doctor_names_a_broken_file_on_s3(s3, lake):
-    playlog("ingest", os.path.join(LOGS, "stream.jsonl"), "--data", lake)
-    bucket, _, prefix = lake[len("s3://"):].partition("/")
-    broken = f"{prefix}/sessions/date=2026-11-20/part-broken.parquet"
-    s3.client().put_object(Bucket=bucket, Key=broken, Body=b"not parquet")
+    cli("ingest", os.path.join(LOGS, "stream.jsonl"), "--data", lake)
+    broken = "sessions/date=2026-11-20/part-broken.parquet"
+    s3.put(lake, broken, b"not parquet")
     doctor = playlog("doctor", "--data", lake, "--format", "json", check=False)
     problems = json.loads(doctor.stdout)["store"]["problems"]
-    assert [p["path"] for p in problems] == [f"s3://{bucket}/{broken}"]
+    assert [p["path"] for p in problems] == [f"{lake}/{broken}"]
 
 
-def test_two_concurrent_ingests_lose_and_double_nothing(s3, lake, local_sample):
+def test_two_concurrent_ingests_lose_and_double_nothing(s3, lake, local_answers):
     files = sorted(os.listdir(LOGS))
     halves = [[os.path.join(LOGS, f) for f in files[0::2]],
               [os.path.join(LOGS, f) for f in files[1::2]]]
     env = {**os.environ, "PLAYLOG_NOW": NOW}
-    playlog("catalog", "import", CATALOG, "--data", lake)  # as the local store had it
+    cli("catalog", "import", CATALOG, "--data", lake)  # as the local store had it
     runs = [subprocess.Popen([sys.executable, "-m", "playlog", "ingest", *half, "--data", lake,
                               "--wait", "120"], env=env, stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE, text=True) for half in halves]
@@ -154,14 +116,13 @@ def test_two_concurrent_ingests_lose_and_double_nothing(s3, lake, local_sample):
     for run in again:
         _, err = run.communicate(timeout=300)
         assert run.returncode == 0, err
-    assert answers(lake) == answers(local_sample)
+    assert answers(lake, REPORTS) == local_answers
 
 
 def test_a_second_ingest_is_refused_while_the_lease_is_held(s3, lake):
-    playlog("ingest", os.path.join(LOGS, "stream.jsonl"), "--data", lake)
-    bucket, _, prefix = lake[len("s3://"):].partition("/")
+    cli("ingest", os.path.join(LOGS, "stream.jsonl"), "--data", lake)
     lease = {"owner": "x", "pid": 4242, "host": "elsewhere", "expires": 4102444800}
-    s3.client().put_object(Bucket=bucket, Key=f"{prefix}/.lock", Body=json.dumps(lease))
+    s3.put(lake, ".lock", json.dumps(lease))
     refused = playlog("ingest", os.path.join(LOGS, "events.jsonl"), "--data", lake, check=False)
     assert refused.returncode == 3
     assert "pid 4242 on elsewhere" in refused.stderr
@@ -187,7 +148,8 @@ KILLER = textwrap.dedent("""
 """)
 
 
-def test_an_ingest_killed_mid_commit_is_completed_by_the_next_run(s3, lake, local_sample, tmp_path):
+def test_an_ingest_killed_mid_commit_is_completed_by_the_next_run(s3, lake, local_answers,
+                                                                  tmp_path):
     script = tmp_path / "killed.py"
     script.write_text(KILLER)
     env = {**os.environ, "PLAYLOG_NOW": NOW, "PLAYLOG_S3_LEASE": "3"}
@@ -195,13 +157,13 @@ def test_an_ingest_killed_mid_commit_is_completed_by_the_next_run(s3, lake, loca
                              "--catalog", CATALOG], env=env, capture_output=True, timeout=300,
                             check=False)
     assert killed.returncode == -signal.SIGKILL
-    left = keys(s3, lake)
+    left = s3.keys(lake)
     assert "state/journal.json" in left and ".lock" in left
     assert any("state/staging/" in k for k in left)  # staged, outside the datasets
     playlog("ingest", LOGS, "--data", lake, "--wait", "60", env={"PLAYLOG_S3_LEASE": "3"})
-    done = keys(s3, lake)
+    done = s3.keys(lake)
     assert not [k for k in done if "staging" in k or k in (".lock", "state/journal.json")]
-    assert answers(lake) == answers(local_sample)
+    assert answers(lake, REPORTS) == local_answers
 
 
 def test_two_collectors_and_one_ingester_merge_a_split_session(s3, lake, tmp_path):
@@ -221,7 +183,7 @@ def test_two_collectors_and_one_ingester_merge_a_split_session(s3, lake, tmp_pat
     names = sorted(os.listdir(shared / "incoming"))
     assert len(names) == 2  # one file per collector
     playlog("ingest", str(shared / "incoming"), "--data", lake)
-    user = json.loads(playlog("user", "u-split", "--data", lake, "--days", "2", "--until",
-                              "2026-11-22", "--format", "json").stdout)
+    user = json.loads(cli("user", "u-split", "--data", lake, "--days", "2", "--until",
+                          "2026-11-22", "--format", "json"))
     assert user["tracks_played"] == 1  # one session, not a start and an orphan end
     assert user["total_listening_time_ms"] == 180000

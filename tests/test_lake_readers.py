@@ -15,16 +15,18 @@ import shutil
 
 import pytest
 from conftest import SAMPLE_DATA
-from test_s3_store import CATALOG, LOGS, lake, playlog, s3  # noqa: F401 - fixtures
+from s3server import cli, playlog
+
+LOGS = os.path.join(SAMPLE_DATA, "logs")
+CATALOG = os.path.join(SAMPLE_DATA, "tracks.csv")
 
 FROM, TO = "2026-11-14", "2026-11-21"  # report --days 7 at the pinned now
 
 
 def playlog_answers(data: str) -> tuple[list, dict, dict]:
-    report = json.loads(playlog("report", "--days", "7", "--data", data, "--format",
-                                "json").stdout)
-    top = json.loads(playlog("top-tracks", "--days", "7", "--limit", "5", "--data", data,
-                             "--format", "json").stdout)
+    report = json.loads(cli("report", "--days", "7", "--data", data, "--format", "json"))
+    top = json.loads(cli("top-tracks", "--days", "7", "--limit", "5", "--data", data,
+                         "--format", "json"))
     tracks = [(t["track_id"], t["total_plays"], t["unique_listeners"],
                t["total_duration_played_ms"]) for t in top["top_tracks"]]
     totals = {k: report["totals"][k] for k in ("total_plays", "unique_listeners",
@@ -32,63 +34,68 @@ def playlog_answers(data: str) -> tuple[list, dict, dict]:
     return tracks, report["plays_by_day"], totals
 
 
-SQL_TOP = f"""
-SELECT track_id, count(*) AS plays, count(DISTINCT listener_key) AS listeners,
-       sum(duration_played_ms) AS played
+# One query for the three answers: per track, per day and in all (GROUPING SETS), so that an
+# engine reads the store once.
+SQL = f"""
+SELECT grouping(track_id) AS no_track, grouping(date) AS no_day, track_id,
+       CAST(date AS {{text}}) AS day, count(*) AS plays,
+       count(DISTINCT listener_key) AS listeners, sum(duration_played_ms) AS played
 FROM sessions
 WHERE started_at >= TIMESTAMP '{FROM} 00:00:00' AND started_at < TIMESTAMP '{TO} 00:00:00'
   AND NOT coalesce(is_bot, false)
-GROUP BY track_id ORDER BY plays DESC, track_id LIMIT 5
-"""
-SQL_DAYS = f"""
-SELECT CAST(date AS STRING) AS day, count(*) AS plays FROM sessions
-WHERE started_at >= TIMESTAMP '{FROM} 00:00:00' AND started_at < TIMESTAMP '{TO} 00:00:00'
-  AND NOT coalesce(is_bot, false)
-GROUP BY date ORDER BY date
-"""
-SQL_TOTALS = f"""
-SELECT count(*) AS plays, count(DISTINCT listener_key) AS listeners,
-       sum(duration_played_ms) AS played FROM sessions
-WHERE started_at >= TIMESTAMP '{FROM} 00:00:00' AND started_at < TIMESTAMP '{TO} 00:00:00'
-  AND NOT coalesce(is_bot, false)
+GROUP BY GROUPING SETS ((track_id), (date), ())
 """
 
 
-def as_answers(top, days, totals) -> tuple[list, dict, dict]:
-    return ([tuple(r) for r in top], {d: n for d, n in days},
-            dict(zip(("total_plays", "unique_listeners", "total_duration_played_ms"), totals)))
+def as_answers(rows) -> tuple[list, dict, dict]:
+    """The query's rows as playlog answers: the top 5 tracks (most plays, then id), plays by
+    day, and the period totals."""
+    rows = [tuple(r) for r in rows]
+    tracks = sorted((r for r in rows if r[:2] == (0, 1)), key=lambda r: (-r[4], r[2]))
+    totals = [r[4:] for r in rows if r[:2] == (1, 1)]
+    assert len(totals) == 1
+    return ([(r[2], *r[4:]) for r in tracks[:5]],
+            dict(sorted((r[3], r[4]) for r in rows if r[:2] == (1, 0))),
+            dict(zip(("total_plays", "unique_listeners", "total_duration_played_ms"), totals[0])))
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     data = tmp_path_factory.mktemp("lake") / "data"
-    playlog("ingest", os.path.join(SAMPLE_DATA, "logs"), "--data", str(data),
-            "--catalog", os.path.join(SAMPLE_DATA, "tracks.csv"))
+    playlog("ingest", LOGS, "--data", str(data), "--catalog", CATALOG)
     return str(data)
 
 
-def test_spark_reads_the_store_and_gets_playlogs_numbers(store):
+@pytest.fixture(scope="module")
+def spark():
+    """One small local Spark for the module: one core, one shuffle partition, no UI, and a
+    JVM tuned to start fast rather than to run long."""
     pytest.importorskip("pyspark")
     if shutil.which("java") is None:
         pytest.skip("no Java runtime (apt-get install openjdk-17-jre-headless)")
     from pyspark.sql import SparkSession
 
-    spark = (SparkSession.builder.master("local[2]").appName("playlog-lake")
-             .config("spark.sql.session.timeZone", "UTC")
-             .config("spark.ui.enabled", "false")
-             .config("spark.sql.shuffle.partitions", "4").getOrCreate())
-    try:
-        spark.read.parquet(os.path.join(store, "sessions")).createOrReplaceTempView("sessions")
-        top = [tuple(r) for r in spark.sql(SQL_TOP).collect()]
-        days = [tuple(r) for r in spark.sql(SQL_DAYS).collect()]
-        totals = tuple(spark.sql(SQL_TOTALS).collect()[0])
-    finally:
-        spark.stop()
-    assert as_answers(top, days, totals) == playlog_answers(store)
+    session = (SparkSession.builder.master("local[1]").appName("playlog-lake")
+               .config("spark.sql.session.timeZone", "UTC")
+               .config("spark.ui.enabled", "false")
+               .config("spark.ui.showConsoleProgress", "false")
+               .config("spark.sql.shuffle.partitions", "1")
+               .config("spark.default.parallelism", "1")
+               .config("spark.driver.extraJavaOptions",
+                       "-XX:+UseSerialGC -XX:TieredStopAtLevel=1")
+               .getOrCreate())
+    yield session
+    session.stop()
 
 
-def test_duckdb_elsewhere_reads_the_s3_store_directly(s3, lake):  # noqa: F811
-    playlog("ingest", LOGS, "--data", lake, "--catalog", CATALOG)
+def test_spark_reads_the_store_and_gets_playlogs_numbers(spark, store):
+    spark.read.parquet(os.path.join(store, "sessions")).createOrReplaceTempView("sessions")
+    rows = spark.sql(SQL.format(text="STRING")).collect()
+    assert as_answers(rows) == playlog_answers(store)
+
+
+def test_duckdb_elsewhere_reads_the_s3_store_directly(s3, lake):
+    cli("ingest", LOGS, "--data", lake, "--catalog", CATALOG)
     import duckdb
     from fsspec.implementations.arrow import ArrowFSWrapper
     from pyarrow import fs as pafs
@@ -103,8 +110,5 @@ def test_duckdb_elsewhere_reads_the_s3_store_directly(s3, lake):  # noqa: F811
     con.execute("SET TimeZone = 'UTC'")
     con.execute(f"CREATE VIEW sessions AS SELECT * FROM read_parquet('{lake}/sessions/*/*.parquet',"
                 " hive_partitioning = true)")
-    sql = [q.replace("AS STRING", "AS VARCHAR") for q in (SQL_TOP, SQL_DAYS, SQL_TOTALS)]
-    top = con.sql(sql[0]).fetchall()
-    days = con.sql(sql[1]).fetchall()
-    totals = con.sql(sql[2]).fetchall()[0]
-    assert as_answers(top, days, totals) == playlog_answers(lake)
+    rows = con.sql(SQL.format(text="VARCHAR")).fetchall()
+    assert as_answers(rows) == playlog_answers(lake)

@@ -5,8 +5,6 @@ on an object store (a local S3 server, tests/s3server.py)."""
 from __future__ import annotations
 
 import json
-import os
-import uuid
 from collections.abc import Sequence
 
 import pyarrow as pa
@@ -33,29 +31,13 @@ def answer(data, *args: str) -> dict:
     return json.loads(result.stdout)
 
 
-@pytest.fixture(scope="module")
-def s3_server():
-    pytest.importorskip("moto")
-    from s3server import S3Server
-
-    server = S3Server.start()
-    server.bucket("tools")
-    with pytest.MonkeyPatch.context() as env:
-        for key, value in server.env().items():
-            env.setenv(key, value)
-        yield server
-    server.stop()
-
-
 @pytest.fixture(params=["local", "s3"])
 def where(request, tmp_path):
-    """The data directory: a local folder, or a fresh prefix on the local S3 server."""
+    """The data directory: a local folder, or a fresh prefix on the session's local S3 server
+    (tests/conftest.py; its address in this test's environment)."""
     if request.param == "local":
         return tmp_path / "d"
-    request.getfixturevalue("s3_server")
-    for key in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        assert os.environ.get(key)
-    return f"s3://tools/{uuid.uuid4().hex[:8]}"
+    return request.getfixturevalue("s3").lake("tools")
 
 
 @pytest.fixture

@@ -189,22 +189,69 @@ def _sketches_sql(has_sessions: bool, has_events: bool) -> str:
     return " UNION ALL ".join(parts)
 
 
+# A roll-up query reads the raw rows of at most about this many rows of days at once (a
+# day with more is a group of its own), so the memory of a rebuild stays bounded however
+# many days a run touched, with one query per roll-up and group, not per day.
+GROUP_ROWS = 500_000
+
+
 def rebuild(con: duckdb.DuckDBPyConnection, tx: Transaction, layout, days: set[date],
             salt: str) -> None:
     """Stage the roll-ups of `days` from the raw files the transaction will leave, in one
-    query per roll-up over all those days, and drop the days' previous roll-ups."""
+    query per roll-up for each group of days (`day_groups`), and drop the days' previous
+    roll-ups."""
     if not days:
         return
+    from playlog.store.layout import literal
+
+    raw = (SESSIONS, EVENTS, REQUESTS)
+    files = {day: {name: tx.files_after(name, day) for name in raw} for day in sorted(days)}
+    rows = _rows_of(con, [f for day in files.values() for found in day.values() for f in found])
+    sizes = [(day, sum(rows.get(f, 0) for found in day_files.values() for f in found))
+             for day, day_files in files.items()]
+    for group in day_groups(sizes, GROUP_ROWS):
+        _rebuild_group(con, tx, {name: [literal(f) for day in group for f in files[day][name]]
+                                 for name in raw}, salt)
+    for name in ROLLUPS:
+        for day in days:
+            for path in layout.files(name, day):
+                tx.remove(path)
+
+
+def day_groups(sizes: list[tuple[date, int]], limit: int) -> list[list[date]]:
+    """Consecutive days (in the order given) in groups of at most `limit` rows; a day of
+    more rows than that is a group of its own."""
+    groups: list[list[date]] = []
+    total = limit + 1
+    for day, rows in sizes:
+        if total + rows > limit:
+            groups.append([])
+            total = 0
+        groups[-1].append(day)
+        total += rows
+    return groups
+
+
+def _rows_of(con: duckdb.DuckDBPyConnection, files: list[str]) -> dict[str, int]:
+    """The rows of each Parquet file, from their footers."""
+    if not files:
+        return {}
+    from playlog.store.layout import literal
+
+    found = con.sql("SELECT file_name, num_rows FROM parquet_file_metadata($files)",
+                    params={"files": [literal(f) for f in files]}).fetchall()
+    return {name: rows for name, rows in found}
+
+
+def _rebuild_group(con: duckdb.DuckDBPyConnection, tx: Transaction,
+                   files: dict[str, list[str]], salt: str) -> None:
+    """Stage the roll-ups of the raw `files` (by dataset) of a group of days."""
     import polars as pl  # here, not at import: reports use this module's SQL helpers only
 
     from playlog.store.appender import conform
-    from playlog.store.layout import literal
 
-    sessions = [literal(f) for day in sorted(days) for f in tx.files_after(SESSIONS, day)]
-    events = [literal(f) for day in sorted(days) for f in tx.files_after(EVENTS, day)]
-    # requests are many: one query per day keeps the memory of a rebuild that of a day
-    per_day = [[literal(f) for f in tx.files_after(REQUESTS, day)] for day in sorted(days)]
-    jobs = [(REQUEST_COUNTS, REQUESTS_SQL, {"files": files}) for files in per_day if files]
+    sessions, events, requests = files[SESSIONS], files[EVENTS], files[REQUESTS]
+    jobs = [(REQUEST_COUNTS, REQUESTS_SQL, {"files": requests})] if requests else []
     if sessions:
         jobs += [(PLAYS, PLAYS_SQL, {"files": sessions}),
                  (PLAY_TOTALS, PLAY_TOTALS_SQL.format(measures=PLAY_TOTAL_MEASURES),
@@ -228,7 +275,3 @@ def rebuild(con: duckdb.DuckDBPyConnection, tx: Transaction, layout, days: set[d
         found = found.sort("hour")
         tx.write_days(name, conform(found, SCHEMAS[name]),
                       found["hour"].dt.date().to_arrow())
-    for name in ROLLUPS:
-        for day in days:
-            for path in layout.files(name, day):
-                tx.remove(path)

@@ -1,0 +1,46 @@
+"""Roll-ups rebuilt in bounded groups of days are the roll-ups of one query over all days."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pytest
+from logs import run, write_log
+from test_retention import traffic
+
+from playlog.schema import ROLLUP_DATASETS
+from playlog.store import rollups
+from playlog.store.rollups import day_groups
+
+
+def test_day_groups_are_consecutive_and_bounded():
+    days = [(date(2026, 11, d), rows) for d, rows in
+            [(1, 300), (2, 300), (3, 500), (4, 2_000), (5, 100), (6, 0), (7, 950)]]
+    groups = day_groups(days, 1_000)
+    assert [[d.day for d in g] for g in groups] == [[1, 2], [3], [4], [5, 6], [7]]
+    assert [d for g in groups for d in g] == [d for d, _ in days]
+    assert day_groups([], 1_000) == []
+
+
+def rollup_rows(data) -> dict[str, list[tuple]]:
+    con = duckdb.connect()
+    found = {}
+    for name in ROLLUP_DATASETS:
+        files = sorted(str(p) for p in (data / name).glob("date=*/*.parquet"))
+        found[name] = (con.sql("SELECT * EXCLUDE (date) FROM read_parquet($f) ORDER BY ALL",
+                               params={"f": files}).fetchall() if files else [])
+    return found
+
+
+@pytest.mark.parametrize("rows", [1, 700])
+def test_rollups_of_groups_of_days_equal_those_of_all_days(tmp_path, monkeypatch, rows):
+    log = write_log(tmp_path / "logs" / "all.jsonl", traffic(per_day=120))
+    run(log, tmp_path / "whole")
+    monkeypatch.setattr(rollups, "GROUP_ROWS", rows)  # a day, or a few days, per group
+    run(log, tmp_path / "grouped")
+    whole, grouped = rollup_rows(tmp_path / "whole"), rollup_rows(tmp_path / "grouped")
+    assert whole["rollup_plays"] and whole["rollup_sketches"] and whole["rollup_events"]
+    assert grouped == whole
+    days = {p.parent.name for p in (tmp_path / "grouped" / "rollup_plays").glob("*/*.parquet")}
+    assert len(days) == 10

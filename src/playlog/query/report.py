@@ -152,7 +152,7 @@ def event_section(con: Any, window: Window, include_bots: bool, filters: Filters
         notes += rollup.notes(con, window, include_bots, "rollup_events", filters)
         return rollup_events(con, window, include_bots, filters, notes)
     notes += rollup.uncovered_notes(con, window, filters, "rollup_events")
-    # what engagement and demographics read (the rankings read the daily roll-ups)
+    # only what engagement and demographics read (the rankings query the store themselves)
     sql = ("SELECT event_id, event_type, time_on_page_ms, visitor, visit, age_group, gender "
            "FROM " + top.window_source(con, "events", include_bots, filters))
     large = window.length > common.ARROW_SPAN

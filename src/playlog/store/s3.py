@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 import time
 import uuid
@@ -57,6 +58,45 @@ def endpoint() -> str | None:
     return (os.environ.get("PLAYLOG_S3_ENDPOINT") or _configured["endpoint"]
             or os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
             or None)
+
+
+# A store's data files are written once under a name of their own (part-<run>-<n>.parquet)
+# and never changed, so what a HEAD request said of one stays true while it exists.
+_IMMUTABLE = re.compile(r"/(date|month)=[^/]+/part-[^/]+\.parquet$")
+_INFO_CACHE = 200_000  # entries; a store's file count, not its rows
+
+
+def _reader_fs(arrow: Any) -> Any:
+    """The fsspec filesystem DuckDB reads ``s3://`` through: pyarrow's S3, with the
+    metadata of data files kept once seen (DuckDB asks for it several times per file
+    and query: about 20 HEAD requests per file and report without this)."""
+    from fsspec.implementations.arrow import ArrowFSWrapper
+
+    class _S3(ArrowFSWrapper):
+        protocol = ("s3", "s3a")
+
+        def __init__(self, fs: Any, **kwargs: Any) -> None:
+            super().__init__(fs, **kwargs)
+            self._infos: dict[str, dict[str, Any]] = {}
+            self._infos_lock = threading.Lock()
+
+        def info(self, path: str, **kwargs: Any) -> dict[str, Any]:
+            key = self._strip_protocol(path)
+            found = self._infos.get(key)
+            if found is not None:
+                return dict(found)
+            entry = super().info(path, **kwargs)
+            if entry.get("type") == "file" and _IMMUTABLE.search("/" + key):
+                with self._infos_lock:
+                    if len(self._infos) >= _INFO_CACHE:
+                        self._infos.clear()
+                    self._infos[key] = dict(entry)
+            return entry
+
+        def modified(self, path: str) -> Any:
+            return self.info(path)["mtime"]
+
+    return _S3(arrow)
 
 
 def lease_seconds() -> float:
@@ -272,12 +312,7 @@ class S3FS:
     def attach(self, con: duckdb.DuckDBPyConnection) -> None:
         """Let `con` read ``s3://`` paths (DuckDB's own httpfs is not needed)."""
         if self._fsspec is None:
-            from fsspec.implementations.arrow import ArrowFSWrapper
-
-            class _S3(ArrowFSWrapper):
-                protocol = ("s3", "s3a")
-
-            self._fsspec = _S3(self.arrow)
+            self._fsspec = _reader_fs(self.arrow)
         con.register_filesystem(self._fsspec)
 
     def readable_by_others(self, root: S3Path) -> list[str]:

@@ -11,6 +11,7 @@ peak RSS and CPU seconds (user + system) per process.
     python benchmarks/report_bench.py                    # 10M sessions, 90 days
     python benchmarks/report_bench.py --sessions 1000000 --dir /tmp/playlog-bench-1m
     python benchmarks/report_bench.py --dir D --filter country=FR --scaling D1 D30
+    python benchmarks/report_bench.py --only-scaling --scaling D1 D10 D30
 
 The store is cached in --dir (keyed by its size) and reused by later runs; a
 store of the previous layout (no roll-ups) gets its roll-ups added. ``--filter``
@@ -241,7 +242,12 @@ def main() -> None:
                         help="also run every report with this --filter (e.g. country=FR)")
     parser.add_argument("--scaling", type=Path, nargs="*", default=None,
                         help="built stores of other sizes for the scaling table")
+    parser.add_argument("--only-scaling", action="store_true",
+                        help="time only the scaling table's commands on the --scaling stores")
     args = parser.parse_args()
+    if args.only_scaling:
+        scaling(args.scaling or [], args.repeat)
+        return
     events = args.events or args.sessions
     root = args.dir or Path(f"/tmp/playlog-bench-{args.sessions}-{events}-{args.days}")
     built = json.loads((root / "BUILT").read_text()) if (root / "BUILT").is_file() else {}

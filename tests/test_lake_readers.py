@@ -15,7 +15,7 @@ import shutil
 
 import pytest
 from conftest import SAMPLE_DATA
-from s3server import cli, playlog
+from s3server import cli
 
 LOGS = os.path.join(SAMPLE_DATA, "logs")
 CATALOG = os.path.join(SAMPLE_DATA, "tracks.csv")
@@ -60,13 +60,6 @@ def as_answers(rows) -> tuple[list, dict, dict]:
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    data = tmp_path_factory.mktemp("lake") / "data"
-    playlog("ingest", LOGS, "--data", str(data), "--catalog", CATALOG)
-    return str(data)
-
-
-@pytest.fixture(scope="module")
 def spark():
     """One small local Spark for the module: one core, one shuffle partition, no UI, and a
     JVM tuned to start fast rather than to run long."""
@@ -88,7 +81,8 @@ def spark():
     session.stop()
 
 
-def test_spark_reads_the_store_and_gets_playlogs_numbers(spark, store):
+def test_spark_reads_the_store_and_gets_playlogs_numbers(spark, shipped_store):
+    store = str(shipped_store)
     spark.read.parquet(os.path.join(store, "sessions")).createOrReplaceTempView("sessions")
     rows = spark.sql(SQL.format(text="STRING")).collect()
     assert as_answers(rows) == playlog_answers(store)

@@ -32,16 +32,9 @@ REPORTS = {"report": ["report", "--days", "7"], "report30": ["report", "--days",
 
 
 @pytest.fixture(scope="module")
-def local_sample(tmp_path_factory):
-    data = tmp_path_factory.mktemp("local") / "data"
-    playlog("ingest", LOGS, "--data", str(data), "--catalog", CATALOG)
-    return str(data)
-
-
-@pytest.fixture(scope="module")
-def local_answers(local_sample):
+def local_answers(shipped_store):
     """The reports of the sample in a local folder (what every s3:// store of it must say)."""
-    return answers(local_sample, REPORTS, run=process)
+    return answers(str(shipped_store), REPORTS, run=process)
 
 
 def test_ingest_and_reports_on_s3_equal_a_local_store(s3, lake, local_answers):

@@ -22,7 +22,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from playlog.parse.jsondoc import document_rejects, elements_sql
+from playlog.parse.jsondoc import document_plays, objects_sql
 from playlog.parse.plays import plays_from
 from playlog.parse.registry import Format, ParseContext, Parsed, json_objects, register
 
@@ -35,14 +35,14 @@ STRUCTURE = (
 _LENGTH = ("coalesce(TRY_CAST(i.duration_ms AS DOUBLE), "
            "TRY_CAST(i.duration AS DOUBLE) * 1000)")
 
-def listens_sql(elements: str) -> str:
-    """SQL: play rows (parse.plays.PLAY_INPUT) of the listens `elements` gives."""
+def listens_sql(records: str) -> str:
+    """SQL: play rows (parse.plays.PLAY_INPUT) of the listens `records` gives
+    (parse.jsondoc.records_sql)."""
     return f"""
-WITH p AS (
-    SELECT line_no, raw, try(json_transform(raw, '{STRUCTURE}')) AS r FROM ({elements})
-), m AS (SELECT *, r.track_metadata AS t, r.track_metadata.additional_info AS i FROM p)
+WITH p AS ({records}),
+m AS (SELECT *, r.track_metadata AS t, r.track_metadata.additional_info AS i FROM p)
 SELECT line_no, raw,
-    CASE WHEN r IS NULL OR json_type(raw) <> 'OBJECT' THEN 'not a JSON object' END AS problem,
+    CASE WHEN r IS NULL OR NOT is_object THEN 'not a JSON object' END AS problem,
     r.listened_at AS time_text,
     to_timestamp(TRY_CAST(r.listened_at AS DOUBLE)) AS started,
     CAST(round({_LENGTH}) AS BIGINT) AS length_ms, true AS fill_played,
@@ -62,12 +62,9 @@ class ListensParser:
 
     def parse(self, con: duckdb.DuckDBPyConnection, lines: pa.Table) -> Parsed:
         if self.document:
-            bad = document_rejects(con, lines)
-            if bad is not None:
-                return Parsed(rejects=bad)
-        elements = elements_sql() if self.document else LINES
-        return plays_from(con, listens_sql(elements), self.context, SOURCE,
-                          {"lines": lines})
+            return document_plays(con, lines, listens_sql, STRUCTURE, self.context, SOURCE)
+        return plays_from(con, listens_sql(objects_sql(STRUCTURE, LINES)), self.context,
+                          SOURCE, {"lines": lines})
 
     def state(self) -> dict[str, Any]:
         return {}

@@ -19,8 +19,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from playlog.parse.jsondoc import document_rejects, elements_sql
-from playlog.parse.plays import plays_from
+from playlog.parse.jsondoc import document_plays
 from playlog.parse.registry import Format, ParseContext, Parsed, register
 
 SOURCE = "maloja"
@@ -36,13 +35,13 @@ def _ms(seconds: str) -> str:
     return f"CAST(round(TRY_CAST({seconds} AS DOUBLE) * 1000) AS BIGINT)"
 
 
-SCROBBLES_SQL = f"""
-WITH p AS (
-    SELECT line_no, raw, try(json_transform(raw, '{STRUCTURE}')) AS r
-    FROM ({elements_sql(PATH)})
-)
+def scrobbles_sql(records: str) -> str:
+    """SQL: play rows (parse.plays.PLAY_INPUT) of the scrobbles `records` gives
+    (parse.jsondoc.records_sql)."""
+    return f"""
+WITH p AS ({records})
 SELECT line_no, raw,
-    CASE WHEN r IS NULL OR json_type(raw) <> 'OBJECT' THEN 'not a JSON object' END AS problem,
+    CASE WHEN r IS NULL OR NOT is_object THEN 'not a JSON object' END AS problem,
     r.time AS time_text, to_timestamp(TRY_CAST(r.time AS DOUBLE)) AS started,
     {_ms('r.duration')} AS played_ms, {_ms('r.track.length')} AS length_ms,
     true AS fill_played,
@@ -57,10 +56,7 @@ class MalojaParser:
         self.context = context
 
     def parse(self, con: duckdb.DuckDBPyConnection, lines: pa.Table) -> Parsed:
-        bad = document_rejects(con, lines, PATH)
-        if bad is not None:
-            return Parsed(rejects=bad)
-        return plays_from(con, SCROBBLES_SQL, self.context, SOURCE, {"lines": lines})
+        return document_plays(con, lines, scrobbles_sql, STRUCTURE, self.context, SOURCE, PATH)
 
     def state(self) -> dict[str, Any]:
         return {}

@@ -18,14 +18,13 @@ records through parse.plays.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
-from playlog.parse.jsondoc import document_rejects, elements_sql
-from playlog.parse.plays import plays_from
+from playlog.parse.jsondoc import document_plays
 from playlog.parse.registry import Format, ParseContext, Parsed, register
 
 SOURCE = "spotify"
@@ -78,11 +77,17 @@ def _number_problem(name: str) -> str:
             f"THEN 'invalid {name}: ' || left({field}, 40)")
 
 
-EXTENDED_SQL = f"""
-WITH e AS ({elements_sql()}),
-p AS (SELECT line_no, raw, try(json_transform(raw, '{_structure(EXTENDED_FIELDS)}')) AS r FROM e)
+EXTENDED = _structure(EXTENDED_FIELDS)
+ACCOUNT = _structure(ACCOUNT_FIELDS)
+
+
+def extended_sql(records: str) -> str:
+    """SQL: play rows (parse.plays.PLAY_INPUT) of an extended history's `records`
+    (parse.jsondoc.records_sql)."""
+    return f"""
+WITH p AS ({records})
 SELECT line_no, raw,
-    CASE WHEN r IS NULL OR json_type(raw) <> 'OBJECT' THEN 'not a JSON object'
+    CASE WHEN r IS NULL OR NOT is_object THEN 'not a JSON object'
          {_number_problem('ms_played')} END AS problem,
     r.ts AS time_text,
     TRY_CAST(r.ts AS TIMESTAMPTZ) - to_milliseconds(coalesce({_ms('r.ms_played')}, 0)) AS started,
@@ -104,11 +109,13 @@ SELECT line_no, raw,
 FROM p
 """
 
-ACCOUNT_SQL = f"""
-WITH e AS ({elements_sql()}),
-p AS (SELECT line_no, raw, try(json_transform(raw, '{_structure(ACCOUNT_FIELDS)}')) AS r FROM e)
+
+def account_sql(records: str) -> str:
+    """SQL: play rows of an account-data history's `records`."""
+    return f"""
+WITH p AS ({records})
 SELECT line_no, raw,
-    CASE WHEN r IS NULL OR json_type(raw) <> 'OBJECT' THEN 'not a JSON object'
+    CASE WHEN r IS NULL OR NOT is_object THEN 'not a JSON object'
          {_number_problem('msPlayed')} END AS problem,
     r.endTime AS time_text,
     TRY_CAST(r.endTime AS TIMESTAMPTZ) - to_milliseconds(coalesce({_ms('r.msPlayed')}, 0))
@@ -123,15 +130,14 @@ FROM p
 class SpotifyParser:
     """Parses one Spotify history document (the one row of `lines`)."""
 
-    def __init__(self, sql: str, context: ParseContext) -> None:
+    def __init__(self, sql: Callable[[str], str], structure: str,
+                 context: ParseContext) -> None:
         self.sql = sql
+        self.structure = structure
         self.context = context
 
     def parse(self, con: duckdb.DuckDBPyConnection, lines: pa.Table) -> Parsed:
-        bad = document_rejects(con, lines)
-        if bad is not None:
-            return Parsed(rejects=bad)
-        return plays_from(con, self.sql, self.context, SOURCE, {"lines": lines})
+        return document_plays(con, lines, self.sql, self.structure, self.context, SOURCE)
 
     def state(self) -> dict[str, Any]:
         return {}
@@ -153,7 +159,7 @@ def sniff_account(sample: Sequence[str]) -> int:
     return _array_of(sample, ("endTime", "msPlayed"))
 
 
-EXTENDED = register(Format(
+EXTENDED_FORMAT = register(Format(
     name="spotify",
     summary="Spotify extended streaming history (Streaming_History_Audio_*.json, endsong_*.json)",
     sample='{"ts": "2023-05-14T18:04:05Z", "platform": "Android OS 13 API 33 (Google, Pixel '
@@ -161,18 +167,18 @@ EXTENDED = register(Format(
            'fy_track_uri": "spotify:track:4uLU6hMCjMI75M1A2tKUQC", "reason_end": "fwdbtn", "'
            'skipped": true}',
     sniff=sniff_extended,
-    open=lambda context, state: SpotifyParser(EXTENDED_SQL, context),
+    open=lambda context, state: SpotifyParser(extended_sql, EXTENDED, context),
     specificity=20,
     document=True,
 ))
 
-ACCOUNT = register(Format(
+ACCOUNT_FORMAT = register(Format(
     name="spotify_account",
     summary="Spotify account data streaming history (StreamingHistory*.json)",
     sample='[{"endTime": "2024-03-01 08:12", "artistName": "Lina Sol", "trackName": "Tidal",'
            ' "msPlayed": 184000}]',
     sniff=sniff_account,
-    open=lambda context, state: SpotifyParser(ACCOUNT_SQL, context),
+    open=lambda context, state: SpotifyParser(account_sql, ACCOUNT, context),
     specificity=20,
     document=True,
 ))

@@ -1,0 +1,96 @@
+"""A JSON document is read whole when every element is a play, by element otherwise
+(parse.jsondoc): both readings give the same plays, and rejects keep their text."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pyarrow as pa
+import pytest
+from exports import SAMPLE, stream
+
+from playlog.parse.formats import listenbrainz, maloja, spotify
+from playlog.parse.jsondoc import document_plays, records_sql
+from playlog.parse.plays import plays_from
+from playlog.parse.registry import ParseContext
+
+CONTEXT = ParseContext("test.json", "salt", "file", user="someone")
+
+# (format module's SELECT, structure, path, source name, a document of that format)
+EDGES = [
+    stream("2024-02-01T10:00:00Z", ms="183000", skipped=None, end="fwdbtn",
+           title="Ünïcode — \"quoted\"", artist="  Nordic Tides "),
+    stream("2024-02-01T10:05:00Z", uri=None, title=None, artist=None, album=None,
+           episode_name="Ep 1", episode_show_name="A Show",
+           spotify_episode_uri="spotify:episode:0Q86acNRm6V9GYx55SXKwf"),
+    stream("2024-02-01T10:09:00.5Z", ms=0, skipped=True, reason_end="backbtn",
+           conn_country="de", platform="web_player windows 10;chrome 120.0.0.0;desktop",
+           extra_nested={"a": [1, 2]}),
+]
+
+
+def _sample(name: str) -> str:
+    return next(p for p in sorted((SAMPLE / name).rglob("*.json*"))).read_text(encoding="utf-8")
+
+
+CASES = [
+    ("spotify", spotify.extended_sql, spotify.EXTENDED, "$", _sample("spotify")),
+    ("spotify-edges", spotify.extended_sql, spotify.EXTENDED, "$", json.dumps(EDGES, indent=2)),
+    ("spotify-account", spotify.account_sql, spotify.ACCOUNT, "$", _sample("spotify-account")),
+    ("maloja", maloja.scrobbles_sql, maloja.STRUCTURE, maloja.PATH, _sample("maloja")),
+    ("listenbrainz", listenbrainz.listens_sql, listenbrainz.STRUCTURE, "$",
+     json.dumps([json.loads(line) for line in _sample("listenbrainz").splitlines() if line])),
+]
+
+
+def _lines(text: str) -> pa.Table:
+    return pa.table({"line_no": pa.array([1], pa.int64()), "line": [text]})
+
+
+@pytest.fixture
+def con():
+    connection = duckdb.connect()
+    connection.execute("SET TimeZone = 'UTC'")
+    yield connection
+    connection.close()
+
+
+@pytest.mark.parametrize("name,select,structure,path,text", CASES, ids=[c[0] for c in CASES])
+def test_reading_whole_and_by_element_give_the_same_plays(con, name, select, structure, path,
+                                                            text):
+    lines = _lines(text)
+    whole = plays_from(con, select(records_sql(structure, path, whole=True)), CONTEXT, name,
+                       {"lines": lines})
+    each = plays_from(con, select(records_sql(structure, path)), CONTEXT, name,
+                      {"lines": lines})
+    assert whole.records.num_rows == each.records.num_rows > 0
+    assert whole.records.column("reason").null_count == whole.records.num_rows
+    assert whole.records.equals(each.records)
+    assert whole.catalog.equals(each.catalog)
+
+
+def test_a_document_with_a_bad_element_is_read_by_element(con):
+    good = stream("2024-02-01T10:00:00Z")
+    text = json.dumps([good, 42, {**good, "ms_played": "lots"}, {**good, "ts": None}])
+    parsed = document_plays(con, _lines(text), spotify.extended_sql, spotify.EXTENDED,
+                            CONTEXT, "spotify")
+    rows = parsed.records.to_pylist()
+    assert [r["reason"] for r in rows] == [None, "not a JSON object", "invalid ms_played: lots",
+                                           "missing time"]
+    assert rows[1]["raw"] == "42" and json.loads(rows[2]["raw"])["ms_played"] == "lots"
+
+
+@pytest.mark.parametrize("text,reason", [
+    ('[{"ts": "2024-02-01T10:00:00Z", "ms_played": 1}', "invalid JSON"),
+    ('{"ts": "2024-02-01T10:00:00Z"}', "not a JSON array"),
+    ('[]', None),
+])
+def test_a_document_that_is_no_array_is_one_reject(con, text, reason):
+    parsed = document_plays(con, _lines(text), spotify.extended_sql, spotify.EXTENDED,
+                            CONTEXT, "spotify")
+    if reason is None:
+        assert parsed.records.num_rows == 0 and parsed.rejects is None
+        return
+    assert parsed.records is None and parsed.rejects.num_rows == 1
+    assert parsed.rejects.column("reason")[0].as_py().startswith(reason)

@@ -206,13 +206,10 @@ class _Run:
             self.con.close()
 
     def execute(self, files: list[Path], on_progress: ProgressCallback | None) -> IngestSummary:
-        total = sum(map(_size, files))
-        done = 0
         reader = SourceReader(self.ledger, self.summary, self.salt, self.settings.idle_after,
                               self.forced, self._take, self.user, self.settings.tz)
         with self._stage("read"):
-            for path in files:
-                done = reader.read(path, on_progress, done, total)
+            reader.read_all(files, on_progress, sum(map(_size, files)))
         self.summary.files = len(files)
         return self.finish()
 

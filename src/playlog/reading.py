@@ -14,7 +14,11 @@ got (`damaged`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -22,11 +26,29 @@ from typing import Any
 from playlog.parse import registry
 from playlog.parse.ahead import connect, parse_ahead
 from playlog.parse.discover import STDIN
-from playlog.parse.document import DocumentDamaged, DocumentWait, head_sample, read_document
+from playlog.parse.document import (
+    Document,
+    DocumentDamaged,
+    DocumentWait,
+    head_sample,
+    read_document,
+)
 from playlog.parse.lines import Block, damage_of, iter_blocks
 from playlog.parse.registry import Format, ParseContext, Parsed
 from playlog.parse.source import Source, open_file, open_stdin
 from playlog.store.ledger import Ledger, tail_hash
+
+DOCUMENTS_AHEAD = 2  # documents read and parsed at once, ahead of the one taken
+AHEAD_BYTES = 256 << 20  # … while the files in flight are smaller than this together
+
+
+@dataclass
+class _Pending:
+    """A document being read and parsed in a thread: (Document or why not, its parse or
+    None when the ledger knew it) in `future`."""
+    source: Source
+    fmt: Format
+    future: Future
 
 
 class SourceReader:
@@ -45,24 +67,53 @@ class SourceReader:
     def _context(self, source: Source, file_id: str) -> ParseContext:
         return ParseContext(source.name, self.salt, file_id, user=self.user, tz=self.tz)
 
-    def read(self, path: Path, on_progress, done: int, total: int) -> int:
-        """Read one file (or standard input); returns `done` plus its size, for progress."""
+    def read_all(self, paths: Iterable[Path], on_progress, total: int) -> None:
+        """Read the files (or standard input) in order; documents ahead in threads."""
+        done = 0
+        pending: deque[_Pending] = deque()
+        pool: ThreadPoolExecutor | None = None
+        connections = _Connections()
         try:
-            source = (open_stdin() if str(path) == STDIN
-                      else open_file(path, self.ledger, self.idle_after))
+            for path in paths:
+                source = self._open(path)
+                if source is None:
+                    continue
+                fmt = self._format(source)
+                if fmt is not None and fmt.document:
+                    pool = pool or ThreadPoolExecutor(DOCUMENTS_AHEAD, "playlog-document")
+                    job = pool.submit(self._parse_document, source, fmt, connections)
+                    pending.append(_Pending(source, fmt, job))
+                    while len(pending) > DOCUMENTS_AHEAD or (
+                            len(pending) > 1 and sum(p.source.size for p in pending) > AHEAD_BYTES):
+                        done = self._take_document(pending.popleft(), on_progress, done, total)
+                    continue
+                while pending:
+                    done = self._take_document(pending.popleft(), on_progress, done, total)
+                try:
+                    done = self._read_source(source, fmt, on_progress, done, total) + source.size
+                finally:
+                    source.close()
+            while pending:
+                done = self._take_document(pending.popleft(), on_progress, done, total)
+        finally:
+            for left in pending:
+                left.future.cancel()
+            if pool is not None:
+                pool.shutdown(wait=True)
+            for left in pending:
+                left.source.close()
+            connections.close()
+
+    def _open(self, path: Path) -> Source | None:
+        try:
+            return (open_stdin() if str(path) == STDIN
+                    else open_file(path, self.ledger, self.idle_after))
         except FileNotFoundError:  # logrotate removed it since the folder was listed
             self.summary.skipped[str(path)] = "removed before it could be read"
-            return done
-        try:
-            return self._read_source(source, on_progress, done, total) + source.size
-        finally:
-            source.close()
+            return None
 
-    def _read_source(self, source: Source, on_progress, done: int, total: int) -> int:
-        fmt = self._format(source)
-        if fmt is not None and fmt.document:
-            self._read_document(source, fmt)
-            return done
+    def _read_source(self, source: Source, fmt: Format | None, on_progress, done: int,
+                     total: int) -> int:
         if source.tracked and source.fingerprint is None:  # not even one complete line yet
             self._note_damage(source, None)
             return done
@@ -91,26 +142,53 @@ class SourceReader:
             on_progress(done + source.size, total)
         return done
 
-    def _read_document(self, source: Source, fmt: Format) -> None:
-        """A document format's source, read whole unless the ledger knows its content."""
-        con = connect()
+    def _parse_document(self, source: Source, fmt: Format, connections: _Connections,
+                        ) -> tuple[Document | Exception, Parsed | None]:
+        """(In a thread.) A document format's source read whole, and parsed unless the
+        ledger knows its content."""
+        con = connections.get()
         try:
             document = read_document(source, con)
-        except DocumentWait as wait:
-            self.summary.skipped[source.name] = str(wait)
-            return
-        except DocumentDamaged as damage:
-            self.summary.damaged[source.name] = f"{damage}; a document is read whole: not read"
-            return
+        except (DocumentWait, DocumentDamaged) as why:
+            return why, None
+        if document.key in self.ledger.files:
+            return document, None
+        return document, self._parse(con, source, fmt, document)
+
+    def _parse(self, con, source: Source, fmt: Format, document: Document) -> Parsed:
+        return fmt.open(self._context(source, document.key), None).parse(con, document.lines)
+
+    def _take_document(self, pending: _Pending, on_progress, done: int, total: int) -> int:
+        """The run takes a document read ahead (unless the ledger knows its content, perhaps
+        from a copy just before it), and the ledger learns it."""
+        source, fmt = pending.source, pending.fmt
         try:
-            self.summary.formats[source.name] = fmt.name
-            known = self.ledger.files.get(document.key)
-            if known is None:
-                parser = fmt.open(self._context(source, document.key), None)
-                self.take(parser.parse(con, document.lines), source.name, fmt.name)
-                self.summary.bytes += document.size
+            document, parsed = pending.future.result()
+            if isinstance(document, DocumentWait):
+                self.summary.skipped[source.name] = str(document)
+            elif isinstance(document, DocumentDamaged):
+                self.summary.damaged[source.name] = (
+                    f"{document}; a document is read whole: not read")
+            else:
+                self._take_parsed(source, fmt, document, parsed)
         finally:
-            con.close()
+            source.close()
+        if on_progress:
+            on_progress(done + source.size, total)
+        return done + source.size
+
+    def _take_parsed(self, source: Source, fmt: Format, document: Document,
+                     parsed: Parsed | None) -> None:
+        self.summary.formats[source.name] = fmt.name
+        if document.key not in self.ledger.files:
+            if parsed is None:  # known when it was read, forgotten since: parse it now
+                con = connect()
+                try:
+                    parsed = self._parse(con, source, fmt, document)
+                finally:
+                    con.close()
+            self.take(parsed, source.name, fmt.name)
+            self.summary.bytes += document.size
         if source.tracked:
             self.ledger.record(document.key, source.name, document.size, 1, "", fmt.name,
                                size=source.size)
@@ -163,3 +241,26 @@ class SourceReader:
         if found.format is None and sample:
             self.summary.skipped[source.name] = registry.unmatched(sample)
         return found.format
+
+
+class _Connections:
+    """One parsing connection per thread that asks for one, all closed at the end."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+        self._all: list = []
+        self._lock = threading.Lock()
+
+    def get(self):
+        con = getattr(self._local, "con", None)
+        if con is None:
+            con = self._local.con = connect()
+            with self._lock:
+                self._all.append(con)
+        return con
+
+    def close(self) -> None:
+        with self._lock:
+            for con in self._all:
+                con.close()
+            self._all.clear()

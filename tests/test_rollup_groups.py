@@ -44,3 +44,36 @@ def test_rollups_of_groups_of_days_equal_those_of_all_days(tmp_path, monkeypatch
     assert grouped == whole
     days = {p.parent.name for p in (tmp_path / "grouped" / "rollup_plays").glob("*/*.parquet")}
     assert len(days) == 10
+
+
+def test_sketch_rows_are_those_of_each_scope_on_its_own(tmp_path):
+    """The sketches hash each value once for all scopes; each scope alone, as defined in
+    store/rollups.py, gives the same rows."""
+    log = write_log(tmp_path / "logs" / "all.jsonl", traffic(per_day=60))
+    data = tmp_path / "data"
+    run(log, data)
+    salt = (data / "state" / "salt").read_text().strip()
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    quarter = rollups.QUARTER
+
+    def scope(dataset, ts, name, key, value, where="TRUE"):
+        reg, rho = rollups.register_sql(value)
+        files = sorted(str(p) for p in (data / dataset).glob("date=*/*.parquet"))
+        return con.sql(
+            f"SELECT {quarter.format(ts=ts)}, '{name}', {key}, coalesce(is_bot, false), {reg}, "
+            f"max({rho}) FROM read_parquet($f) WHERE {value} IS NOT NULL AND {where} "
+            "GROUP BY ALL", params={"f": files}).fetchall()
+
+    user = f"left(sha256('{salt}' || '|user|' || listener_key), 20)"
+    visitor = "coalesce(user_id, session_id, anon_key)"
+    expected = sorted(
+        scope("sessions", "started_at", "listeners", "''", "listener_key")
+        + scope("sessions", "started_at", "listeners", "track_id", "listener_key")
+        + scope("sessions", "started_at", "user_tracks", user, "track_id",
+                "listener_key IS NOT NULL")
+        + scope("events", "ts", "visitors", "''", visitor, "event_type = 'view'")
+        + scope("events", "ts", "visitors", "event_id", visitor, "event_type = 'view'"))
+    stored = rollup_rows(data)["rollup_sketches"]
+    assert {row[2] for row in stored} == {"listeners", "user_tracks", "visitors"}
+    assert sorted(stored) == expected

@@ -60,7 +60,16 @@ _REST = 64 - HLL_BITS
 
 def register_sql(value: str) -> tuple[str, str]:
     """SQL for the HyperLogLog register and rho of a text value (stable across versions)."""
-    hashed = f"md5_number_lower({value})"
+    return registers_of(hash_sql(value))
+
+
+def hash_sql(value: str) -> str:
+    """SQL: the 64-bit hash of a text value the sketches are made of."""
+    return f"md5_number_lower({value})"
+
+
+def registers_of(hashed: str) -> tuple[str, str]:
+    """SQL for the register and rho of a value's `hash_sql`."""
     rest = f"({hashed} & {(1 << _REST) - 1}::UBIGINT)"
     reg = f"CAST({hashed} >> {_REST} AS USMALLINT)"
     rho = (f"CAST(CASE WHEN {rest} = 0 THEN {_REST + 1} "
@@ -159,34 +168,42 @@ EVENT_TOTAL_MEASURES = """
 """
 
 
-def _sketch_sql(source: str, scope: str, key: str, value: str, where: str = "TRUE") -> str:
-    reg, rho = register_sql(value)
-    return f"""
-        SELECT {QUARTER.format(ts=source[1])}, '{scope}' AS scope, {key} AS key,
-               coalesce(is_bot, false) AS is_bot, {reg} AS reg, max({rho}) AS rho
-        FROM read_parquet(${source[0]}, union_by_name = true)
-        WHERE {value} IS NOT NULL AND {where} GROUP BY ALL"""
-
-
 def _sketches_sql(has_sessions: bool, has_events: bool) -> str:
+    """The sketch rows of the raw files: each value is hashed once and each file read
+    once, whatever the scopes built from them."""
     parts = []
-    plays = ("sessions", "started_at")
-    views = ("events", "ts")
-    visitor = "coalesce(user_id, session_id, anon_key)"
     if has_sessions:
+        listener = registers_of("h")
+        track = registers_of("ht")
         parts += [
-            _sketch_sql(plays, "listeners", "''", "listener_key"),
-            _sketch_sql(plays, "listeners", "track_id", "listener_key"),
-            _sketch_sql(plays, "user_tracks",
-                        "left(sha256($salt || '|user|' || listener_key), 20)", "track_id",
-                        "listener_key IS NOT NULL"),
-        ]
+            f"""WITH s AS MATERIALIZED (
+                SELECT {QUARTER.format(ts="started_at")}, track_id,
+                       coalesce(is_bot, false) AS is_bot, {hash_sql("listener_key")} AS h,
+                       left(sha256($salt || '|user|' || listener_key), 20) AS user_key,
+                       {hash_sql("track_id")} AS ht
+                FROM read_parquet($sessions, union_by_name = true)
+                WHERE listener_key IS NOT NULL),
+            l AS MATERIALIZED (SELECT hour, minute, track_id, is_bot, {listener[0]} AS reg,
+                                      {listener[1]} AS rho FROM s)
+            {_scope("l", "listeners", "''")} UNION ALL {_scope("l", "listeners", "track_id")}
+            UNION ALL SELECT hour, minute, 'user_tracks' AS scope, user_key AS key, is_bot,
+                             {track[0]} AS reg, max({track[1]}) AS rho
+                      FROM s WHERE ht IS NOT NULL GROUP BY ALL"""]
     if has_events:
+        visitor = registers_of(hash_sql("coalesce(user_id, session_id, anon_key)"))
         parts += [
-            _sketch_sql(views, "visitors", "''", visitor, "event_type = 'view'"),
-            _sketch_sql(views, "visitors", "event_id", visitor, "event_type = 'view'"),
-        ]
-    return " UNION ALL ".join(parts)
+            f"""WITH v AS MATERIALIZED (
+                SELECT {QUARTER.format(ts="ts")}, event_id, coalesce(is_bot, false) AS is_bot,
+                       {visitor[0]} AS reg, {visitor[1]} AS rho
+                FROM read_parquet($events, union_by_name = true)
+                WHERE event_type = 'view' AND coalesce(user_id, session_id, anon_key) IS NOT NULL)
+            {_scope("v", "visitors", "''")} UNION ALL {_scope("v", "visitors", "event_id")}"""]
+    return " UNION ALL ".join(f"({part})" for part in parts)
+
+
+def _scope(rows: str, scope: str, key: str) -> str:
+    return (f"SELECT hour, minute, '{scope}' AS scope, {key} AS key, is_bot, reg, "
+            f"max(rho) AS rho FROM {rows} GROUP BY ALL")
 
 
 # A roll-up query reads the raw rows of at most about this many rows of days at once (a

@@ -63,11 +63,19 @@ def read_document(source: Source, con: duckdb.DuckDBPyConnection) -> Document:
         raise DocumentWait(f"a document over {MAX_BYTES >> 20} MiB is not read (split it)")
     data = data.removeprefix(BOM)
     key = KEY_PREFIX + hashlib.sha256(data).hexdigest()[:32]
-    lines = pa.table({"line_no": pa.array([1], pa.int64()),
-                      "line": pa.array([data.decode("utf-8", "replace")])})
+    lines = pa.table({"line_no": pa.array([1], pa.int64()), "line": _text(data)})
     if not source.final() and not _valid(con, lines):  # a final one is read as it is
         raise DocumentWait("incomplete JSON document: read once it is complete")
     return Document(key, lines, len(data))
+
+
+def _text(data: bytes) -> pa.Array:
+    """The content as one Arrow string, not copied again when it is valid UTF-8 (else its
+    invalid bytes are replaced, as for lines: parse.lines)."""
+    try:
+        return pa.array([data], pa.binary()).cast(pa.string())
+    except pa.ArrowInvalid:
+        return pa.array([data.decode("utf-8", "replace")])
 
 
 PIECE = 16 << 20

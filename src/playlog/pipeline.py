@@ -72,8 +72,12 @@ from playlog.store.transaction import Transaction, close_sink, recover
 
 ProgressCallback = Callable[[int, int], None]
 
-# Per-block session states are folded into one frame when this many have piled up.
+# Per-block session states are folded into one frame (a session seen in several blocks
+# becomes one row) when this many have piled up, and their rows since the last fold are at
+# least those of the folded frame or FOLD_ROWS: so a run folds a few times, not once every
+# few blocks over everything it holds (an export's plays, one session each, never shrink).
 STATE_BATCHES = 8
+FOLD_ROWS = 500_000
 
 
 @dataclass
@@ -281,7 +285,7 @@ class _Run:
         if sessions.height:
             block = _detached(sessionize.to_states(sessions))
             states.append(block)
-            if len(states) >= STATE_BATCHES:  # a session spanning blocks becomes one row
+            if _fold_due(states):
                 folded = pl.concat(states, how="vertical_relaxed")
                 states[:] = [sessionize.combine_states(folded)]
             ends = sessions.filter(pl.col("type") != "session_progress")
@@ -433,6 +437,13 @@ class _Run:
         )
         table = conform(rejects.with_columns(rejected_at=pl.lit(now)), QUARANTINE_SCHEMA)
         self.tx.write_table(QUARANTINE, now.date(), table)
+
+
+def _fold_due(states: list[pl.DataFrame]) -> bool:
+    """Is it time to fold the per-block states (see FOLD_ROWS)?"""
+    if len(states) < STATE_BATCHES:
+        return False
+    return sum(block.height for block in states[1:]) >= min(states[0].height, FOLD_ROWS)
 
 
 def _detached(df: pl.DataFrame) -> pl.DataFrame:

@@ -18,7 +18,6 @@ from typing import Any
 
 import duckdb
 import polars as pl
-import pyarrow.parquet as pq
 
 from playlog import clock
 from playlog.config import Settings
@@ -40,7 +39,7 @@ from playlog.store.ledger import Ledger
 from playlog.store.lock import exclusive
 from playlog.store.modes import store_modes
 from playlog.store.reader import require_store
-from playlog.store.transaction import Transaction, close_sink, recover
+from playlog.store.transaction import Transaction, close_sink, recover, write_parquet
 
 COMPACTED = (*RAW_DATASETS, QUARANTINE)
 # A day has its roll-ups when it has one of each group: the roll-ups every release
@@ -268,8 +267,7 @@ class _Cleanup:
             if anonymize is not None and dataset != PROGRESS:  # progress holds no IP
                 rows = _anonymized(dataset, self._read(files), anonymize)
                 _, sink = self.tx.stage(target / files[0].name, self.archive)
-                pq.write_table(conform(rows, SCHEMAS[dataset]), sink, compression="zstd")
-                close_sink(sink)
+                write_parquet(sink, conform(rows, SCHEMAS[dataset]))
             else:
                 for path in files:
                     tmp, sink = self.tx.stage(target / path.name, self.archive)

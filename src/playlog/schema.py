@@ -254,6 +254,24 @@ SORT_KEYS = {
 }
 ROW_GROUP_ROWS = 16_384
 
+# Columns Parquet dictionary-encodes wherever a dataset has them: values that repeat from
+# row to row (categories, names, the ids reports group by). Ids and hashes that are nearly
+# unique are written plain: a dictionary of them only grows until the writer gives it up,
+# which made day files a fifth larger and a quarter slower to write (docs/performance.md).
+DICTIONARY_COLUMNS = frozenset({
+    "track_id", "user_id", "listener_key", "user_key", "event_id", "event_type", "page_url",
+    "key", "scope", "platform", "quality",
+    "country", "region", "city", "device_type", "os", "browser", "source", "utm_source",
+    "utm_medium", "utm_campaign", "referrer", "user_agent", "skip_reason", "skip_detail",
+    "given_platform", "given_country", "age_group", "gender", "mount", "title", "format",
+    "reason", "source_file", "artist", "facet", "value",
+})
+
+
+def dictionary_columns(names) -> list[str] | bool:
+    """The columns of `names` to dictionary-encode (False: none), for pyarrow's writers."""
+    return [name for name in names if name in DICTIONARY_COLUMNS] or False
+
 EVENT_TYPES = ("view", "click", "share", "favorite", "external_click", "ticket_click")
 RECORD_TYPES = ("session_start", "session_progress", "session_end", "play", "event")
 QUALITIES = ("high", "medium", "low", "mobile")

@@ -23,7 +23,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from playlog.schema import ROW_GROUP_ROWS, SORT_KEYS
+from playlog.schema import ROW_GROUP_ROWS, SORT_KEYS, dictionary_columns
 from playlog.store.layout import Layout, literal
 from playlog.store.transaction import COMPRESSION, Transaction, close_sink
 
@@ -138,6 +138,7 @@ class DedupAppender:
                 )
             else:
                 self._writers[day] = pq.ParquetWriter(
-                    path, self.schema.remove_metadata(), compression=COMPRESSION
+                    path, self.schema.remove_metadata(), compression=COMPRESSION,
+                    use_dictionary=dictionary_columns(self.schema.names),
                 )
         return self._writers[day]

@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from playlog.errors import StoreError
-from playlog.schema import ROW_GROUP_ROWS
+from playlog.schema import ROW_GROUP_ROWS, dictionary_columns
 from playlog.store.files import read_json, write_json_atomic
 from playlog.store.fs import dump_json
 from playlog.store.layout import Layout
@@ -70,7 +70,7 @@ class Transaction:
         return self._seq
 
     def write_table(self, dataset: str, day: date | str, table: pa.Table) -> None:
-        _write_parquet(self.new_file(dataset, day), table)
+        write_parquet(self.new_file(dataset, day), table)
 
     def write_days(self, dataset: str, table: pa.Table, days: pa.Array) -> None:
         """One file per day of `table`, whose rows are sorted by `days` (the UTC day of
@@ -85,7 +85,7 @@ class Transaction:
             jobs.append((self.new_file(dataset, day), table.slice(start, end - start)))
             start = end
         with ThreadPoolExecutor(WRITE_THREADS) as pool:
-            list(pool.map(lambda job: _write_parquet(*job), jobs))
+            list(pool.map(lambda job: write_parquet(*job), jobs))
 
     def replace(self, target: Any) -> Any:
         """A sink for a file outside the datasets (such as the catalog) that replaces
@@ -169,8 +169,10 @@ FSYNC_THREADS = 16
 WRITE_THREADS = 4
 
 
-def _write_parquet(sink: Any, table: pa.Table) -> None:
-    pq.write_table(table, sink, compression=COMPRESSION, row_group_size=ROW_GROUP_ROWS)
+def write_parquet(sink: Any, table: pa.Table) -> None:
+    """`table` as a day file's Parquet in `sink`, closed afterwards."""
+    pq.write_table(table, sink, compression=COMPRESSION, row_group_size=ROW_GROUP_ROWS,
+                   use_dictionary=dictionary_columns(table.column_names))
     close_sink(sink)
 
 

@@ -124,24 +124,13 @@ def build_rollups(root: Path) -> None:
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET enable_progress_bar = false")
-    jobs = [(r.PLAYS, r.PLAYS_SQL, "sessions"), (r.USERS, r.USERS_SQL, "sessions"),
-            (r.PLAY_TOTALS, r.PLAY_TOTALS_SQL.format(measures=r.PLAY_TOTAL_MEASURES), "sessions"),
-            (r.EVENT_COUNTS, r.EVENTS_SQL, "events"),
-            (r.EVENT_TOTALS, r.EVENT_TOTALS_SQL.format(measures=r.EVENT_TOTAL_MEASURES), "events")]
     for folder in sorted((root / "sessions").glob("date=*")):
         day = folder.name
+        if (root / r.SKETCHES / day / "part-0.parquet").exists():
+            continue
         files = {name: [str(p) for p in (root / name / day).glob("*.parquet")]
-                 for name in ("sessions", "events")}
-        todo = [*jobs, (r.SKETCHES, r._sketches_sql(bool(files["sessions"]), bool(files["events"])),
-                        None)]
-        for name, sql, source in todo:
-            if (root / name / day / "part-0.parquet").exists():
-                continue
-            params = ({"files": files[source]} if source else
-                      {"sessions": files["sessions"], "events": files["events"]})
-            if "$salt" in sql:
-                params["salt"] = ""
-            table = con.sql(sql, params=params).to_arrow_table()
+                 for name in ("sessions", "events", "requests")}
+        for name, table in r.rollup_tables(con, files, salt=""):
             schema = SCHEMAS[name]
             (root / name / day).mkdir(parents=True, exist_ok=True)
             pq.write_table(table.select(schema.names).cast(schema), root / name / day / "part-0.parquet")

@@ -36,6 +36,7 @@ where that matters (query/rollup.py).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -45,6 +46,8 @@ from playlog.schema import EVENTS, REQUESTS, ROLLUP_DATASETS, SCHEMAS, SESSIONS
 from playlog.store.webrollups import REQUESTS_SQL
 
 if TYPE_CHECKING:  # reports read the measures here without loading the writer
+    import pyarrow as pa
+
     from playlog.store.transaction import Transaction
 
 PLAYS, USERS, EVENT_COUNTS, SKETCHES, REQUEST_COUNTS, PLAY_TOTALS, EVENT_TOTALS = ROLLUP_DATASETS
@@ -112,34 +115,48 @@ _SESSION_MEASURES = """
     count(duration_played_ms) FILTER (WHERE skip_reason = 'user_skip') AS skipped_played_n
 """
 
+# A group's raw rows are read once into a temporary table of what the roll-ups take from
+# them, each key and hash computed there once (QUARTER, the salted user key, the sketches'
+# hashes); every roll-up of the group is then one GROUP BY over it.
+SESSION_ROWS = f"""
+SELECT {QUARTER.format(ts="started_at")}, track_id, platform, quality, country, device_type,
+       source, coalesce(is_bot, false) AS is_bot, user_id IS NOT NULL AS identified,
+       CASE WHEN listener_key IS NOT NULL
+            THEN left(sha256($salt || '|user|' || listener_key), 20) END AS user_key,
+       {hash_sql("listener_key")} AS listener_hash, {hash_sql("track_id")} AS track_hash,
+       duration_played_ms, completion_percentage, ended, skip_reason
+FROM read_parquet($files, union_by_name = true)
+"""
+
+EVENT_ROWS = f"""
+SELECT {QUARTER.format(ts="ts")}, event_id, event_type, source, device_type, country,
+       coalesce(is_bot, false) AS is_bot, time_on_page_ms,
+       CASE WHEN event_type = 'view' THEN {hash_sql("coalesce(user_id, session_id, anon_key)")}
+       END AS visitor_hash
+FROM read_parquet($files, union_by_name = true)
+"""
+
 PLAYS_SQL = f"""
-SELECT {QUARTER.format(ts="started_at")}, track_id, platform, quality, country,
-       device_type, source, coalesce(is_bot, false) AS is_bot, {_SESSION_MEASURES}
-FROM read_parquet($files, union_by_name = true) GROUP BY ALL
+SELECT hour, minute, track_id, platform, quality, country, device_type, source, is_bot,
+       {_SESSION_MEASURES}
+FROM {{rows}} GROUP BY ALL
 """
 
 USERS_SQL = f"""
-SELECT {QUARTER.format(ts="started_at")},
-       left(sha256($salt || '|user|' || listener_key), 20) AS user_key,
-       platform, quality, coalesce(is_bot, false) AS is_bot, user_id IS NOT NULL AS identified,
-       {_SESSION_MEASURES}
-FROM read_parquet($files, union_by_name = true)
-WHERE listener_key IS NOT NULL GROUP BY ALL
+SELECT hour, minute, user_key, platform, quality, is_bot, identified, {_SESSION_MEASURES}
+FROM {{rows}} WHERE user_key IS NOT NULL GROUP BY ALL
 """
 
-EVENTS_SQL = f"""
-SELECT {QUARTER.format(ts="ts")}, event_id, event_type, source, device_type,
-       coalesce(is_bot, false) AS is_bot, count(*) AS records,
+EVENTS_SQL = """
+SELECT hour, minute, event_id, event_type, source, device_type, is_bot, count(*) AS records,
        CAST(coalesce(sum(time_on_page_ms), 0) AS BIGINT) AS time_on_page_ms,
        count(time_on_page_ms) AS time_on_page_n
-FROM read_parquet($files, union_by_name = true) GROUP BY ALL
+FROM {rows} GROUP BY ALL
 """
 
-
-PLAY_TOTALS_SQL = f"""
-SELECT {QUARTER.format(ts="started_at")}, platform, quality, country, device_type, source,
-       coalesce(is_bot, false) AS is_bot, {{measures}}
-FROM read_parquet($files, union_by_name = true) GROUP BY ALL
+PLAY_TOTALS_SQL = """
+SELECT hour, minute, platform, quality, country, device_type, source, is_bot, {measures}
+FROM {rows} GROUP BY ALL
 """
 
 # The measures of a session total, in the reports' own terms (query/common.py SUMMARY):
@@ -155,10 +172,9 @@ PLAY_TOTAL_MEASURES = """
         AS errored
 """
 
-EVENT_TOTALS_SQL = f"""
-SELECT {QUARTER.format(ts="ts")}, event_type, source, device_type, country,
-       coalesce(is_bot, false) AS is_bot, {{measures}}
-FROM read_parquet($files, union_by_name = true) GROUP BY ALL
+EVENT_TOTALS_SQL = """
+SELECT hour, minute, event_type, source, device_type, country, is_bot, {measures}
+FROM {rows} GROUP BY ALL
 """
 
 EVENT_TOTAL_MEASURES = """
@@ -168,35 +184,27 @@ EVENT_TOTAL_MEASURES = """
 """
 
 
-def _sketches_sql(has_sessions: bool, has_events: bool) -> str:
-    """The sketch rows of the raw files: each value is hashed once and each file read
-    once, whatever the scopes built from them."""
+def sketches_sql(sessions: str | None, events: str | None) -> str:
+    """The sketch rows of a group's `sessions` and `events` rows (SESSION_ROWS, EVENT_ROWS
+    tables; None: the group has none)."""
     parts = []
-    if has_sessions:
-        listener = registers_of("h")
-        track = registers_of("ht")
+    if sessions:
+        listener, track = registers_of("listener_hash"), registers_of("track_hash")
         parts += [
-            f"""WITH s AS MATERIALIZED (
-                SELECT {QUARTER.format(ts="started_at")}, track_id,
-                       coalesce(is_bot, false) AS is_bot, {hash_sql("listener_key")} AS h,
-                       left(sha256($salt || '|user|' || listener_key), 20) AS user_key,
-                       {hash_sql("track_id")} AS ht
-                FROM read_parquet($sessions, union_by_name = true)
-                WHERE listener_key IS NOT NULL),
-            l AS MATERIALIZED (SELECT hour, minute, track_id, is_bot, {listener[0]} AS reg,
-                                      {listener[1]} AS rho FROM s)
+            f"""WITH l AS MATERIALIZED (
+                SELECT hour, minute, track_id, is_bot, {listener[0]} AS reg, {listener[1]} AS rho
+                FROM {sessions} WHERE listener_hash IS NOT NULL)
             {_scope("l", "listeners", "''")} UNION ALL {_scope("l", "listeners", "track_id")}
             UNION ALL SELECT hour, minute, 'user_tracks' AS scope, user_key AS key, is_bot,
                              {track[0]} AS reg, max({track[1]}) AS rho
-                      FROM s WHERE ht IS NOT NULL GROUP BY ALL"""]
-    if has_events:
-        visitor = registers_of(hash_sql("coalesce(user_id, session_id, anon_key)"))
+                      FROM {sessions} WHERE user_key IS NOT NULL AND track_hash IS NOT NULL
+                      GROUP BY ALL"""]
+    if events:
+        visitor = registers_of("visitor_hash")
         parts += [
             f"""WITH v AS MATERIALIZED (
-                SELECT {QUARTER.format(ts="ts")}, event_id, coalesce(is_bot, false) AS is_bot,
-                       {visitor[0]} AS reg, {visitor[1]} AS rho
-                FROM read_parquet($events, union_by_name = true)
-                WHERE event_type = 'view' AND coalesce(user_id, session_id, anon_key) IS NOT NULL)
+                SELECT hour, minute, event_id, is_bot, {visitor[0]} AS reg, {visitor[1]} AS rho
+                FROM {events} WHERE visitor_hash IS NOT NULL)
             {_scope("v", "visitors", "''")} UNION ALL {_scope("v", "visitors", "event_id")}"""]
     return " UNION ALL ".join(f"({part})" for part in parts)
 
@@ -204,6 +212,39 @@ def _sketches_sql(has_sessions: bool, has_events: bool) -> str:
 def _scope(rows: str, scope: str, key: str) -> str:
     return (f"SELECT hour, minute, '{scope}' AS scope, {key} AS key, is_bot, reg, "
             f"max(rho) AS rho FROM {rows} GROUP BY ALL")
+
+
+def rollup_tables(con: duckdb.DuckDBPyConnection, files: dict[str, list[str]],
+                  salt: str) -> Iterator[tuple[str, pa.Table]]:
+    """(roll-up, its rows) of the raw `files` (by dataset: sessions, events, requests) of a
+    group of days: each dataset's files read once (SESSION_ROWS, EVENT_ROWS)."""
+    sessions, events, requests = files[SESSIONS], files[EVENTS], files[REQUESTS]
+    if requests:
+        yield REQUEST_COUNTS, con.sql(REQUESTS_SQL, params={"files": requests}).to_arrow_table()
+    staged = []
+    try:
+        if sessions:
+            con.execute("CREATE OR REPLACE TEMP TABLE _rollup_sessions AS " + SESSION_ROWS,
+                        {"files": sessions, "salt": salt})
+            staged.append("_rollup_sessions")
+            for name, sql in ((PLAYS, PLAYS_SQL), (USERS, USERS_SQL),
+                              (PLAY_TOTALS, PLAY_TOTALS_SQL.replace(
+                                  "{measures}", PLAY_TOTAL_MEASURES))):
+                yield name, con.sql(sql.format(rows="_rollup_sessions")).to_arrow_table()
+        if events:
+            con.execute("CREATE OR REPLACE TEMP TABLE _rollup_events AS " + EVENT_ROWS,
+                        {"files": events})
+            staged.append("_rollup_events")
+            for name, sql in ((EVENT_COUNTS, EVENTS_SQL), (EVENT_TOTALS, EVENT_TOTALS_SQL.replace(
+                    "{measures}", EVENT_TOTAL_MEASURES))):
+                yield name, con.sql(sql.format(rows="_rollup_events")).to_arrow_table()
+        if sessions or events:
+            sql = sketches_sql("_rollup_sessions" if sessions else None,
+                               "_rollup_events" if events else None)
+            yield SKETCHES, con.sql(sql).to_arrow_table()
+    finally:
+        for table in staged:
+            con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 # A roll-up query reads the raw rows of at most about this many rows of days at once (a
@@ -267,26 +308,8 @@ def _rebuild_group(con: duckdb.DuckDBPyConnection, tx: Transaction,
 
     from playlog.store.appender import conform
 
-    sessions, events, requests = files[SESSIONS], files[EVENTS], files[REQUESTS]
-    jobs = [(REQUEST_COUNTS, REQUESTS_SQL, {"files": requests})] if requests else []
-    if sessions:
-        jobs += [(PLAYS, PLAYS_SQL, {"files": sessions}),
-                 (PLAY_TOTALS, PLAY_TOTALS_SQL.format(measures=PLAY_TOTAL_MEASURES),
-                  {"files": sessions}),
-                 (USERS, USERS_SQL, {"files": sessions, "salt": salt})]
-    if events:
-        jobs += [(EVENT_COUNTS, EVENTS_SQL, {"files": events}),
-                 (EVENT_TOTALS, EVENT_TOTALS_SQL.format(measures=EVENT_TOTAL_MEASURES),
-                  {"files": events})]
-    if sessions or events:
-        params: dict = {}
-        if sessions:
-            params.update(sessions=sessions, salt=salt)
-        if events:
-            params["events"] = events
-        jobs.append((SKETCHES, _sketches_sql(bool(sessions), bool(events)), params))
-    for name, sql, params in jobs:
-        found = pl.from_arrow(con.sql(sql, params=params).to_arrow_table())
+    for name, table in rollup_tables(con, files, salt):
+        found = pl.from_arrow(table)
         if found.is_empty():
             continue
         found = found.sort("hour")

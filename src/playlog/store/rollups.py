@@ -116,16 +116,26 @@ _SESSION_MEASURES = """
 """
 
 # A group's raw rows are read once into a temporary table of what the roll-ups take from
-# them, each key and hash computed there once (QUARTER, the salted user key, the sketches'
-# hashes); every roll-up of the group is then one GROUP BY over it.
+# them, each key computed there once (QUARTER), and a session's hashes once per distinct
+# value (the salted user key, the sketches' hashes: a listener or a track has many
+# sessions, so this halves the cost); every roll-up of the group is then one GROUP BY
+# over it.
 SESSION_ROWS = f"""
-SELECT {QUARTER.format(ts="started_at")}, track_id, platform, quality, country, device_type,
-       source, coalesce(is_bot, false) AS is_bot, user_id IS NOT NULL AS identified,
-       CASE WHEN listener_key IS NOT NULL
-            THEN left(sha256($salt || '|user|' || listener_key), 20) END AS user_key,
-       {hash_sql("listener_key")} AS listener_hash, {hash_sql("track_id")} AS track_hash,
-       duration_played_ms, completion_percentage, ended, skip_reason
-FROM read_parquet($files, union_by_name = true)
+WITH raw AS MATERIALIZED (
+    SELECT {QUARTER.format(ts="started_at")}, track_id, platform, quality, country,
+           device_type, source, coalesce(is_bot, false) AS is_bot,
+           user_id IS NOT NULL AS identified, listener_key, duration_played_ms,
+           completion_percentage, ended, skip_reason
+    FROM read_parquet($files, union_by_name = true)),
+listeners AS (
+    SELECT listener_key, left(sha256($salt || '|user|' || listener_key), 20) AS user_key,
+           {hash_sql("listener_key")} AS listener_hash
+    FROM (SELECT DISTINCT listener_key FROM raw WHERE listener_key IS NOT NULL)),
+tracks AS (
+    SELECT track_id, {hash_sql("track_id")} AS track_hash
+    FROM (SELECT DISTINCT track_id FROM raw WHERE track_id IS NOT NULL))
+SELECT raw.* EXCLUDE (listener_key), user_key, listener_hash, track_hash
+FROM raw LEFT JOIN listeners USING (listener_key) LEFT JOIN tracks USING (track_id)
 """
 
 EVENT_ROWS = f"""

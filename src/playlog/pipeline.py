@@ -195,6 +195,7 @@ class _Run:
         self.listening = Listening(settings.routes, settings.session_timeout)
         self.replace: pl.DataFrame | None = None
         self.stored_apart = False  # sessions were merged into the store before the rest
+        self.apart_files: frozenset[str] = frozenset()  # … in files of their own (see update)
 
     def run(self, found: Found, on_progress: ProgressCallback | None) -> IngestSummary:
         """Read, merge and commit; nothing of the run stays if it fails."""
@@ -411,7 +412,10 @@ class _Run:
             replace=replace,
             open_sessions=open_sessions,
             refresh=refresh,
+            skip=self.apart_files if not open_sessions else frozenset(),
         )
+        if not open_sessions:
+            self.apart_files = self.apart_files | set(result.own_files)
         self.summary.sessions += result.changed
         self.ledger.open_days = result.open_days
         self.stored_apart = self.stored_apart or not open_sessions

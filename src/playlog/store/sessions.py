@@ -11,6 +11,11 @@ Sessions derived from requests (playlog.listening) come with the *groups* they
 replace: a stored session whose id is ``<group>:<start ms>`` of such a group,
 overlapping the group's time range (if one is given), is dropped, not merged,
 because the group was derived again from all its requests.
+
+Pieces of derived sessions merged one after the other in a run (`open_sessions`
+False) hold groups no other piece has: files an earlier piece wrote with its own
+sessions only (`SessionUpdate.own_files`) cannot hold a later piece's rows, and
+are not searched again (`skip`).
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ SEARCH_MARGIN = timedelta(days=1)
 class SessionUpdate:
     changed: int  # sessions created or updated by the run's records
     open_days: list[str]  # days that hold open sessions afterwards
+    own_files: tuple[str, ...] = ()  # staged files holding only these states' sessions
 
 
 @dataclass
@@ -56,21 +62,23 @@ class SessionStore:
         replace: pl.DataFrame | None = None,
         open_sessions: bool = True,
         refresh: bool = False,
+        skip: frozenset[str] = frozenset(),
     ) -> SessionUpdate:
         """Merge `states` into the stored rows and stage the files that change.
 
         `open_sessions` False leaves stored open sessions as they are (for states that end
         by themselves, such as derived plays, merged a piece at a time: a later call with
         the final watermark finishes the open ones); `refresh` merges the open sessions
-        again even without states (the watermark moved since they were stored). Calls
-        may follow one another in one transaction: each reads what the previous staged."""
+        again even without states (the watermark moved since they were stored); `skip`:
+        staged files not to search (see the module docstring). Calls may follow one
+        another in one transaction: each reads what the previous staged."""
         if states is None or states.is_empty():
             if not (refresh and open_sessions and open_days):
                 return SessionUpdate(0, list(open_days))
             states = pl.DataFrame(schema=sessionize.STATE_DTYPES)
         else:
             states = sessionize.combine_states(states)
-        affected, hit, keep = self._stored_rows(states, open_days, replace, open_sessions)
+        affected, hit, keep = self._stored_rows(states, open_days, replace, open_sessions, skip)
         merged = states
         if hit.height:  # stored rows are not merged states (a timeout is in skip_reason)
             merged = sessionize.merge_states(
@@ -78,16 +86,20 @@ class SessionStore:
             )
         final = _finish(sessionize.finalize(merged, watermark, timeout, catalog), hit, finish)
         final = final.with_columns(_day=pl.col("started_at").dt.date())
+        staged = len(self.tx.added)
         self._write(final, keep)
+        own = () if keep is not None and keep.height else tuple(
+            tmp for tmp, _ in self.tx.added[staged:])
         for path in affected:
             self.tx.remove(path)
         still_open = {str(d) for d in final.filter(~pl.col("ended"))["_day"].unique()}
         if not open_sessions:  # the stored open sessions are where they were
             still_open |= set(open_days)
-        return SessionUpdate(states.height, sorted(still_open))
+        return SessionUpdate(states.height, sorted(still_open), own)
 
     def _stored_rows(self, states: pl.DataFrame, open_days: list[str],
-                     replace: pl.DataFrame | None = None, open_sessions: bool = True):
+                     replace: pl.DataFrame | None = None, open_sessions: bool = True,
+                     skip: frozenset[str] = frozenset()):
         """(files to rewrite, their rows to merge, their rows to keep as they are); rows
         that `replace` takes the place of are in neither. Files are those the store will
         hold after the transaction: committed ones not removed, and staged ones."""
@@ -98,7 +110,8 @@ class SessionStore:
             days = {d for d in self.tx.days_after(SESSIONS) if low <= d <= high}
         if open_sessions:
             days |= {date.fromisoformat(d) for d in open_days}
-        files = [literal(f) for d in sorted(days) for f in self.tx.files_after(SESSIONS, d)]
+        files = [literal(f) for d in sorted(days) for f in self.tx.files_after(SESSIONS, d)
+                 if f not in skip]
         empty = pl.DataFrame(schema=sessionize.STATE_DTYPES)
         if not files:
             return [], empty, None

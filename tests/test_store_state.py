@@ -262,3 +262,25 @@ def test_ingest_anonymize_ip_also_cuts_the_quarantine(tmp_path):
     bad = line(type="event", ts=at(0), event_id="e", event_type="hover", client_ip="81.2.69.142")
     run(write_log(tmp_path / "q.jsonl", [bad]), data, anonymize_ip=True, log_format="native")
     assert read(data, "quarantine")["raw"].item() == bad.replace("81.2.69.142", "81.2.69.0")
+
+
+def test_staged_files_are_found_after_one_is_dropped_and_another_added(tmp_path):
+    """A staged file rewritten by a later step of the run (dropped, another staged in its
+    place: as many staged files as before) is found by its new name, the old one not."""
+    import pyarrow as pa
+
+    from playlog.store.layout import Layout
+    from playlog.store.transaction import Transaction
+
+    tx = Transaction(Layout(tmp_path / "data"))
+    day = datetime(2026, 11, 21, tzinfo=UTC).date()
+    table = pa.table({"session_id": ["a"]})
+    tx.write_table("sessions", day, table)
+    first = tx.files_after("sessions", day)
+    assert len(first) == 1
+    tx.write_table("sessions", day, table)
+    tx.remove(first[0])
+    after = tx.files_after("sessions", day)
+    assert len(after) == 1 and after != first
+    tx.rollback()
+    assert tx.files_after("sessions", day) == []

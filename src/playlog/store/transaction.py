@@ -41,9 +41,12 @@ class Transaction:
     removed: list[str] = field(default_factory=list)
     _seq: int = 0
     _journaled: bool = False  # the journal is written: the next run completes the commit
-    # The added files by folder, built again when `added` has grown (see files_after).
+    # The added files by folder, built again when `added` has changed (see files_after):
+    # `_changes` counts the changes (a staged file dropped and another added leave the
+    # list as long as it was).
     _index: dict[str, list[str]] = field(default_factory=dict, repr=False)
     _indexed: int = -1
+    _changes: int = 0
 
     def new_file(self, dataset: str, day: date | str) -> Any:
         """A writable sink for a new file of `dataset` on `day` (a local path, or an
@@ -63,6 +66,7 @@ class Transaction:
         tmp = fs.staging_path(where.root, final)
         fs.make_dirs(tmp.parent, where.modes)
         self.added.append((str(tmp), str(final)))
+        self._changes += 1
         return tmp, fs.open_output(tmp, where.modes)  # its mode; the writer fills it
 
     def _next(self) -> int:
@@ -98,6 +102,7 @@ class Transaction:
         path = str(path)
         if any(tmp == path for tmp, _ in self.added):
             self.added = [pair for pair in self.added if pair[0] != path]
+            self._changes += 1
             self.layout.fs.remove(self.layout.path(path))
             return
         self.removed.append(path)
@@ -123,11 +128,11 @@ class Transaction:
     def _added_in(self, folder: str) -> list[str]:
         """The staging paths of the files added to `folder` (an index, so that asking
         for every day of a long history stays linear)."""
-        if self._indexed != len(self.added):
+        if self._indexed != self._changes:
             index: dict[str, list[str]] = {}
             for tmp, final in self.added:
                 index.setdefault(final.rsplit("/", 1)[0], []).append(tmp)
-            self._index, self._indexed = index, len(self.added)
+            self._index, self._indexed = index, self._changes
         return self._index.get(folder, [])
 
     def days_changed(self, dataset: str) -> set[date]:
@@ -162,6 +167,7 @@ class Transaction:
             fs.remove(path)
             fs.prune(path.parent)
         self.added.clear()
+        self._changes += 1
         self.removed.clear()
 
 

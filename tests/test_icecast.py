@@ -216,9 +216,10 @@ def _many_days() -> tuple[list[str], list[str]]:
 
 def test_a_split_in_pieces_is_the_split_in_one_piece(tmp_path, monkeypatch):
     """The intervals are split a bounded number at a time (memory stays bounded): pieces
-    of three give the sessions of one piece for everything, in one run or in two (a later
-    playlist file splits again what the first run stored, whose files hold sessions of
-    intervals of two pieces), and time out the open sessions the same."""
+    of one interval each give the sessions of one piece for everything, in one run or in
+    two (a later playlist file splits again what the first run stored, whose files hold
+    sessions of many pieces, each piece rewriting files the one before staged), and time
+    out the open sessions the same."""
     from playlog.listening import radio
 
     lines, entries = _many_days()
@@ -231,13 +232,13 @@ def test_a_split_in_pieces_is_the_split_in_one_piece(tmp_path, monkeypatch):
         "type": "session_start", "ts": iso(T0 - timedelta(days=1)), "session_id": "open-1",
         "track_id": "t1", "user_agent": VLC}])
     found = {}
-    for size in (10_000, 3):
+    for size in (10_000, 1):
         for name, runs in {"one run": [[access, playlist, later]],
                            "two runs": [[access, playlist], [later]],
                            "after an open session": [[native], [access, playlist, later]]}.items():
             data = tmp_path / f"{name}-{size}"
             for n, paths in enumerate(runs):  # the first run's day files hold every interval
-                monkeypatch.setattr(radio, "PIECE_INTERVALS", size if n == len(runs) - 1
+                monkeypatch.setattr(radio, "PIECE_SESSIONS", size if n == len(runs) - 1
                                     else 10_000)
                 run(paths, data)
             assert run([access, playlist, later], data).records == 0
@@ -248,9 +249,9 @@ def test_a_split_in_pieces_is_the_split_in_one_piece(tmp_path, monkeypatch):
     assert (across["days"] == 2).sum() >= 10  # intervals whose sessions are on two days
     assert whole["duration_played_ms"].sum() == sum(
         s for _, s in [(1, 600), (9, 5400), (17, 240), (23.9, 1800)]) * 12 * 1000
-    assert found[3, "one run"].equals(whole)
-    assert found[3, "two runs"].equals(whole)
-    after = found[3, "after an open session"]
+    assert found[1, "one run"].equals(whole)
+    assert found[1, "two runs"].equals(whole)
+    after = found[1, "after an open session"]
     assert after.equals(found[10_000, "after an open session"])
     assert after.filter(pl.col("session_id") != "open-1").equals(whole)
     assert whole.filter(pl.col("started_at").dt.hour() == 23)["track_id"].n_unique() > 1

@@ -23,6 +23,7 @@ track are one track — else the track derived from its names (parse.plays).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import pairwise
 
 import duckdb
 import polars as pl
@@ -154,20 +155,21 @@ def _known_tracks(con: duckdb.DuckDBPyConnection, entries: pl.DataFrame,
         track_id=pl.coalesce("known", "track_id")).drop("known")
 
 
-# At most this many listening intervals are split and stored together (a piece of the
-# log: about five sessions each; the split of a piece stays within about 400 MB).
-PIECE_INTERVALS = 20_000
+# At most about this many sessions are split and stored together (a piece of the log:
+# an interval is one session, and one more for each playlist entry of its mount during
+# it; the split of a piece stays within about 400 MB).
+PIECE_SESSIONS = 100_000
 
 
 def derive(con: duckdb.DuckDBPyConnection, layout, requests: pl.DataFrame,
            new_entries: pl.DataFrame | None, catalog: pl.DataFrame,
            piece_size: int | None = None) -> Iterator[Derived]:
     """The sessions of the run's listening intervals (and of the stored ones the new
-    playlist entries concern), a piece at a time: `piece_size` intervals
-    (PIECE_INTERVALS by default) in the order they start, with the entries that can
-    apply to them, so that memory is bounded by a piece, not by the run. An interval is
-    in one piece only, and its split reads nothing of the others: the pieces are the
-    same sessions as one piece of everything would be."""
+    playlist entries concern), a piece at a time: intervals in the order they start, of
+    about `piece_size` sessions together (PIECE_SESSIONS by default), with the entries
+    that can apply to them, so that memory is bounded by a piece, not by the run. An
+    interval is in one piece only, and its split reads nothing of the others: the pieces
+    are the same sessions as one piece of everything would be."""
     listens = intervals(requests)
     if new_entries is not None and new_entries.height:
         old = intervals(_concerned(con, layout, new_entries))
@@ -177,10 +179,29 @@ def derive(con: duckdb.DuckDBPyConnection, layout, requests: pl.DataFrame,
         return
     listens = listens.unique("grp")
     entries = _known_tracks(con, _entries(con, layout, listens, new_entries), catalog)
-    size = piece_size or PIECE_INTERVALS
     listens = listens.sort("start_ts", "grp")
-    for first in range(0, listens.height, size):
-        yield _split(con, listens.slice(first, size), entries)
+    piece = _expected_sessions(listens, entries).cum_sum() // (piece_size or PIECE_SESSIONS)
+    starts = [0, *(piece.diff().fill_null(0) > 0).arg_true().to_list(), listens.height]
+    for first, end in pairwise(starts):
+        yield _split(con, listens.slice(first, end - first), entries)
+
+
+def _expected_sessions(listens: pl.DataFrame, entries: pl.DataFrame) -> pl.Series:
+    """How many sessions each interval of `listens` (sorted by start) splits into, about:
+    one, plus the entries of its mount on air from within it (an as-of count)."""
+    if entries.is_empty():
+        return pl.repeat(1, listens.height, dtype=pl.Int64, eager=True)
+    seen = entries.select("mount", pl.col("ts").dt.cast_time_unit("us")).sort("ts").with_columns(
+        n=pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("mount"))
+
+    def before(at: str) -> pl.DataFrame:
+        rows = listens.select("mount", pl.col(at).dt.cast_time_unit("us")).with_row_index(
+            "_row").sort(at)
+        found = rows.join_asof(seen, left_on=at, right_on="ts", by="mount",
+                               strategy="backward", check_sortedness=False)  # sorted above
+        return found.sort("_row")["n"].fill_null(0)
+
+    return 1 + before("end_ts") - before("start_ts")
 
 
 def _split(con: duckdb.DuckDBPyConnection, listens: pl.DataFrame,

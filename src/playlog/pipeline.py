@@ -277,25 +277,26 @@ class _Run:
         the run's), progress and event records go to their datasets."""
         states = self.states if states is None else states
         df = self._retained(pl.from_arrow(table).with_columns(pl.col("ts").dt.cast_time_unit("ms")))
-        bad = df.filter(pl.col("reason").is_not_null())
-        good = df.filter(pl.col("reason").is_null())
+        where = sessionize.where
+        bad = where(df, pl.col("reason").is_not_null())
+        good = where(df, pl.col("reason").is_null())
         self.summary.records += df.height if read else 0
         if bad.height:
             self._reject(bad, path)
-        sessions = good.filter(pl.col("type").is_in(sessionize.SESSION_TYPES))
+        sessions = where(good, pl.col("type").is_in(sessionize.SESSION_TYPES))
         if sessions.height:
             block = _detached(sessionize.to_states(sessions))
             states.append(block)
             if _fold_due(states):
                 folded = pl.concat(states, how="vertical_relaxed")
                 states[:] = [sessionize.combine_states(folded)]
-            ends = sessions.filter(pl.col("type") != "session_progress")
+            ends = where(sessions, pl.col("type") != "session_progress")
             self.session_ids.append(ends["record_id"])
             self.ledger.advance_watermark(block["last_update"].max())
-        progress = good.filter(pl.col("type") == "session_progress")
+        progress = where(good, pl.col("type") == "session_progress")
         if progress.height:
             self.progress.add(progress.with_columns(_day=pl.col("ts").dt.date()), "_day")
-        events = good.filter(pl.col("type") == "event")
+        events = where(good, pl.col("type") == "event")
         if events.height:
             events = self._enrich(events)
             self.events.add(events.with_columns(_day=pl.col("ts").dt.date()), "_day")

@@ -52,11 +52,21 @@ def _normalized_skip(raw: pl.Expr) -> pl.Expr:
     )
 
 
+def where(df: pl.DataFrame, predicate: pl.Expr) -> pl.DataFrame:
+    """The rows of `df` for which `predicate` holds: `df` itself, not a copy, when it holds
+    for all (a block of an export is plays only), an empty frame when for none."""
+    mask = df.select(predicate.fill_null(False)).to_series()
+    found = mask.sum()
+    if found == df.height:
+        return df
+    return df.clear() if found == 0 else df.filter(mask)
+
+
 def to_states(records: pl.DataFrame) -> pl.DataFrame:
     """One merged state per session from typed session records (see parse.formats.native)."""
     kind = pl.col("type")
-    progress = records.filter(kind == "session_progress")
-    others = records.filter(kind != "session_progress")
+    progress = where(records, kind == "session_progress")
+    others = where(records, kind != "session_progress")
     # Progress records only move times and the played duration: plain aggregates.
     moved = progress.group_by("session_id").agg(
         has_start=pl.lit(False),

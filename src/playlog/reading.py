@@ -78,7 +78,11 @@ class SourceReader:
                 source = self._open(path)
                 if source is None:
                     continue
-                fmt = self._format(source)
+                try:
+                    fmt = self._format(source)
+                except BaseException:
+                    source.close()
+                    raise
                 if fmt is not None and fmt.document:
                     pool = pool or ThreadPoolExecutor(DOCUMENTS_AHEAD, "playlog-document")
                     job = pool.submit(self._parse_document, source, fmt, connections)

@@ -94,3 +94,35 @@ def test_a_document_that_is_no_array_is_one_reject(con, text, reason):
         return
     assert parsed.records is None and parsed.rejects.num_rows == 1
     assert parsed.rejects.column("reason")[0].as_py().startswith(reason)
+
+
+@pytest.mark.parametrize("value", ["NaN", "1e22", "-1e30", '"12abc"'])
+def test_a_bad_number_is_a_reject_not_an_error_that_stops_the_run(tmp_path, value):
+    """A played duration or a time that is no real number (NaN, far out of range) rejects
+    its record; a length that is none is unknown. The other records are read."""
+    from logs import run
+
+    good = stream("2024-02-01T10:00:00Z")
+    spotify_doc = "[" + json.dumps(good) + ", " + json.dumps(
+        {**good, "ts": "2024-02-01T11:00:00Z"}).replace('"ms_played": 212000',
+                                                          f'"ms_played": {value}') + "]"
+    listens = "\n".join([
+        json.dumps({"listened_at": 1706781600, "track_metadata": {
+            "artist_name": "A", "track_name": "T", "additional_info": {"duration_ms": 1}}}),
+        '{"listened_at": %s, "track_metadata": {"artist_name": "A", "track_name": "U"}}' % value,
+        '{"listened_at": 1706781700, "track_metadata": {"artist_name": "A", "track_name": "V",'
+        ' "additional_info": {"duration_ms": %s}}}' % value,
+    ])
+    scrobbles = ("uts,utc_time,artist,artist_mbid,album,album_mbid,track,track_mbid\n"
+                 "1706781600,\"01 Feb 2024, 10:00\",A,,B,,T,\n"
+                 f"{value.strip(chr(34))},\"x\",A,,B,,U,\n")
+    files = {"Streaming_History_Audio_2024_0.json": spotify_doc, "listens.jsonl": listens,
+             "scrobbles-a-1706781600.csv": scrobbles}
+    for name, text in files.items():
+        path = tmp_path / "in" / name
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        summary = run(path, tmp_path / f"data-{name}", user="someone")
+        assert summary.sessions >= 1 and summary.quarantined <= 1, name
+    listened = run(tmp_path / "in" / "listens.jsonl", tmp_path / "data-listens.jsonl")
+    assert listened.records == 0  # read once

@@ -27,7 +27,7 @@ import duckdb
 import pyarrow as pa
 
 from playlog.parse.csvline import fields_sql, header_names, sample_rows, split, wellformed_sql
-from playlog.parse.plays import plays_from
+from playlog.parse.plays import epoch_sql, plays_from
 from playlog.parse.registry import Format, ParseContext, Parsed, register
 
 SOURCE = "lastfm"
@@ -71,7 +71,7 @@ SELECT line_no, raw,
     CASE WHEN NOT ok THEN 'malformed CSV line'
          WHEN len(v) < {width} THEN 'expected {width} fields, found ' || len(v) END AS problem,
     coalesce(nullif(trim({unix}), ''), nullif(trim({text}), '')) AS time_text,
-    CASE WHEN {seconds} IS NOT NULL THEN to_timestamp({seconds}) ELSE {parsed_text} END
+    CASE WHEN {seconds} IS NOT NULL THEN {epoch_sql(seconds)} ELSE {parsed_text} END
         AS started, true AS fill_played,
     {_first(columns, ('artist',))} AS artist, {_first(columns, TITLE)} AS title,
     {_first(columns, ('album',))} AS album

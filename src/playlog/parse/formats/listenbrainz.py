@@ -23,7 +23,7 @@ import duckdb
 import pyarrow as pa
 
 from playlog.parse.jsondoc import document_plays, objects_sql
-from playlog.parse.plays import plays_from
+from playlog.parse.plays import epoch_sql, milliseconds_sql, plays_from
 from playlog.parse.registry import Format, ParseContext, Parsed, json_objects, register
 
 SOURCE = "listenbrainz"
@@ -32,8 +32,8 @@ STRUCTURE = (
     '"artist_name": "VARCHAR", "track_name": "VARCHAR", "release_name": "VARCHAR", '
     '"additional_info": {"duration_ms": "VARCHAR", "duration": "VARCHAR"}}}'
 )
-_LENGTH = ("coalesce(TRY_CAST(i.duration_ms AS DOUBLE), "
-           "TRY_CAST(i.duration AS DOUBLE) * 1000)")
+_LENGTH = f"coalesce({milliseconds_sql('i.duration_ms')}, {milliseconds_sql('i.duration', 1000)})"
+
 
 def listens_sql(records: str) -> str:
     """SQL: play rows (parse.plays.PLAY_INPUT) of the listens `records` gives
@@ -44,8 +44,8 @@ m AS (SELECT *, r.track_metadata AS t, r.track_metadata.additional_info AS i FRO
 SELECT line_no, raw,
     CASE WHEN r IS NULL OR NOT is_object THEN 'not a JSON object' END AS problem,
     r.listened_at AS time_text,
-    to_timestamp(TRY_CAST(r.listened_at AS DOUBLE)) AS started,
-    CAST(round({_LENGTH}) AS BIGINT) AS length_ms, true AS fill_played,
+    {epoch_sql('r.listened_at')} AS started,
+    {_LENGTH} AS length_ms, true AS fill_played,
     t.artist_name AS artist, t.track_name AS title, t.release_name AS album,
     r.user_name AS user_id
 FROM m

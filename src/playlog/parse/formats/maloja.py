@@ -20,6 +20,7 @@ import duckdb
 import pyarrow as pa
 
 from playlog.parse.jsondoc import document_plays
+from playlog.parse.plays import epoch_sql, milliseconds_sql
 from playlog.parse.registry import Format, ParseContext, Parsed, register
 
 SOURCE = "maloja"
@@ -32,7 +33,7 @@ STRUCTURE = (
 
 
 def _ms(seconds: str) -> str:
-    return f"CAST(round(TRY_CAST({seconds} AS DOUBLE) * 1000) AS BIGINT)"
+    return milliseconds_sql(seconds, 1000)
 
 
 def scrobbles_sql(records: str) -> str:
@@ -42,7 +43,7 @@ def scrobbles_sql(records: str) -> str:
 WITH p AS ({records})
 SELECT line_no, raw,
     CASE WHEN r IS NULL OR NOT is_object THEN 'not a JSON object' END AS problem,
-    r.time AS time_text, to_timestamp(TRY_CAST(r.time AS DOUBLE)) AS started,
+    r.time AS time_text, {epoch_sql('r.time')} AS started,
     {_ms('r.duration')} AS played_ms, {_ms('r.track.length')} AS length_ms,
     true AS fill_played,
     nullif(array_to_string(r.track.artists, ', '), '') AS artist, r.track.title AS title,

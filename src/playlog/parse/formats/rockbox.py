@@ -21,7 +21,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from playlog.parse.plays import plays_from
+from playlog.parse.plays import LATEST_EPOCH_S, epoch_sql, milliseconds_sql, plays_from
 from playlog.parse.registry import Format, ParseContext, Parsed, register
 
 SOURCE = "rockbox"
@@ -37,9 +37,10 @@ SELECT line_no, raw,
          WHEN rating NOT IN ('L', 'S') THEN 'rating is not L or S: ' || left(v[6], 20)
     END AS problem,
     v[7] AS time_text,
-    CASE WHEN $local THEN timezone($tz, make_timestamp(seconds * 1000000))
-         ELSE to_timestamp(seconds) END AS started,
-    CAST(round(TRY_CAST(v[5] AS DOUBLE) * 1000) AS BIGINT) AS length_ms,
+    CASE WHEN $local THEN timezone($tz, make_timestamp(
+             CASE WHEN abs(seconds) < {LATEST_EPOCH_S} THEN seconds * 1000000 END))
+         ELSE {epoch_sql('seconds')} END AS started,
+    {milliseconds_sql('v[5]', 1000)} AS length_ms,
     rating = 'L' AS fill_played,
     v[1] AS artist, v[3] AS title, v[2] AS album,
     CASE WHEN rating = 'S' THEN 'user_skip' END AS skip_reason

@@ -25,6 +25,7 @@ import duckdb
 import pyarrow as pa
 
 from playlog.parse.jsondoc import document_plays
+from playlog.parse.plays import milliseconds_sql
 from playlog.parse.registry import Format, ParseContext, Parsed, register
 
 SOURCE = "spotify"
@@ -67,13 +68,13 @@ def platform_sql(text: str) -> str:
 
 
 def _ms(text: str) -> str:
-    return f"CAST(round(TRY_CAST({text} AS DOUBLE)) AS BIGINT)"
+    return milliseconds_sql(text)
 
 
 def _number_problem(name: str) -> str:
     field = f"r.{name}"
     return (f"WHEN {field} IS NULL THEN 'missing field: {name}' "
-            f"WHEN TRY_CAST({field} AS DOUBLE) IS NULL "
+            f"WHEN {_ms(field)} IS NULL "
             f"THEN 'invalid {name}: ' || left({field}, 40)")
 
 

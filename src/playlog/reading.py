@@ -88,7 +88,7 @@ class SourceReader:
                     job = pool.submit(self._parse_document, source, fmt, connections)
                     pending.append(_Pending(source, fmt, job))
                     while len(pending) > DOCUMENTS_AHEAD or (
-                            len(pending) > 1 and sum(p.source.size for p in pending) > AHEAD_BYTES):
+                            len(pending) > 1 and sum(map(_weight, pending)) > AHEAD_BYTES):
                         done = self._take_document(pending.popleft(), on_progress, done, total)
                     continue
                 while pending:
@@ -245,6 +245,13 @@ class SourceReader:
         if found.format is None and sample:
             self.summary.skipped[source.name] = registry.unmatched(sample)
         return found.format
+
+
+def _weight(pending: _Pending) -> int:
+    """The bytes a document in flight may hold: its size, or, compressed or from standard
+    input (its content's size unknown), as much as all may: no other is read beside it."""
+    source = pending.source
+    return source.size if source.size and not source.compressed else AHEAD_BYTES + 1
 
 
 class _Connections:

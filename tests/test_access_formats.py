@@ -246,3 +246,16 @@ def test_native_lines_next_to_access_lines_keep_native_detection(tmp_path):
     summary = run(tmp_path / "mixed", tmp_path / "d")
     assert sorted(summary.formats.values()) == ["combined", "combined", "native"]
     assert summary.events == 1 and summary.requests == 2
+
+
+def test_an_nginx_json_time_that_is_no_real_number_is_quarantined(tmp_path):
+    """``msec`` of NaN or far out of range is an invalid time, not an error stopping the run."""
+    from logs import run
+
+    line = ('{"msec":"%s","remote_addr":"198.51.100.7","request":"GET /e/1 HTTP/1.1",'
+            '"status":"200","body_bytes_sent":"512","http_user_agent":"curl/8.5.0"}')
+    path = tmp_path / "access.json"
+    path.write_text("\n".join(line % v for v in ("1700000000.123", "NaN", "1e30")) + "\n")
+    summary = run(path, tmp_path / "data")
+    assert summary.requests == 1 and summary.quarantined == 2
+    assert summary.quarantine_reasons == {"invalid time": 2}

@@ -131,7 +131,9 @@ NGINX_JSON = JsonDialect(
 NGINX_TS = """coalesce(
     TRY_CAST({first_iso} AS TIMESTAMPTZ),
     try_strptime(nullif(r.time_local, ''), '%d/%b/%Y:%H:%M:%S %z'),
-    make_timestamptz(CAST(TRY_CAST(nullif(r.msec, '') AS DOUBLE) * 1000000 AS BIGINT)))"""
+    make_timestamptz(TRY_CAST(CASE WHEN abs(TRY_CAST(nullif(r.msec, '') AS DOUBLE)) < 1e11
+                                   THEN TRY_CAST(nullif(r.msec, '') AS DOUBLE) * 1000000 END
+                              AS BIGINT)))"""
 
 
 def _sql(dialect: JsonDialect) -> str:

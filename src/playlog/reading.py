@@ -157,10 +157,9 @@ class SourceReader:
             return why, None
         if document.key in self.ledger.files:
             return document, None
-        return document, self._parse(con, source, fmt, document)
+        parser = fmt.open(self._context(source, document.key), None)
+        return document, parser.parse(con, document.lines)
 
-    def _parse(self, con, source: Source, fmt: Format, document: Document) -> Parsed:
-        return fmt.open(self._context(source, document.key), None).parse(con, document.lines)
 
     def _take_document(self, pending: _Pending, on_progress, done: int, total: int) -> int:
         """The run takes a document read ahead (unless the ledger knows its content, perhaps
@@ -183,14 +182,10 @@ class SourceReader:
 
     def _take_parsed(self, source: Source, fmt: Format, document: Document,
                      parsed: Parsed | None) -> None:
+        """`parsed` is None when the ledger knew the content as it was read (a run's
+        ledger only gains entries); a copy read earlier in this run is known now."""
         self.summary.formats[source.name] = fmt.name
-        if document.key not in self.ledger.files:
-            if parsed is None:  # known when it was read, forgotten since: parse it now
-                con = connect()
-                try:
-                    parsed = self._parse(con, source, fmt, document)
-                finally:
-                    con.close()
+        if parsed is not None and document.key not in self.ledger.files:
             self.take(parsed, source.name, fmt.name)
             self.summary.bytes += document.size
         if source.tracked:

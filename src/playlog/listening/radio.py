@@ -194,7 +194,7 @@ def _expected_sessions(listens: pl.DataFrame, entries: pl.DataFrame) -> pl.Serie
     seen = entries.select("mount", pl.col("ts").dt.cast_time_unit("us")).sort("ts").with_columns(
         n=pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("mount"))
 
-    def before(at: str) -> pl.DataFrame:
+    def before(at: str) -> pl.Series:
         rows = listens.select("mount", pl.col(at).dt.cast_time_unit("us")).with_row_index(
             "_row").sort(at)
         found = rows.join_asof(seen, left_on=at, right_on="ts", by="mount",

@@ -238,16 +238,16 @@ def rollup_tables(con: duckdb.DuckDBPyConnection, files: dict[str, list[str]],
                         {"files": sessions, "salt": salt})
             staged.append("_rollup_sessions")
             for name, sql in ((PLAYS, PLAYS_SQL), (USERS, USERS_SQL),
-                              (PLAY_TOTALS, PLAY_TOTALS_SQL.replace(
-                                  "{measures}", PLAY_TOTAL_MEASURES))):
-                yield name, con.sql(sql.format(rows="_rollup_sessions")).to_arrow_table()
+                              (PLAY_TOTALS, PLAY_TOTALS_SQL)):
+                sql = sql.format(rows="_rollup_sessions", measures=PLAY_TOTAL_MEASURES)
+                yield name, con.sql(sql).to_arrow_table()
         if events:
             con.execute("CREATE OR REPLACE TEMP TABLE _rollup_events AS " + EVENT_ROWS,
                         {"files": events})
             staged.append("_rollup_events")
-            for name, sql in ((EVENT_COUNTS, EVENTS_SQL), (EVENT_TOTALS, EVENT_TOTALS_SQL.replace(
-                    "{measures}", EVENT_TOTAL_MEASURES))):
-                yield name, con.sql(sql.format(rows="_rollup_events")).to_arrow_table()
+            for name, sql in ((EVENT_COUNTS, EVENTS_SQL), (EVENT_TOTALS, EVENT_TOTALS_SQL)):
+                sql = sql.format(rows="_rollup_events", measures=EVENT_TOTAL_MEASURES)
+                yield name, con.sql(sql).to_arrow_table()
         if sessions or events:
             sql = sketches_sql("_rollup_sessions" if sessions else None,
                                "_rollup_events" if events else None)

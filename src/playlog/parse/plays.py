@@ -58,26 +58,6 @@ CATALOG_SCHEMA = pa.schema([
 ])
 
 
-# A number beyond these is no real duration or time: it becomes NULL, never an error
-# that would stop the run (NaN, 1e22, a 40-digit "timestamp" …).
-_LONGEST_MS = 10**15  # some 31,000 years
-LATEST_EPOCH_S = 100_000_000_000  # seconds: the year 5138
-
-
-def milliseconds_sql(number: str, scale: int = 1) -> str:
-    """SQL: a duration written as a number (text), times `scale`, in whole milliseconds;
-    NULL when it is not a number or not a real duration."""
-    value = f"TRY_CAST({number} AS DOUBLE)" + (f" * {scale}" if scale != 1 else "")
-    return f"TRY_CAST(round(CASE WHEN abs({value}) < {_LONGEST_MS} THEN {value} END) AS BIGINT)"
-
-
-def epoch_sql(seconds: str) -> str:
-    """SQL: a Unix time in seconds (a number, or its text) as a TIMESTAMPTZ; NULL when it
-    is not a number or not a real time (the play is then rejected for its time)."""
-    value = f"TRY_CAST({seconds} AS DOUBLE)"
-    return f"to_timestamp(CASE WHEN abs({value}) < {LATEST_EPOCH_S} THEN {value} END)"
-
-
 def name_track_id(artist: str, title: str) -> str:
     """SQL for the track id derived from an artist's and a title's names (case and
     surrounding blanks do not count), shared by every format without ids of its own."""

@@ -32,6 +32,7 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
+from playlog.parse.numbers import epoch_micros_sql
 from playlog.parse.registry import Format, ParseContext, Parsed, json_objects, register
 from playlog.parse.requests import Clock, finish
 
@@ -131,9 +132,7 @@ NGINX_JSON = JsonDialect(
 NGINX_TS = """coalesce(
     TRY_CAST({first_iso} AS TIMESTAMPTZ),
     try_strptime(nullif(r.time_local, ''), '%d/%b/%Y:%H:%M:%S %z'),
-    make_timestamptz(TRY_CAST(CASE WHEN abs(TRY_CAST(nullif(r.msec, '') AS DOUBLE)) < 1e11
-                                   THEN TRY_CAST(nullif(r.msec, '') AS DOUBLE) * 1000000 END
-                              AS BIGINT)))"""
+    make_timestamptz({msec}))"""
 
 
 def _sql(dialect: JsonDialect) -> str:
@@ -143,7 +142,8 @@ def _sql(dialect: JsonDialect) -> str:
     typed = ""
     if dialect.name == "nginx_json":
         iso = _first("time_iso8601", "date", "@timestamp", "timestamp", "time")
-        typed = f",\n       {NGINX_TS.format(first_iso=iso)} AS ts"
+        msec = epoch_micros_sql("nullif(r.msec, '')")
+        typed = f",\n       {NGINX_TS.format(first_iso=iso, msec=msec)} AS ts"
     return f"""
 SELECT line_no, line, coalesce(r IS NOT NULL AND ({dialect.matched}), false) AS _matched,
        {columns}{typed}

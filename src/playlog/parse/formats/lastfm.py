@@ -27,7 +27,8 @@ import duckdb
 import pyarrow as pa
 
 from playlog.parse.csvline import fields_sql, header_names, sample_rows, split, wellformed_sql
-from playlog.parse.plays import epoch_sql, plays_from
+from playlog.parse.numbers import epoch_sql
+from playlog.parse.plays import plays_from
 from playlog.parse.registry import Format, ParseContext, Parsed, register
 
 SOURCE = "lastfm"

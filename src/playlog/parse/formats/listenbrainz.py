@@ -23,7 +23,8 @@ import duckdb
 import pyarrow as pa
 
 from playlog.parse.jsondoc import document_plays, objects_sql
-from playlog.parse.plays import epoch_sql, milliseconds_sql, plays_from
+from playlog.parse.numbers import epoch_sql, milliseconds_sql
+from playlog.parse.plays import plays_from
 from playlog.parse.registry import Format, ParseContext, Parsed, json_objects, register
 
 SOURCE = "listenbrainz"

@@ -20,7 +20,7 @@ import duckdb
 import pyarrow as pa
 
 from playlog.parse.jsondoc import document_plays
-from playlog.parse.plays import epoch_sql, milliseconds_sql
+from playlog.parse.numbers import epoch_sql, milliseconds_sql
 from playlog.parse.registry import Format, ParseContext, Parsed, register
 
 SOURCE = "maloja"

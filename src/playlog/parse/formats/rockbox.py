@@ -21,7 +21,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from playlog.parse.plays import LATEST_EPOCH_S, epoch_sql, milliseconds_sql, plays_from
+from playlog.parse.numbers import epoch_micros_sql, epoch_sql, milliseconds_sql
+from playlog.parse.plays import plays_from
 from playlog.parse.registry import Format, ParseContext, Parsed, register
 
 SOURCE = "rockbox"
@@ -37,8 +38,7 @@ SELECT line_no, raw,
          WHEN rating NOT IN ('L', 'S') THEN 'rating is not L or S: ' || left(v[6], 20)
     END AS problem,
     v[7] AS time_text,
-    CASE WHEN $local THEN timezone($tz, make_timestamp(
-             CASE WHEN abs(seconds) < {LATEST_EPOCH_S} THEN seconds * 1000000 END))
+    CASE WHEN $local THEN timezone($tz, make_timestamp({epoch_micros_sql('seconds')}))
          ELSE {epoch_sql('seconds')} END AS started,
     {milliseconds_sql('v[5]', 1000)} AS length_ms,
     rating = 'L' AS fill_played,

@@ -25,7 +25,7 @@ import duckdb
 import pyarrow as pa
 
 from playlog.parse.jsondoc import document_plays
-from playlog.parse.plays import milliseconds_sql
+from playlog.parse.numbers import milliseconds_sql
 from playlog.parse.registry import Format, ParseContext, Parsed, register
 
 SOURCE = "spotify"

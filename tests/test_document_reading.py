@@ -66,8 +66,9 @@ def test_reading_whole_and_by_element_give_the_same_plays(con, name, select, str
                       {"lines": lines})
     assert whole.records.num_rows == each.records.num_rows > 0
     assert whole.records.column("reason").null_count == whole.records.num_rows
-    assert whole.records.equals(each.records)
-    assert whole.catalog.equals(each.catalog)
+    # the same rows; their order is the query's (catalog rows come from a GROUP BY)
+    assert whole.records.sort_by("line_no").equals(each.records.sort_by("line_no"))
+    assert whole.catalog.sort_by("track_id").equals(each.catalog.sort_by("track_id"))
 
 
 def test_a_document_with_a_bad_element_is_read_by_element(con):

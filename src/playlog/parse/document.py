@@ -51,46 +51,54 @@ def head_sample(head: bytes) -> list[str]:
 def read_document(source: Source, con: duckdb.DuckDBPyConnection) -> Document:
     """The content of `source` as a Document; DocumentWait when it is too large, or is
     still being written (not valid JSON, and its content may still grow)."""
-    stream = source.stream
-    if source.offset:  # positioned by a ledger entry of lines: a document is read whole
+    stream, expected = source.stream, 0
+    if source.tracked:  # a file, read again from its start in one piece (not after its head)
         source.raw.seek(0)
         stream = open_stream(source.raw)
-    data = _read_all(stream)
+        expected = 0 if source.compressed else source.size
+    data = _read_all(stream, expected)
     damage = damage_of(stream)
     if damage is not None:
         raise DocumentDamaged(damage)
     if len(data) > MAX_BYTES:
         raise DocumentWait(f"a document over {MAX_BYTES >> 20} MiB is not read (split it)")
-    data = data.removeprefix(BOM)
-    key = KEY_PREFIX + hashlib.sha256(data).hexdigest()[:32]
-    lines = pa.table({"line_no": pa.array([1], pa.int64()), "line": _text(data)})
+    start = len(BOM) if data.startswith(BOM) else 0
+    content = memoryview(data)[start:]
+    key = KEY_PREFIX + hashlib.sha256(content).hexdigest()[:32]
+    lines = pa.table({"line_no": pa.array([1], pa.int64()), "line": _text(data, start)})
     if not source.final() and not _valid(con, lines):  # a final one is read as it is
         raise DocumentWait("incomplete JSON document: read once it is complete")
-    return Document(key, lines, len(data))
+    return Document(key, lines, len(content))
 
 
-def _text(data: bytes) -> pa.Array:
-    """The content as one Arrow string, not copied again when it is valid UTF-8 (else its
-    invalid bytes are replaced, as for lines: parse.lines)."""
+def _text(data: bytes, start: int = 0) -> pa.Array:
+    """The content from `start` as one Arrow string over `data` itself, not a copy, when
+    it is valid UTF-8 (else its invalid bytes are replaced, as for lines: parse.lines)."""
+    offsets = pa.array([start, len(data)], pa.int32()).buffers()[1]
+    text = pa.Array.from_buffers(pa.string(), 1, [None, offsets, pa.py_buffer(data)])
     try:
-        return pa.array([data], pa.binary()).cast(pa.string())
+        text.validate(full=True)  # the UTF-8 check
     except pa.ArrowInvalid:
-        return pa.array([data.decode("utf-8", "replace")])
+        return pa.array([data[start:].decode("utf-8", "replace")])
+    return text
 
 
 PIECE = 16 << 20
 
 
-def _read_all(stream) -> bytes:
-    """The rest of `stream`, up to just over MAX_BYTES, a piece at a time."""
+def _read_all(stream, expected: int = 0) -> bytes:
+    """The rest of `stream`, up to just over MAX_BYTES: the `expected` bytes (a plain
+    file's size) in one read, then a piece at a time (pieces are joined: a copy)."""
     pieces, got = [], 0
+    size = min(expected, MAX_BYTES) + 1 if expected else PIECE
     while got <= MAX_BYTES:
-        piece = read_safely(stream, PIECE)
+        piece = read_safely(stream, size)
         if not piece:
             break
         pieces.append(piece)
         got += len(piece)
-    return b"".join(pieces)
+        size = PIECE
+    return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
 
 def _valid(con: duckdb.DuckDBPyConnection, lines: pa.Table) -> bool:

@@ -15,9 +15,10 @@ data, no record counted twice.
 from __future__ import annotations
 
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -47,6 +48,10 @@ class Transaction:
     _index: dict[str, list[str]] = field(default_factory=dict, repr=False)
     _indexed: int = -1
     _changes: int = 0
+    # Day files being written behind the run (write_days): waited for before anything
+    # reads or removes staged files, and before the commit.
+    _writer: ThreadPoolExecutor | None = field(default=None, repr=False)
+    _writing: list[Future] = field(default_factory=list, repr=False)
 
     def new_file(self, dataset: str, day: date | str) -> Any:
         """A writable sink for a new file of `dataset` on `day` (a local path, or an
@@ -55,19 +60,33 @@ class Transaction:
 
     def new_path(self, dataset: str, day: date | str) -> tuple[Any, Any]:
         """(the staging path of a new file of `dataset` on `day`, a sink to fill it)."""
-        folder = self.layout.day_dir(dataset, day)
-        return self.stage(folder / f"part-{self.run_id}-{self._next():04d}.parquet")
+        return self._open(self._reserve(self._day_file(dataset, day)))
 
     def stage(self, final: Any, root: Layout | None = None) -> tuple[Any, Any]:
         """(staging path, sink) of a file to appear at `final` at commit (`root`: the
         layout it belongs to, when not this store: an archive)."""
+        return self._open(self._reserve(final, root))
+
+    def _day_file(self, dataset: str, day: date | str) -> Any:
+        folder = self.layout.day_dir(dataset, day)
+        return folder / f"part-{self.run_id}-{self._next():04d}.parquet"
+
+    def _reserve(self, final: Any, root: Layout | None = None) -> tuple[Layout, Any]:
+        """(the layout, the staging path) of a file to appear at `final`, listed as added
+        (a rollback removes it, made or not) but not made yet: see `_open`."""
         where = root or self.layout
-        fs = where.fs
-        tmp = fs.staging_path(where.root, final)
-        fs.make_dirs(tmp.parent, where.modes)
+        tmp = where.fs.staging_path(where.root, final)
         self.added.append((str(tmp), str(final)))
         self._changes += 1
-        return tmp, fs.open_output(tmp, where.modes)  # its mode; the writer fills it
+        return where, tmp
+
+    @staticmethod
+    def _open(reserved: tuple[Layout, Any]) -> tuple[Any, Any]:
+        """(staging path, sink) of a reserved file: its folder made, the file created with
+        its mode for the writer to fill."""
+        where, tmp = reserved
+        where.fs.make_dirs(tmp.parent, where.modes)
+        return tmp, where.fs.open_output(tmp, where.modes)
 
     def _next(self) -> int:
         self._seq += 1
@@ -80,16 +99,40 @@ class Transaction:
         """One file per day of `table`, whose rows are sorted by `days` (the UTC day of
         each row): the table is cut into zero-copy slices and the files are written a few
         at a time (Parquet encoding releases the GIL), so a history of a thousand days
-        costs a thousand small writes, not a thousand conversions."""
+        costs a thousand small writes, not a thousand conversions.
+
+        The files are named (and listed as added) here, in order, and written behind:
+        this returns at once, and the run goes on (computing the next roll-up, say)
+        while threads make and fill them; `wait` is called before anything reads or
+        removes staged files, and by `commit`."""
         runs = pc.run_end_encode(days)
         ends = runs.run_ends.to_pylist()
         values = runs.values.to_pylist()
-        jobs, start = [], 0
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(WRITE_THREADS, "playlog-write")
+        start = 0
         for day, end in zip(values, ends):
-            jobs.append((self.new_file(dataset, day), table.slice(start, end - start)))
+            reserved = self._reserve(self._day_file(dataset, day))
+            self._writing.append(self._writer.submit(
+                _write_reserved, reserved, table.slice(start, end - start)))
             start = end
-        with ThreadPoolExecutor(WRITE_THREADS) as pool:
-            list(pool.map(lambda job: write_parquet(*job), jobs))
+
+    def wait(self) -> None:
+        """Wait for the files written behind (write_days); the first failure is raised."""
+        writing, self._writing = self._writing, []
+        failure: BaseException | None = None
+        for job in writing:
+            try:
+                job.result()
+            except BaseException as exc:  # the others are waited for all the same
+                failure = failure or exc
+        if failure is not None:
+            raise failure
+
+    def _stop_writer(self) -> None:
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
+            self._writer = None
 
     def replace(self, target: Any) -> Any:
         """A sink for a file outside the datasets (such as the catalog) that replaces
@@ -101,6 +144,7 @@ class Transaction:
         later step of the same run) is dropped at once."""
         path = str(path)
         if any(tmp == path for tmp, _ in self.added):
+            self.wait()
             self.added = [pair for pair in self.added if pair[0] != path]
             self._changes += 1
             self.layout.fs.remove(self.layout.path(path))
@@ -118,6 +162,7 @@ class Transaction:
     def files_after(self, dataset: str, day: date | str) -> list[str]:
         """The files `dataset` will hold on `day` once committed (new ones by their
         temporary names, which is where their data is until then)."""
+        self.wait()
         folder = str(self.layout.day_dir(dataset, day))
         gone = set(self.removed)
         kept = [str(p) for p in self.layout.files(dataset, day) if str(p) not in gone]
@@ -145,6 +190,10 @@ class Transaction:
         self, ledger: dict[str, Any] | None, state: dict[str, Any] | None = None
     ) -> None:
         """Make every staged change at once; `state` maps state-file paths to JSON values."""
+        try:
+            self.wait()
+        finally:
+            self._stop_writer()
         fs = self.layout.fs
         durable_all(fs, [p for p in map(self.layout.path, (t for t, _ in self.added))
                          if fs.exists(p)])
@@ -161,6 +210,12 @@ class Transaction:
         """Drop the staged files (not once the journal is written: the next run applies it)."""
         if self._journaled:
             return
+        try:
+            self.wait()
+        except Exception:  # a failed write's file is removed with the others
+            pass
+        finally:
+            self._stop_writer()
         fs = self.layout.fs
         for tmp, _ in self.added:
             path = self.layout.path(tmp)
@@ -175,11 +230,21 @@ FSYNC_THREADS = 16
 WRITE_THREADS = 4
 
 
+def _write_reserved(reserved: tuple[Layout, Any], table: pa.Table) -> None:
+    """(In a writer thread.) A reserved file made and filled with `table`."""
+    write_parquet(Transaction._open(reserved)[1], table)
+
+
 def write_parquet(sink: Any, table: pa.Table) -> None:
-    """`table` as a day file's Parquet in `sink`, closed afterwards."""
-    pq.write_table(table, sink, compression=COMPRESSION, row_group_size=ROW_GROUP_ROWS,
-                   use_dictionary=dictionary_columns(table.column_names))
-    close_sink(sink)
+    """`table` as a day file's Parquet in `sink` (a local path the file system's
+    `open_output` created, or a stream), closed afterwards."""
+    if isinstance(sink, Path):  # opened directly: no file system to resolve from a path
+        sink = pa.OSFile(str(sink), "wb")
+    try:
+        pq.write_table(table, sink, compression=COMPRESSION, row_group_size=ROW_GROUP_ROWS,
+                       use_dictionary=dictionary_columns(table.column_names))
+    finally:
+        close_sink(sink)
 
 
 def durable_all(fs: Any, paths: list[Any]) -> None:

@@ -284,3 +284,44 @@ def test_staged_files_are_found_after_one_is_dropped_and_another_added(tmp_path)
     assert len(after) == 1 and after != first
     tx.rollback()
     assert tx.files_after("sessions", day) == []
+
+
+def test_day_files_written_behind_are_waited_for_and_a_failed_one_commits_nothing(
+        tmp_path, monkeypatch):
+    """write_days returns before its files are written: whoever asks for staged files
+    gets them whole, and a write that failed in its thread fails the commit."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from playlog.store import transaction
+    from playlog.store.layout import Layout
+    from playlog.store.transaction import Transaction
+
+    days = [datetime(2026, 11, d, tzinfo=UTC).date() for d in (19, 20, 21)]
+    table = pa.table({"session_id": [f"s{i}" for i in range(3000)]})
+    day_of = pa.array([days[i * 3 // 3000] for i in range(3000)], pa.date32())
+    layout = Layout(tmp_path / "data")
+    tx = Transaction(layout)
+    tx.write_days("sessions", table, day_of)
+    for day in days:
+        (staged,) = tx.files_after("sessions", day)
+        assert pq.read_table(staged).num_rows == 1000
+    tx.commit(None)
+    assert [pq.read_table(f).num_rows for day in days for f in layout.files("sessions", day)] \
+        == [1000, 1000, 1000]
+
+    written = transaction.write_parquet
+
+    def fail_on_the_20th(sink, rows):
+        if "2026-11-20" in str(sink):
+            raise OSError(28, "No space left on device")
+        written(sink, rows)
+
+    monkeypatch.setattr(transaction, "write_parquet", fail_on_the_20th)
+    again = Transaction(layout)
+    again.write_days("sessions", table, day_of)
+    with pytest.raises(OSError, match="No space left"):
+        again.commit(None)
+    again.rollback()
+    assert not [p for p in (tmp_path / "data").rglob("*.tmp")]  # no staged file is left
+    assert [len(layout.files("sessions", day)) for day in days] == [1, 1, 1]

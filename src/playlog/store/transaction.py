@@ -228,6 +228,7 @@ class Transaction:
 
 FSYNC_THREADS = 16
 WRITE_THREADS = 4
+WRITE_BUFFER = 1 << 20
 
 
 def _write_reserved(reserved: tuple[Layout, Any], table: pa.Table) -> None:
@@ -238,8 +239,9 @@ def _write_reserved(reserved: tuple[Layout, Any], table: pa.Table) -> None:
 def write_parquet(sink: Any, table: pa.Table) -> None:
     """`table` as a day file's Parquet in `sink` (a local path the file system's
     `open_output` created, or a stream), closed afterwards."""
-    if isinstance(sink, Path):  # opened directly: no file system to resolve from a path
-        sink = pa.OSFile(str(sink), "wb")
+    if isinstance(sink, Path):  # opened directly (no file system to resolve from a path),
+        # buffered: the file goes out in a few large writes, not one per page and header
+        sink = pa.BufferedOutputStream(pa.OSFile(str(sink), "wb"), WRITE_BUFFER)
     try:
         pq.write_table(table, sink, compression=COMPRESSION, row_group_size=ROW_GROUP_ROWS,
                        use_dictionary=dictionary_columns(table.column_names))

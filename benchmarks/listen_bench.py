@@ -21,6 +21,11 @@ which splits every listening interval into one session per title);
 the figures are records (or lines) per second, wall and CPU seconds, peak RSS,
 and the ratio of each format's records/s to the native format's (target: at
 least 0.5). Other jobs on the machine stretch wall times; CPU seconds vary less.
+
+The runs are repeated ``--rounds`` times (3 by default), the native one first in
+each round, and each ratio is taken against the native run of its own round: a
+machine whose speed drifts over minutes moves both sides of a ratio together.
+The tables give the median of the rounds, and each round's ratios.
 """
 
 from __future__ import annotations
@@ -125,39 +130,63 @@ def main() -> None:
     parser.add_argument("--native", type=int, default=1_000_000)
     parser.add_argument("--spotify-days", type=int, default=365)
     parser.add_argument("--work", type=Path, default=Path("/tmp/playlog-listen-bench"))
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="times every run is repeated, the native one first each time")
     args = parser.parse_args()
-    runs = []
     native = generate_native(args.work, args.native)
     native_lines = sum(1 for _ in native.open("rb"))
-    runs.append(measure("native (baseline)", native, native_lines, args.work))
+    plan = [("native (baseline)", native, native_lines, ())]
     if args.spotify:
         folder = spotify_history(args.work, args.spotify, args.spotify_days)
-        runs.append(measure(f"spotify, {args.spotify_days} days", folder, args.spotify,
-                            args.work, "--user", "bench"))
+        plan.append((f"spotify, {args.spotify_days} days", folder, args.spotify,
+                     ("--user", "bench")))
     if args.icecast:
         from icecast_log import icecast_logs
 
         folder, lines = icecast_logs(args.work, args.icecast)
-        runs.append(measure("icecast access.log", folder / "access.log", args.icecast,
-                            args.work))
-        runs.append(measure("icecast access + playlist", folder, lines, args.work))
-    report(runs)
+        plan.append(("icecast access.log", folder / "access.log", args.icecast, ()))
+        plan.append(("icecast access + playlist", folder, lines, ()))
+    rounds = []
+    for number in range(1, args.rounds + 1):
+        runs = []
+        for label, path, count, extra in plan:
+            runs.append(measure(label, path, count, args.work, *extra))
+            r = runs[-1]
+            print(f"round {number}: {label:28} {r['seconds']:7.2f} s {r['cpu']:7.1f} CPU s",
+                  flush=True)
+        rounds.append(runs)
+    report(rounds)
 
 
-def report(runs: list[dict]) -> None:
-    base = runs[0]["records"] / runs[0]["seconds"]
-    print(f"\n{'run':28} {'records':>10} {'seconds':>8} {'records/s':>10} {'CPU s':>7} "
-          f"{'peak MiB':>9} {'x native':>9} {'sessions':>10}")
-    for r in runs:
-        rate = r["records"] / r["seconds"]
-        print(f"{r['label']:28} {r['records']:>10,} {r['seconds']:>8.2f} {rate:>10,.0f} "
-              f"{r['cpu']:>7.1f} {r['rss']:>9,.0f} {rate / base:>9.2f} {r['sessions']:>10,}")
-    print(f"\n{'stages (s, in-process)':28} {'read':>8} {'sessions':>8} {'rollups':>8} "
+def _rate(run: dict) -> float:
+    return run["records"] / run["seconds"]
+
+
+def report(rounds: list[list[dict]]) -> None:
+    """Medians over the rounds; ratios to the native run of the same round (by wall time
+    and by CPU time), then each round's wall ratio."""
+    from statistics import median
+
+    print(f"\n{len(rounds)} round(s); medians of the rounds")
+    print(f"{'run':28} {'records':>10} {'seconds':>8} {'records/s':>10} {'CPU s':>7} "
+          f"{'peak MiB':>9} {'x native':>9} {'x n. CPU':>9} {'sessions':>10}   each round")
+    for i, first in enumerate(rounds[0]):
+        runs = [runs[i] for runs in rounds]
+        wall = [_rate(r) / _rate(rs[0]) for r, rs in zip(runs, rounds)]
+        cpu = [(r["records"] / r["cpu"]) / (rs[0]["records"] / rs[0]["cpu"])
+               for r, rs in zip(runs, rounds)]
+        seconds = median(r["seconds"] for r in runs)
+        print(f"{first['label']:28} {first['records']:>10,} {seconds:>8.2f} "
+              f"{first['records'] / seconds:>10,.0f} {median(r['cpu'] for r in runs):>7.1f} "
+              f"{max(r['rss'] for r in runs):>9,.0f} {median(wall):>9.2f} {median(cpu):>9.2f} "
+              f"{first['sessions']:>10,}   " + " ".join(f"{w:.2f}" for w in wall))
+    print(f"\n{'stages (s, in-process, median)':30} {'read':>8} {'sessions':>8} {'rollups':>8} "
           f"{'commit':>8}")
-    for r in runs:
-        st = r["stages"]
-        print(f"{r['label']:28} " + " ".join(f"{st.get(k, 0.0):>8.2f}" for k in
-                                              ("read", "sessions", "rollups", "commit")))
+    for i, first in enumerate(rounds[0]):
+        stages = [runs[i]["stages"] for runs in rounds]
+        print(f"{first['label']:30} " + " ".join(
+            f"{median(st.get(k, 0.0) for st in stages):>8.2f}"
+            for k in ("read", "sessions", "rollups", "commit")))
 
 
 if __name__ == "__main__":

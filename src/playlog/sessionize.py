@@ -137,11 +137,11 @@ def combine_states(states: pl.DataFrame) -> pl.DataFrame:
     """`merge_states` for rows that are each already a merged state (of `to_states`
     or `merge_states`, not stored rows): a session seen once passes through as it
     is (merging one merged state gives it back), only repeated ones are merged."""
-    repeated = pl.col("session_id").is_duplicated()
-    once = states.filter(~repeated)
-    if once.height == states.height:
+    repeated = states["session_id"].is_duplicated()
+    if not repeated.any():  # no copy of states that need no merge (an export's plays)
         return states
-    return pl.concat([once, merge_states(states.filter(repeated))], how="vertical_relaxed")
+    return pl.concat([states.filter(~repeated), merge_states(states.filter(repeated))],
+                     how="vertical_relaxed")
 
 
 def states_from_rows(rows: pl.DataFrame) -> pl.DataFrame:

@@ -285,7 +285,9 @@ class _Run:
             self._reject(bad, path)
         sessions = where(good, pl.col("type").is_in(sessionize.SESSION_TYPES))
         if sessions.height:
-            block = _detached(sessionize.to_states(sessions))
+            block = sessionize.to_states(sessions)
+            if block.height * 2 < df.height:  # few states (most records fold): see _detached
+                block = _detached(block)
             states.append(block)
             if _fold_due(states):
                 folded = pl.concat(states, how="vertical_relaxed")
@@ -455,7 +457,9 @@ def _detached(df: pl.DataFrame) -> pl.DataFrame:
     """`df` with its own copy of its data.
 
     Polars strings are views into the buffers they were cut from: a few kept rows
-    would otherwise hold a whole block of lines in memory until the run ends."""
+    would otherwise hold a whole block of lines in memory until the run ends (rows
+    that are most of their block, such as an export's plays, are kept as they are:
+    the buffers they hold are theirs)."""
     copied = pl.from_arrow(df.to_arrow(compat_level=pl.CompatLevel.oldest()))
     return copied  # type: ignore[return-value]
 

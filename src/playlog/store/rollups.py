@@ -313,15 +313,15 @@ def _rows_of(con: duckdb.DuckDBPyConnection, files: list[str]) -> dict[str, int]
 
 def _rebuild_group(con: duckdb.DuckDBPyConnection, tx: Transaction,
                    files: dict[str, list[str]], salt: str) -> None:
-    """Stage the roll-ups of the raw `files` (by dataset) of a group of days."""
-    import polars as pl  # here, not at import: reports use this module's SQL helpers only
+    """Stage the roll-ups of the raw `files` (by dataset) of a group of days, each table
+    sorted by hour and cut into its days as DuckDB gave it (no round trip through Polars)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
-    from playlog.store.appender import conform
+    from playlog.store.appender import conform_arrow
 
     for name, table in rollup_tables(con, files, salt):
-        found = pl.from_arrow(table)
-        if found.is_empty():
+        if not table.num_rows:
             continue
-        found = found.sort("hour")
-        tx.write_days(name, conform(found, SCHEMAS[name]),
-                      found["hour"].dt.date().to_arrow())
+        table = conform_arrow(table, SCHEMAS[name]).sort_by("hour")
+        tx.write_days(name, table, pc.cast(table.column("hour"), pa.date32()).combine_chunks())

@@ -158,8 +158,9 @@ def main() -> None:
     report(rounds)
 
 
-def _rate(run: dict) -> float:
-    return run["records"] / run["seconds"]
+def _rate(run: dict, per: str = "seconds") -> float:
+    """Records per wall second (or per CPU second: `per` "cpu")."""
+    return run["records"] / run[per]
 
 
 def report(rounds: list[list[dict]]) -> None:
@@ -171,10 +172,9 @@ def report(rounds: list[list[dict]]) -> None:
     print(f"{'run':28} {'records':>10} {'seconds':>8} {'records/s':>10} {'CPU s':>7} "
           f"{'peak MiB':>9} {'x native':>9} {'x n. CPU':>9} {'sessions':>10}   each round")
     for i, first in enumerate(rounds[0]):
-        runs = [runs[i] for runs in rounds]
-        wall = [_rate(r) / _rate(rs[0]) for r, rs in zip(runs, rounds)]
-        cpu = [(r["records"] / r["cpu"]) / (rs[0]["records"] / rs[0]["cpu"])
-               for r, rs in zip(runs, rounds)]
+        runs = [each[i] for each in rounds]  # this run in every round
+        wall = [_rate(r) / _rate(each[0]) for r, each in zip(runs, rounds)]
+        cpu = [_rate(r, "cpu") / _rate(each[0], "cpu") for r, each in zip(runs, rounds)]
         seconds = median(r["seconds"] for r in runs)
         print(f"{first['label']:28} {first['records']:>10,} {seconds:>8.2f} "
               f"{first['records'] / seconds:>10,.0f} {median(r['cpu'] for r in runs):>7.1f} "
@@ -183,7 +183,7 @@ def report(rounds: list[list[dict]]) -> None:
     print(f"\n{'stages (s, in-process, median)':30} {'read':>8} {'sessions':>8} {'rollups':>8} "
           f"{'commit':>8}")
     for i, first in enumerate(rounds[0]):
-        stages = [runs[i]["stages"] for runs in rounds]
+        stages = [each[i]["stages"] for each in rounds]
         print(f"{first['label']:30} " + " ".join(
             f"{median(st.get(k, 0.0) for st in stages):>8.2f}"
             for k in ("read", "sessions", "rollups", "commit")))

@@ -160,7 +160,6 @@ class SourceReader:
         parser = fmt.open(self._context(source, document.key), None)
         return document, parser.parse(con, document.lines)
 
-
     def _take_document(self, pending: _Pending, on_progress, done: int, total: int) -> int:
         """The run takes a document read ahead (unless the ledger knows its content, perhaps
         from a copy just before it), and the ledger learns it."""

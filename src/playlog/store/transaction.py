@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -211,9 +212,8 @@ class Transaction:
         if self._journaled:
             return
         try:
-            self.wait()
-        except Exception:  # a failed write's file is removed with the others
-            pass
+            with suppress(Exception):  # a failed write's file is removed with the others
+                self.wait()
         finally:
             self._stop_writer()
         fs = self.layout.fs

@@ -3,17 +3,24 @@
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import json
+from datetime import timedelta
 
 import duckdb
 import pyarrow as pa
 import pytest
 from exports import SAMPLE, stream
 
+from playlog.parse import document as doc
 from playlog.parse.formats import listenbrainz, maloja, spotify
 from playlog.parse.jsondoc import document_plays, records_sql
+from playlog.parse.lines import BOM
 from playlog.parse.plays import plays_from
 from playlog.parse.registry import ParseContext
+from playlog.parse.source import open_file
+from playlog.store.ledger import Ledger
 
 CONTEXT = ParseContext("test.json", "salt", "file", user="someone")
 
@@ -129,42 +136,25 @@ def test_a_bad_number_is_a_reject_not_an_error_that_stops_the_run(tmp_path, valu
     assert listened.records == 0  # read once
 
 
-BOM = b"\xef\xbb\xbf"
-
-
 @pytest.mark.parametrize("prefix", [b"", BOM], ids=["plain", "bom"])
 @pytest.mark.parametrize("compressed", [False, True], ids=["file", "gzip"])
 def test_a_document_is_its_content_without_a_byte_order_mark(tmp_path, con, prefix, compressed):
-    import gzip
-    import hashlib
-    from datetime import timedelta
-
-    from playlog.parse.document import KEY_PREFIX, read_document
-    from playlog.parse.source import open_file
-    from playlog.store.ledger import Ledger
-
     content = _sample("spotify").encode()
     data = prefix + content
     path = tmp_path / ("history.json.gz" if compressed else "history.json")
     path.write_bytes(gzip.compress(data) if compressed else data)
     source = open_file(path, Ledger(), timedelta(0))
     try:
-        document = read_document(source, con)
+        document = doc.read_document(source, con)
     finally:
         source.close()
     assert document.lines.column("line")[0].as_py() == content.decode()
-    assert document.key == KEY_PREFIX + hashlib.sha256(content).hexdigest()[:32]
+    assert document.key == doc.KEY_PREFIX + hashlib.sha256(content).hexdigest()[:32]
     assert document.size == len(content)
 
 
 def test_invalid_utf8_in_a_document_is_replaced_and_a_long_one_read_in_pieces(
         tmp_path, con, monkeypatch):
-    from datetime import timedelta
-
-    from playlog.parse import document as doc
-    from playlog.parse.source import open_file
-    from playlog.store.ledger import Ledger
-
     content = _sample("spotify").encode().replace(b'"Nordic', b'"\xffNordic', 1)
     assert b"\xff" in content
     path = tmp_path / "history.json"

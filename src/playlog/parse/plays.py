@@ -122,9 +122,9 @@ SELECT
         left(sha256($salt || '|' || coalesce({_blank('client_ip')}, '') || '|'
                     || coalesce({_blank('user_agent')}, '')), 20)
     END AS anon_key,
-    -- the play's identity: the same play in two exports is one record (a duplicate)
-    CASE WHEN reason IS NULL THEN md5_number_lower({key}) ELSE md5_number_lower(raw) END
-        AS record_id,
+    -- the play's identity within the run: the same play twice (two exports) is counted
+    -- as a duplicate; never stored, so DuckDB's fast hash serves (its session_id lasts)
+    CASE WHEN reason IS NULL THEN hash({key}) ELSE hash(raw) END AS record_id,
     upper(nullif(trim(country), '')) AS country,
     artist_name AS _artist, title_name AS _title, album_name AS _album
 FROM checked

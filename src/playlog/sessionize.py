@@ -75,28 +75,44 @@ def to_states(records: pl.DataFrame) -> pl.DataFrame:
         duration_played_ms=pl.col("duration_played_ms").max(),
         explicit_end=pl.lit(False),
     )
-    is_start = kind.is_in(START_TYPES)
-    is_end = kind.is_in(END_TYPES)
+    # a block of plays only (an export's) needs no test of the kind on every row: each
+    # record starts and ends its session
+    plays = others.height > 0 and bool((others["type"] == "play").all())
+    is_start = pl.lit(True) if plays else kind.is_in(START_TYPES)
+    is_end = pl.lit(True) if plays else kind.is_in(END_TYPES)
+
+    def on(cond: pl.Expr, value: pl.Expr) -> pl.Expr:
+        return value if plays else pl.when(cond).then(value)
+
     played = pl.duration(milliseconds=pl.col("duration_played_ms").fill_null(0))
-    update = pl.when(kind == "play").then(pl.col("ts") + played).otherwise(pl.col("ts"))
-    skip = _normalized_skip(pl.col("skip_reason"))
-    marks = others.select(
+    update = (pl.col("ts") + played if plays else
+              pl.when(kind == "play").then(pl.col("ts") + played).otherwise(pl.col("ts")))
+    skip = pl.col("_skip")
+    marks = others.with_columns(_skip=_skips(others["skip_reason"])).select(
         "session_id",
         has_start=is_start,
-        start_ts=pl.when(is_start).then(pl.col("ts")),
+        start_ts=on(is_start, pl.col("ts")),
         first_seen=pl.col("ts"),
         last_update=update,
         duration_played_ms=pl.col("duration_played_ms"),
         explicit_end=is_end,
-        end_ts=pl.when(is_end).then(update),
-        skip_reason=pl.when(is_end).then(skip),
+        end_ts=on(is_end, update),
+        skip_reason=on(is_end, skip),
         skip_detail=pl.when(is_end & (skip == "other")).then(pl.col("skip_reason")),
-        **{name: pl.when(is_start).then(_column(others, GIVEN.get(name, name)))
-           for name in ATTRIBUTES},
+        **{name: on(is_start, _column(others, GIVEN.get(name, name))) for name in ATTRIBUTES},
     )
     # a record's mark is the state of that record alone: only sessions with several merge
     return combine_states(pl.concat([cast_states(marks), cast_states(moved)],
                                     how="vertical_relaxed"))
+
+
+def _skips(raw: pl.Series) -> pl.Series:
+    """The normalized skip reason of each of `raw`, worked out once per distinct text (a
+    block holds a handful)."""
+    distinct = raw.unique().drop_nulls()
+    named = distinct.to_frame("skip_reason").select(_normalized_skip(pl.col("skip_reason")))
+    return raw.replace_strict(distinct, named.to_series(), default=None,
+                              return_dtype=pl.String)
 
 
 def _column(records: pl.DataFrame, name: str) -> pl.Expr:

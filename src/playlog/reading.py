@@ -33,6 +33,7 @@ from playlog.parse.document import (
     head_sample,
     read_document,
 )
+from playlog.parse.keys import PairKeys
 from playlog.parse.lines import Block, damage_of, iter_blocks
 from playlog.parse.registry import Format, ParseContext, Parsed
 from playlog.parse.source import Source, open_file, open_stdin
@@ -65,7 +66,8 @@ class SourceReader:
         self.tz = tz
 
     def _context(self, source: Source, file_id: str) -> ParseContext:
-        return ParseContext(source.name, self.salt, file_id, user=self.user, tz=self.tz)
+        return ParseContext(source.name, self.salt, file_id, user=self.user, tz=self.tz,
+                            keys=PairKeys(self.salt))
 
     def read_all(self, paths: Iterable[Path], on_progress, total: int) -> None:
         """Read the files (or standard input) in order; documents ahead in threads."""

@@ -29,6 +29,7 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
+from playlog.parse.keys import PairKeys
 from playlog.routes import Route
 from playlog.store.layout import Layout, literal
 
@@ -87,17 +88,18 @@ class Listening:
         requests = (pl.concat(self.requests, how="diagonal_relaxed") if self.requests
                     else pl.DataFrame())
         entries = pl.concat(self.playlist, how="diagonal_relaxed") if self.playlist else None
+        keys = AnonKeys(salt)  # the pieces share their listeners: each is hashed once
         for part in radio.derive(con, layout, requests, entries, catalog, piece_size):
-            yield _keyed(con, part, salt)
+            yield _keyed(con, part, keys)
         yield _keyed(con, media.derive(con, layout, requests, self.routes, self.timeout,
-                                       catalog), salt)
+                                       catalog), keys)
 
 
-def _keyed(con: duckdb.DuckDBPyConnection, part: Derived, salt: str) -> Derived:
+def _keyed(con: duckdb.DuckDBPyConnection, part: Derived, keys: AnonKeys) -> Derived:
     """`part` with the anonymous keys of its records (the progress records need none)."""
     if part.records is None or not part.records.num_rows:
         return Derived(None, None)
-    keyed = with_anon_keys(con, pl.from_arrow(part.records), salt)
+    keyed = keys.add(con, pl.from_arrow(part.records))
     replace = part.replace if part.replace is not None and part.replace.height else None
     progress = part.progress if part.progress is not None and part.progress.num_rows else None
     return Derived(native(keyed), replace, progress, part.apart)
@@ -147,21 +149,15 @@ def native(df: pl.DataFrame) -> pa.Table:
     ).to_arrow()
 
 
-ANON_KEY = """
-SELECT _pair, CASE WHEN client_ip IS NOT NULL OR user_agent IS NOT NULL THEN
-    left(sha256($salt || '|' || coalesce(client_ip, '') || '|' || coalesce(user_agent, '')), 20)
-END AS anon_key FROM pairs
-"""
+class AnonKeys:
+    """The native format's ``anon_key`` of records: the key of their (client_ip,
+    user_agent) (parse.keys), none when both are unknown; each pair hashed once for all
+    the frames given to `add`."""
 
+    def __init__(self, salt: str) -> None:
+        self.keys = PairKeys(salt)
 
-def with_anon_keys(con: duckdb.DuckDBPyConnection, df: pl.DataFrame, salt: str) -> pl.DataFrame:
-    """`df` with ``anon_key``: the native format's salted hash of (client_ip, user_agent)."""
-    df = df.drop("anon_key", strict=False).with_columns(
-        _pair=pl.struct("client_ip", "user_agent").hash())
-    pairs = df.select("_pair", "client_ip", "user_agent").unique("_pair")
-    con.register("pairs", pairs.to_arrow())
-    try:
-        keys = pl.from_arrow(con.sql(ANON_KEY, params={"salt": salt}).to_arrow_table())
-    finally:
-        con.unregister("pairs")
-    return df.join(keys, on="_pair", how="left").drop("_pair")
+    def add(self, con: duckdb.DuckDBPyConnection, df: pl.DataFrame) -> pl.DataFrame:
+        known = pl.col("client_ip").is_not_null() | pl.col("user_agent").is_not_null()
+        keyed = self.keys.add(con, df.drop("anon_key", strict=False), "anon_key")
+        return keyed.with_columns(anon_key=pl.when(known).then(pl.col("anon_key")))

@@ -32,12 +32,15 @@ import json
 import pkgutil
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import duckdb
 import pyarrow as pa
 
 from playlog.errors import UsageError
+
+if TYPE_CHECKING:
+    from playlog.parse.keys import PairKeys
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,8 @@ class ParseContext:
     file_id: str = ""  # the ledger's fingerprint of the file: with a line number, names a line
     user: str | None = None  # the user of exports that name none (``ingest --user``)
     tz: str = "UTC"  # the configured zone, for logs written in local time without an offset
+    # the file's visitor keys, each pair hashed once for all its blocks (None: per block)
+    keys: PairKeys | None = field(default=None, compare=False)
 
 
 @dataclass

@@ -32,6 +32,7 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
+from playlog.parse.keys import PairKeys
 from playlog.parse.registry import ParseContext, Parsed
 
 RAW = ("client_ip", "remote_user", "vhost", "time", "request", "method", "uri", "path", "query",
@@ -209,27 +210,12 @@ def record_ids(line_no: pl.Expr, base: int) -> pl.Expr:
     return (line_no.cast(pl.UInt64) * pl.lit(_MIX, pl.UInt64)) ^ pl.lit(base, pl.UInt64)
 
 
-VISITOR_SQL = """
-SELECT _pair,
-       left(sha256($salt || '|' || coalesce(client_ip, '') || '|' || coalesce(user_agent, '')), 20)
-           AS visitor_key
-FROM pairs
-"""
-
-
-def visitor_keys(con: duckdb.DuckDBPyConnection, df: pl.DataFrame, salt: str) -> pl.DataFrame:
-    """`df` with ``visitor_key``, hashed once per distinct (client_ip, user_agent).
-
-    Rows find their pair's key through a 64-bit hash of the pair, good within one
-    block; the stored key is the salted SHA-256 (VISITOR_SQL), the same in every run."""
-    df = df.with_columns(_pair=pl.struct("client_ip", "user_agent").hash())
-    pairs = df.select("_pair", "client_ip", "user_agent").unique("_pair")
-    con.register("pairs", pairs.to_arrow())
-    try:
-        keys = pl.from_arrow(con.sql(VISITOR_SQL, params={"salt": salt}).to_arrow_table())
-    finally:
-        con.unregister("pairs")
-    return df.join(keys.select("_pair", "visitor_key"), on="_pair", how="left").drop("_pair")
+def visitor_keys(con: duckdb.DuckDBPyConnection, df: pl.DataFrame,
+                 context: ParseContext) -> pl.DataFrame:
+    """`df` with ``visitor_key``, hashed once per distinct (client_ip, user_agent) of the
+    file (parse.keys): the salted SHA-256, the same in every run."""
+    keys = context.keys or PairKeys(context.salt)
+    return keys.add(con, df, "visitor_key")
 
 
 def finish(con: duckdb.DuckDBPyConnection, raw: pl.DataFrame, context: ParseContext, fmt: str,
@@ -251,7 +237,7 @@ def finish(con: duckdb.DuckDBPyConnection, raw: pl.DataFrame, context: ParseCont
         record_id=record_ids(pl.col("line_no"), file_base(context)),
         format=pl.lit(fmt),
     )
-    requests = visitor_keys(con, good, context.salt) if good.height else good
+    requests = visitor_keys(con, good, context) if good.height else good
     rejects = bad.select("line_no", "reason", raw=pl.col("line").str.slice(0, RAW_LIMIT))
     return Parsed(requests=_conform(requests), rejects=rejects.to_arrow() if bad.height else None)
 

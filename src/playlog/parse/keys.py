@@ -1,0 +1,47 @@
+"""Keys of (client_ip, user_agent) pairs: the salted SHA-256 that requests keep as
+their ``visitor_key`` and derived plays as their ``anon_key`` (docs/formats.md).
+
+`PairKeys` hashes each distinct pair once for all the frames it is given — the
+blocks of one access log, the pieces of one run's derived sessions — since the
+same visitors come back block after block. The key itself is the same in every
+run and version (KEY_SQL); rows find their pair's key through a 64-bit hash of
+the pair, good within a run.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+KEY_SQL = """
+SELECT _pair,
+       left(sha256($salt || '|' || coalesce(client_ip, '') || '|' || coalesce(user_agent, '')), 20)
+           AS _key
+FROM pairs
+"""
+
+# Known pairs are forgotten past this many (about 50 MB), so memory stays bounded.
+KNOWN_PAIRS = 1_000_000
+
+
+class PairKeys:
+    def __init__(self, salt: str) -> None:
+        self.salt = salt
+        self.known = pl.DataFrame(schema={"_pair": pl.UInt64, "_key": pl.String})
+
+    def add(self, con: duckdb.DuckDBPyConnection, df: pl.DataFrame, name: str) -> pl.DataFrame:
+        """`df` with the key of its (client_ip, user_agent) in column `name`."""
+        df = df.with_columns(_pair=pl.struct("client_ip", "user_agent").hash())
+        pairs = df.select("_pair", "client_ip", "user_agent").unique("_pair")
+        new = pairs.join(self.known, on="_pair", how="anti")
+        if new.height:
+            con.register("pairs", new.to_arrow())
+            try:
+                found = pl.from_arrow(con.sql(KEY_SQL, params={"salt": self.salt}).to_arrow_table())
+            finally:
+                con.unregister("pairs")
+            self.known = pl.concat([self.known, found], how="vertical_relaxed")
+        keyed = df.join(self.known, on="_pair", how="left").drop("_pair")
+        if self.known.height > KNOWN_PAIRS:
+            self.known = self.known.clear()
+        return keyed.rename({"_key": name})

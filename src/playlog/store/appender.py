@@ -81,8 +81,9 @@ class DedupAppender:
         """Write the records of `df` not seen before; `day_column` holds each one's day."""
         if df.is_empty():
             return
-        unique = df if self.distinct_ids else df.unique("record_id", keep="first",
-                                                         maintain_order=True)
+        # (ids that are distinct already, as they mostly are, are not made unique: no copy)
+        unique = df if self.distinct_ids or df["record_id"].n_unique() == df.height else \
+            df.unique("record_id", keep="first", maintain_order=True)
         self.duplicates += df.height - unique.height
         for (day,), part in unique.partition_by(day_column, as_dict=True).items():
             seen = self._seen(day)

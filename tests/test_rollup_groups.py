@@ -77,3 +77,20 @@ def test_sketch_rows_are_those_of_each_scope_on_its_own(tmp_path):
     stored = rollup_rows(data)["rollup_sketches"]
     assert {row[2] for row in stored} == {"listeners", "user_tracks", "visitors"}
     assert sorted(stored) == expected
+
+
+def test_each_rollup_day_file_holds_its_day_in_hour_order(tmp_path):
+    log = write_log(tmp_path / "logs" / "all.jsonl", traffic(per_day=120))
+    run(log, tmp_path / "data")
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    checked = 0
+    for name in ROLLUP_DATASETS:
+        for path in sorted((tmp_path / "data" / name).glob("date=*/*.parquet")):
+            hours = [h for (h,) in con.sql("SELECT hour FROM read_parquet($f)",
+                                           params={"f": str(path)}).fetchall()]
+            day = date.fromisoformat(path.parent.name.removeprefix("date="))
+            assert hours == sorted(hours), path
+            assert {h.date() for h in hours} == {day}, path
+            checked += len(set(hours)) > 1
+    assert checked  # files of several hours were looked at

@@ -4,8 +4,9 @@ their ``visitor_key`` and derived plays as their ``anon_key`` (docs/formats.md).
 `PairKeys` hashes each distinct pair once for all the frames it is given — the
 blocks of one access log, the pieces of one run's derived sessions — since the
 same visitors come back block after block. The key itself is the same in every
-run and version (KEY_SQL); rows find their pair's key through a 64-bit hash of
-the pair, good within a run.
+run and version (`key_sql`, which the formats' own queries use too:
+`anon_key_sql`); rows find their pair's key through a 64-bit hash of the pair,
+good within a run.
 """
 
 from __future__ import annotations
@@ -13,12 +14,18 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-KEY_SQL = """
-SELECT _pair,
-       left(sha256($salt || '|' || coalesce(client_ip, '') || '|' || coalesce(user_agent, '')), 20)
-           AS _key
-FROM pairs
-"""
+
+def key_sql(ip: str, agent: str) -> str:
+    """SQL: the key of the pair of SQL values `ip` and `agent` (``$salt``: the store's)."""
+    return f"left(sha256($salt || '|' || coalesce({ip}, '') || '|' || coalesce({agent}, '')), 20)"
+
+
+def anon_key_sql(ip: str, agent: str) -> str:
+    """SQL: a record's ``anon_key``: its pair's key, none when both are unknown."""
+    return f"CASE WHEN {ip} IS NOT NULL OR {agent} IS NOT NULL THEN {key_sql(ip, agent)} END"
+
+
+KEY_SQL = f'SELECT _pair, {key_sql("client_ip", "user_agent")} AS _key FROM pairs'
 
 # Known pairs are forgotten past this many (about 50 MB), so memory stays bounded.
 KNOWN_PAIRS = 1_000_000

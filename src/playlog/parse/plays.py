@@ -27,6 +27,7 @@ import duckdb
 import pyarrow as pa
 
 from playlog.parse.formats.native import TS_MAX, TS_MIN
+from playlog.parse.keys import anon_key_sql
 from playlog.parse.registry import ParseContext, Parsed
 
 # What a format's SELECT gives, one row per play.
@@ -118,10 +119,7 @@ SELECT
     NULL::BIGINT AS bytes_sent, NULL::BIGINT AS time_on_page_ms,
     NULL::DOUBLE AS buffer_health, NULL::VARCHAR AS metadata, NULL::VARCHAR AS age_group,
     NULL::VARCHAR AS gender,
-    CASE WHEN {_blank('client_ip')} IS NOT NULL OR {_blank('user_agent')} IS NOT NULL THEN
-        left(sha256($salt || '|' || coalesce({_blank('client_ip')}, '') || '|'
-                    || coalesce({_blank('user_agent')}, '')), 20)
-    END AS anon_key,
+    {anon_key_sql(_blank('client_ip'), _blank('user_agent'))} AS anon_key,
     -- the play's identity within the run: the same play twice (two exports) is counted
     -- as a duplicate; never stored, so DuckDB's fast hash serves (its session_id lasts)
     CASE WHEN reason IS NULL THEN hash({key}) ELSE hash(raw) END AS record_id,

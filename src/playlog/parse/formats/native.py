@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from playlog.parse.keys import anon_key_sql
 from playlog.parse.lines import RAW_BYTES
 from playlog.parse.registry import Format, ParseContext, Parsed, json_objects, register
 from playlog.schema import EVENT_TYPES, RECORD_TYPES
@@ -221,9 +222,7 @@ SELECT
     CASE WHEN json_type(r.metadata) = 'OBJECT' THEN CAST(r.metadata AS VARCHAR) END AS metadata,
     CASE WHEN json_type(r.metadata) = 'OBJECT' THEN r.metadata->>'$.age_group' END AS age_group,
     CASE WHEN json_type(r.metadata) = 'OBJECT' THEN r.metadata->>'$.gender' END AS gender,
-    CASE WHEN r.client_ip IS NOT NULL OR r.user_agent IS NOT NULL THEN
-        left(sha256($salt || '|' || coalesce(r.client_ip, '') || '|' || coalesce(r.user_agent, '')), 20)
-    END AS anon_key,
+    {anon_key_sql("r.client_ip", "r.user_agent")} AS anon_key,
     md5_number_lower(line) AS record_id
 FROM checked
 """

@@ -39,16 +39,20 @@ class PairKeys:
     def add(self, con: duckdb.DuckDBPyConnection, df: pl.DataFrame, name: str) -> pl.DataFrame:
         """`df` with the key of its (client_ip, user_agent) in column `name`."""
         df = df.with_columns(_pair=pl.struct("client_ip", "user_agent").hash())
-        pairs = df.select("_pair", "client_ip", "user_agent").unique("_pair")
-        new = pairs.join(self.known, on="_pair", how="anti")
+        pairs = (df.select("_pair", "client_ip", "user_agent").unique("_pair")
+                 .join(self.known, on="_pair", how="left"))
+        new = pairs.filter(pl.col("_key").is_null())  # a known pair's key is never null
         if new.height:
-            con.register("pairs", new.to_arrow())
+            con.register("pairs", new.drop("_key").to_arrow())
             try:
                 found = pl.from_arrow(con.sql(KEY_SQL, params={"salt": self.salt}).to_arrow_table())
             finally:
                 con.unregister("pairs")
             self.known = pl.concat([self.known, found], how="vertical_relaxed")
-        keyed = df.join(self.known, on="_pair", how="left").drop("_pair")
+            pairs = pl.concat([pairs.filter(pl.col("_key").is_not_null()).select(found.columns),
+                               found], how="vertical_relaxed")
         if self.known.height > KNOWN_PAIRS:
             self.known = self.known.clear()
+        # the block's rows meet the block's pairs, not every known one
+        keyed = df.join(pairs.select("_pair", "_key"), on="_pair", how="left").drop("_pair")
         return keyed.rename({"_key": name})
